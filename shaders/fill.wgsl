@@ -1,0 +1,55 @@
+// Entry points that fill a range of MLX's word stream: raw bits, uniforms or normals.
+// One invocation per word; the word index is global, so chunked dispatches give the same
+// values as one dispatch.
+
+struct FillParams {
+    key: vec2<u32>,
+    total_words: u32,  // W: words in the whole request
+    word_offset: u32,  // global index of this dispatch's first word
+    count: u32,        // words in this dispatch
+    groups_x: u32,     // workgroups along x of the 2-D grid
+    out_offset: u32,   // index in `out_words` of this dispatch's first word
+    _pad0: u32,
+    a: f32,            // normal: rn(sqrt(2) * scale); uniform: range
+    b: f32,            // normal: loc; uniform: low
+    one: f32,          // 1.0 (see uniform_from_bits)
+    _pad1: u32,
+}
+
+override WORKGROUP_SIZE: u32 = 256u;
+
+@group(0) @binding(0) var<uniform> fp: FillParams;
+@group(0) @binding(1) var<storage, read_write> out_words: array<u32>;
+
+fn fill_index(wg: vec3<u32>, lid: u32) -> u32 {
+    return (wg.y * fp.groups_x + wg.x) * WORKGROUP_SIZE + lid;
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn fill_bits(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+    let i = fill_index(wg, lid);
+    if (i >= fp.count) {
+        return;
+    }
+    out_words[fp.out_offset + i] = word_at(fp.key, fp.word_offset + i, fp.total_words);
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn fill_uniform(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+    let i = fill_index(wg, lid);
+    if (i >= fp.count) {
+        return;
+    }
+    let w = word_at(fp.key, fp.word_offset + i, fp.total_words);
+    out_words[fp.out_offset + i] = bitcast<u32>(uniform_from_bits(w, fp.b, fp.a, fp.one));
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn fill_normal(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+    let i = fill_index(wg, lid);
+    if (i >= fp.count) {
+        return;
+    }
+    let w = word_at(fp.key, fp.word_offset + i, fp.total_words);
+    out_words[fp.out_offset + i] = bitcast<u32>(normal_from_bits(w, fp.a, fp.b, fp.one));
+}

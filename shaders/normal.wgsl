@@ -1,0 +1,75 @@
+// MLX's float conversions (spec sections 4 to 6) in float32 WGSL.
+// u32 -> f32 is rounded to nearest-even by hand (WGSL leaves inexact conversions to the
+// implementation), so uniforms are exact. erfinv uses the builtin `log` and (1-a)(1+a) in place
+// of a fused 1 - a*a, so normals are within a few ulp of MLX's CPU values (measured in tests).
+
+// Round-to-nearest-even conversion of a u32 to f32.
+fn u32_to_f32_rne(u: u32) -> f32 {
+    if (u < 0x1000000u) {
+        return f32(u);
+    }
+    let shift = 31u - countLeadingZeros(u) - 23u; // 1..8
+    var m = u >> shift;
+    let rem = u & ((1u << shift) - 1u);
+    let half = 1u << (shift - 1u);
+    if (rem > half || (rem == half && (m & 1u) == 1u)) {
+        m = m + 1u;
+    }
+    return f32(m) * f32(1u << shift); // both exact, product exact
+}
+
+// MLX's uniform in [0, 1 - 2^-24]: exact scaling by 2^-32, then clamp below one.
+fn unit_from_bits(b: u32) -> f32 {
+    return min(u32_to_f32_rne(b) * 2.3283064365386962890625e-10, bitcast<f32>(0x3f7fffffu));
+}
+
+// rn(rn(range * u) + low). `one` is 1.0 supplied at run time: multiplying by it keeps the
+// product rounded on its own even where the compiler contracts a*b + c into an fma.
+fn uniform_from_bits(b: u32, low: f32, range: f32, one: f32) -> f32 {
+    return (range * unit_from_bits(b)) * one + low;
+}
+
+fn erfinv_tail(t: f32) -> f32 {
+    var p = bitcast<f32>(0x2fa6f5a2u);
+    p = fma(p, t, bitcast<f32>(0x32fbe4d7u));
+    p = fma(p, t, bitcast<f32>(0x35a3f289u));
+    p = fma(p, t, bitcast<f32>(0x37ee53efu));
+    p = fma(p, t, bitcast<f32>(0x39ce55c9u));
+    p = fma(p, t, bitcast<f32>(0x3b46606fu));
+    p = fma(p, t, bitcast<f32>(0x3b9e5490u));
+    p = fma(p, t, bitcast<f32>(0xbe877fb3u));
+    p = fma(p, t, bitcast<f32>(0x3f570b52u));
+    return p;
+}
+
+fn erfinv_central(t: f32) -> f32 {
+    var p = bitcast<f32>(0x31bae000u);
+    p = fma(p, t, bitcast<f32>(0x3419da01u));
+    p = fma(p, t, bitcast<f32>(0x35a4c919u));
+    p = fma(p, t, bitcast<f32>(0x33f29669u));
+    p = fma(p, t, bitcast<f32>(0xb86b85e8u));
+    p = fma(p, t, bitcast<f32>(0xb91adf48u));
+    p = fma(p, t, bitcast<f32>(0x3b17b200u));
+    p = fma(p, t, bitcast<f32>(0x3c3d0f28u));
+    p = fma(p, t, bitcast<f32>(0xbe6d9577u));
+    p = fma(p, t, bitcast<f32>(0x3f62dfc4u));
+    return p;
+}
+
+fn erfinv_f32(a: f32) -> f32 {
+    let t = log((1.0 - a) * (1.0 + a));
+    var p: f32;
+    if (abs(t) > 6.125) {
+        p = erfinv_tail(t);
+    } else {
+        p = erfinv_central(t);
+    }
+    return a * p;
+}
+
+// MLX's normal: v = rn(2u + nextafter(-1, 0)) (2u is exact), x = rn(a * erfinv(v)) with
+// a = rn(sqrt(2) * scale), then x + loc.
+fn normal_from_bits(b: u32, a: f32, loc: f32, one: f32) -> f32 {
+    let v = 2.0 * unit_from_bits(b) + bitcast<f32>(0xbf7fffffu);
+    return (a * erfinv_f32(v)) * one + loc;
+}

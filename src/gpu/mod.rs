@@ -1,0 +1,449 @@
+//! The wgpu backend: pipelines, chunked dispatch, readback.
+
+mod plan;
+mod readback;
+
+pub use plan::ChunkLimits;
+
+use crate::distribution::{MultivariateNormal, Plan};
+use crate::error::{Error, ErrorKind, Result};
+use bytemuck::{Pod, Zeroable};
+use plan::{dispatches, row_chunks};
+use wgpu::util::DeviceExt;
+
+const WORKGROUP: u32 = 256;
+const MAX_MAP_DIMS: usize = 8;
+
+#[repr(C)]
+#[derive(Clone, Copy, Pod, Zeroable)]
+struct FillParams {
+    key: [u32; 2],
+    total_words: u32,
+    word_offset: u32,
+    count: u32,
+    groups_x: u32,
+    out_offset: u32,
+    _pad0: u32,
+    a: f32,
+    b: f32,
+    one: f32,
+    _pad1: u32,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Pod, Zeroable)]
+struct AffineParams {
+    n: u32,
+    count: u32,
+    elem_offset: u32,
+    row_offset: u32,
+    groups_x: u32,
+    triangular: u32,
+    ndim_mean: u32,
+    ndim_cov: u32,
+    mean_dims: [u32; 8],
+    mean_strides: [u32; 8],
+    cov_dims: [u32; 8],
+    cov_strides: [u32; 8],
+}
+
+/// Which word transform a fill dispatch applies.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Fill {
+    Bits,
+    /// `low + range * u`
+    Uniform { low: f32, range: f32 },
+    /// `loc + a * erfinv(v)`, `a = rn(sqrt2 * scale)`
+    Normal { a: f32, loc: f32 },
+}
+
+pub(crate) struct GpuContext {
+    pub device: wgpu::Device,
+    pub queue: wgpu::Queue,
+    pub adapter_info: Option<wgpu::AdapterInfo>,
+    pub limits: ChunkLimits,
+    offset_align: u64,
+    fill_layout: wgpu::BindGroupLayout,
+    affine_layout: wgpu::BindGroupLayout,
+    fill_bits: wgpu::ComputePipeline,
+    fill_uniform: wgpu::ComputePipeline,
+    fill_normal: wgpu::ComputePipeline,
+    affine: wgpu::ComputePipeline,
+}
+
+fn storage_entry(binding: u32, read_only: bool) -> wgpu::BindGroupLayoutEntry {
+    wgpu::BindGroupLayoutEntry {
+        binding,
+        visibility: wgpu::ShaderStages::COMPUTE,
+        ty: wgpu::BindingType::Buffer { ty: wgpu::BufferBindingType::Storage { read_only }, has_dynamic_offset: false, min_binding_size: None },
+        count: None,
+    }
+}
+
+fn uniform_entry(binding: u32) -> wgpu::BindGroupLayoutEntry {
+    wgpu::BindGroupLayoutEntry {
+        binding,
+        visibility: wgpu::ShaderStages::COMPUTE,
+        ty: wgpu::BindingType::Buffer { ty: wgpu::BufferBindingType::Uniform, has_dynamic_offset: false, min_binding_size: None },
+        count: None,
+    }
+}
+
+fn device_error(op: &str, e: impl std::fmt::Display) -> Error {
+    Error::new(ErrorKind::Device, op, format!("GPU error: {e}"))
+}
+
+impl GpuContext {
+    pub fn new(device: wgpu::Device, queue: wgpu::Queue, adapter_info: Option<wgpu::AdapterInfo>, limits: ChunkLimits) -> Self {
+        let dl = device.limits();
+        let limits = ChunkLimits::from_device(&dl).min(limits);
+        let offset_align = dl.min_storage_buffer_offset_alignment as u64;
+        let mods = crate::shaders::modules();
+        let module = |i: usize| {
+            device.create_shader_module(wgpu::ShaderModuleDescriptor {
+                label: Some(mods[i].0),
+                source: wgpu::ShaderSource::Wgsl(mods[i].1.as_str().into()),
+            })
+        };
+        let (fill_mod, affine_mod) = (module(0), module(1));
+        let fill_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("mvn::fill"),
+            entries: &[uniform_entry(0), storage_entry(1, false)],
+        });
+        let affine_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("mvn::affine"),
+            entries: &[
+                uniform_entry(0),
+                storage_entry(1, true),
+                storage_entry(2, true),
+                storage_entry(3, true),
+                storage_entry(4, true),
+                storage_entry(5, true),
+                storage_entry(6, false),
+            ],
+        });
+        let pipeline = |label: &str, layout: &wgpu::BindGroupLayout, module: &wgpu::ShaderModule, entry: &str| {
+            let pl = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+                label: Some(label),
+                bind_group_layouts: &[Some(layout)],
+                immediate_size: 0,
+            });
+            device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                label: Some(label),
+                layout: Some(&pl),
+                module,
+                entry_point: Some(entry),
+                compilation_options: Default::default(),
+                cache: None,
+            })
+        };
+        let fill_bits = pipeline("mvn::fill_bits", &fill_layout, &fill_mod, "fill_bits");
+        let fill_uniform = pipeline("mvn::fill_uniform", &fill_layout, &fill_mod, "fill_uniform");
+        let fill_normal = pipeline("mvn::fill_normal", &fill_layout, &fill_mod, "fill_normal");
+        let affine = pipeline("mvn::affine", &affine_layout, &affine_mod, "affine");
+        GpuContext {
+            device,
+            queue,
+            adapter_info,
+            limits,
+            offset_align,
+            fill_layout,
+            affine_layout,
+            fill_bits,
+            fill_uniform,
+            fill_normal,
+            affine,
+        }
+    }
+
+    fn storage(&self, label: &str, data: &[u8]) -> wgpu::Buffer {
+        // Bindings must not be empty: pad to one word.
+        let pad = [0u8; 4];
+        self.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some(label),
+            contents: if data.is_empty() { &pad } else { data },
+            usage: wgpu::BufferUsages::STORAGE,
+        })
+    }
+
+    fn uniform<T: Pod>(&self, label: &str, v: &T) -> wgpu::Buffer {
+        self.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some(label),
+            contents: bytemuck::bytes_of(v),
+            usage: wgpu::BufferUsages::UNIFORM,
+        })
+    }
+
+    fn check_upload(&self, op: &str, what: &str, bytes: u64) -> Result<()> {
+        if bytes > self.limits.chunk_bytes() {
+            return Err(Error::new(
+                ErrorKind::TooLarge,
+                op,
+                format!(
+                    "{what} take {bytes} bytes, more than one GPU storage binding allows ({} bytes).",
+                    self.limits.chunk_bytes()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Records fill dispatches for words `[word0, word0 + count)` of a `total`-word stream,
+    /// written to `out` (bound at `out_offset` bytes, `out_size` bytes) from index 0.
+    #[allow(clippy::too_many_arguments)]
+    fn encode_fill(
+        &self,
+        enc: &mut wgpu::CommandEncoder,
+        fill: Fill,
+        key: [u32; 2],
+        total: u32,
+        word0: u32,
+        count: u32,
+        out: &wgpu::Buffer,
+        out_offset: u64,
+        out_size: u64,
+    ) {
+        let (pipeline, a, b) = match fill {
+            Fill::Bits => (&self.fill_bits, 0.0, 0.0),
+            Fill::Uniform { low, range } => (&self.fill_uniform, range, low),
+            Fill::Normal { a, loc } => (&self.fill_normal, a, loc),
+        };
+        for (first, c, gx, gy) in dispatches(count as u64, WORKGROUP, self.limits.max_workgroups_per_dimension) {
+            let params = FillParams {
+                key,
+                total_words: total,
+                word_offset: word0 + first as u32,
+                count: c as u32,
+                groups_x: gx,
+                out_offset: first as u32,
+                _pad0: 0,
+                a,
+                b,
+                one: 1.0,
+                _pad1: 0,
+            };
+            let ub = self.uniform("mvn::fill params", &params);
+            let bg = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some("mvn::fill"),
+                layout: &self.fill_layout,
+                entries: &[
+                    wgpu::BindGroupEntry { binding: 0, resource: ub.as_entire_binding() },
+                    wgpu::BindGroupEntry {
+                        binding: 1,
+                        resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                            buffer: out,
+                            offset: out_offset,
+                            size: wgpu::BufferSize::new(out_size),
+                        }),
+                    },
+                ],
+            });
+            let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("mvn::fill"), timestamp_writes: None });
+            pass.set_pipeline(pipeline);
+            pass.set_bind_group(0, &bg, &[]);
+            pass.dispatch_workgroups(gx, gy, 1);
+        }
+    }
+
+    /// `count` words of `fill` from the `total`-word stream of `key`, read back.
+    pub async fn fill(&self, op: &str, fill: Fill, key: [u32; 2], total: u32) -> Result<Vec<u32>> {
+        let mut out = crate::cpu::alloc::<u32>(op, total as usize)?;
+        if total == 0 {
+            return Ok(out);
+        }
+        let oom = self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
+        let val = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let chunk_words = (self.limits.chunk_bytes() / 4).clamp(1, u32::MAX as u64) as usize;
+        let chunks = row_chunks(total as usize, chunk_words, 1);
+        let max = chunks.iter().map(|c| c.1 - c.0).max().unwrap_or(1) as u64 * 4;
+        let buf = self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("mvn::fill out"),
+            size: max,
+            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
+            mapped_at_creation: false,
+        });
+        let staging = self.staging(max);
+        let mut result = Ok(());
+        for &(s, e) in &chunks {
+            let bytes = (e - s) as u64 * 4;
+            let mut enc = self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("mvn::fill") });
+            self.encode_fill(&mut enc, fill, key, total, s as u32, (e - s) as u32, &buf, 0, bytes);
+            enc.copy_buffer_to_buffer(&buf, 0, &staging, 0, bytes);
+            self.queue.submit([enc.finish()]);
+            result = readback::read_into(&self.device, &staging, bytes, bytemuck::cast_slice_mut(&mut out[s..e])).await;
+            if result.is_err() {
+                break;
+            }
+        }
+        if let Some(e) = val.pop().await {
+            return Err(device_error(op, e));
+        }
+        if let Some(e) = oom.pop().await {
+            return Err(device_error(op, e));
+        }
+        result?;
+        Ok(out)
+    }
+
+    fn staging(&self, size: u64) -> wgpu::Buffer {
+        self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("mvn::staging"),
+            size,
+            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        })
+    }
+
+    /// Samples `dist` with `plan`; `sink` receives each finished chunk.
+    async fn run_mvn(&self, op: &str, dist: &MultivariateNormal, plan: &Plan, to_buffer: bool) -> Result<(Option<wgpu::Buffer>, Vec<f32>)> {
+        let n = plan.n;
+        let total = plan.rows * n;
+        let total_bytes = total as u64 * 4;
+        let row_bytes = n as u64 * 4;
+        if to_buffer && total_bytes > self.limits.max_buffer_size {
+            return Err(Error::new(
+                ErrorKind::TooLarge,
+                op,
+                format!("{total_bytes} bytes of samples exceed the device's max_buffer_size ({} bytes); read them back instead or draw fewer.", self.limits.max_buffer_size),
+            ));
+        }
+        let factors: &[u8] = bytemuck::cast_slice(dist.factors());
+        let means: &[u8] = bytemuck::cast_slice(dist.mean_data());
+        self.check_upload(op, "the covariance factors", factors.len() as u64)?;
+        self.check_upload(op, "the means", means.len() as u64)?;
+        let mut host = if to_buffer { Vec::new() } else { crate::cpu::alloc::<f32>(op, total)? };
+        let oom = self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
+        let val = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
+
+        // Rows per chunk: one chunk's z and output must each fit one binding; in buffer mode
+        // chunk offsets must respect the storage offset alignment.
+        let align_rows = if to_buffer { (self.offset_align / gcd(row_bytes.max(1), self.offset_align)) as usize } else { 1 };
+        let max_rows = (self.limits.chunk_bytes() / row_bytes.max(1)) as usize;
+        if n > 0 && max_rows < align_rows.max(1) {
+            return Err(Error::new(ErrorKind::TooLarge, op, format!("one row of {n} values does not fit a GPU storage binding.")));
+        }
+        let chunks = if total == 0 { vec![] } else { row_chunks(plan.rows, max_rows, align_rows) };
+        let max_chunk = chunks.iter().map(|c| c.1 - c.0).max().unwrap_or(0) as u64 * row_bytes;
+        let usage_out = if to_buffer {
+            wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::VERTEX | wgpu::BufferUsages::COPY_SRC
+        } else {
+            wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC
+        };
+        let out_buf = self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("mvn::samples"),
+            size: if to_buffer { total_bytes.max(4) } else { max_chunk.max(4) },
+            usage: usage_out,
+            mapped_at_creation: false,
+        });
+        let mut result = Ok(());
+        if !chunks.is_empty() {
+            let z_buf = self.device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("mvn::z"),
+                size: max_chunk,
+                usage: wgpu::BufferUsages::STORAGE,
+                mapped_at_creation: false,
+            });
+            let f_buf = self.storage("mvn::factors", factors);
+            let m_buf = self.storage("mvn::means", means);
+            let fm_buf = self.storage("mvn::factor_map", bytemuck::cast_slice(dist.factor_of_cov()));
+            let staging = if to_buffer { None } else { Some(self.staging(max_chunk)) };
+            let maps_fit = plan.mean_map.dims.len() <= MAX_MAP_DIMS && plan.cov_map.dims.len() <= MAX_MAP_DIMS;
+            for &(r0, r1) in &chunks {
+                let count = ((r1 - r0) * n) as u64;
+                let bytes = count * 4;
+                let out_offset = if to_buffer { r0 as u64 * row_bytes } else { 0 };
+                let row_index: Vec<u32> = if maps_fit {
+                    vec![]
+                } else {
+                    (r0..r1).flat_map(|r| [plan.mean_map.index(r) as u32, plan.cov_map.index(r) as u32]).collect()
+                };
+                let ri_buf = self.storage("mvn::row_index", bytemuck::cast_slice(&row_index));
+                let mut enc = self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("mvn::sample") });
+                let a = crate::prng::math::SQRT2;
+                self.encode_fill(&mut enc, Fill::Normal { a, loc: 0.0 }, plan.key.0, total as u32, (r0 * n) as u32, count as u32, &z_buf, 0, bytes);
+                for (first, c, gx, gy) in dispatches(count, WORKGROUP, self.limits.max_workgroups_per_dimension) {
+                    let mut p = AffineParams {
+                        n: n as u32,
+                        count: c as u32,
+                        elem_offset: first as u32,
+                        row_offset: r0 as u32,
+                        groups_x: gx,
+                        triangular: dist.is_triangular() as u32,
+                        ndim_mean: u32::MAX,
+                        ndim_cov: u32::MAX,
+                        mean_dims: [1; 8],
+                        mean_strides: [0; 8],
+                        cov_dims: [1; 8],
+                        cov_strides: [0; 8],
+                    };
+                    if maps_fit {
+                        p.ndim_mean = plan.mean_map.dims.len() as u32;
+                        p.ndim_cov = plan.cov_map.dims.len() as u32;
+                        for (k, (&d, &s)) in plan.mean_map.dims.iter().zip(&plan.mean_map.strides).enumerate() {
+                            p.mean_dims[k] = d as u32;
+                            p.mean_strides[k] = s as u32;
+                        }
+                        for (k, (&d, &s)) in plan.cov_map.dims.iter().zip(&plan.cov_map.strides).enumerate() {
+                            p.cov_dims[k] = d as u32;
+                            p.cov_strides[k] = s as u32;
+                        }
+                    }
+                    let ub = self.uniform("mvn::affine params", &p);
+                    let bg = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
+                        label: Some("mvn::affine"),
+                        layout: &self.affine_layout,
+                        entries: &[
+                            wgpu::BindGroupEntry { binding: 0, resource: ub.as_entire_binding() },
+                            wgpu::BindGroupEntry {
+                                binding: 1,
+                                resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding { buffer: &z_buf, offset: 0, size: wgpu::BufferSize::new(bytes) }),
+                            },
+                            wgpu::BindGroupEntry { binding: 2, resource: f_buf.as_entire_binding() },
+                            wgpu::BindGroupEntry { binding: 3, resource: m_buf.as_entire_binding() },
+                            wgpu::BindGroupEntry { binding: 4, resource: fm_buf.as_entire_binding() },
+                            wgpu::BindGroupEntry { binding: 5, resource: ri_buf.as_entire_binding() },
+                            wgpu::BindGroupEntry {
+                                binding: 6,
+                                resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding { buffer: &out_buf, offset: out_offset, size: wgpu::BufferSize::new(bytes) }),
+                            },
+                        ],
+                    });
+                    let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("mvn::affine"), timestamp_writes: None });
+                    pass.set_pipeline(&self.affine);
+                    pass.set_bind_group(0, &bg, &[]);
+                    pass.dispatch_workgroups(gx, gy, 1);
+                }
+                if let Some(st) = &staging {
+                    enc.copy_buffer_to_buffer(&out_buf, 0, st, 0, bytes);
+                }
+                self.queue.submit([enc.finish()]);
+                if let Some(st) = &staging {
+                    result = readback::read_into(&self.device, st, bytes, bytemuck::cast_slice_mut(&mut host[r0 * n..r1 * n])).await;
+                    if result.is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+        if let Some(e) = val.pop().await {
+            return Err(device_error(op, e));
+        }
+        if let Some(e) = oom.pop().await {
+            return Err(device_error(op, e));
+        }
+        result?;
+        Ok((if to_buffer { Some(out_buf) } else { None }, host))
+    }
+
+    pub async fn mvn(&self, dist: &MultivariateNormal, plan: &Plan) -> Result<Vec<f32>> {
+        Ok(self.run_mvn("multivariate_normal", dist, plan, false).await?.1)
+    }
+
+    pub async fn mvn_to_buffer(&self, dist: &MultivariateNormal, plan: &Plan) -> Result<wgpu::Buffer> {
+        Ok(self.run_mvn("multivariate_normal", dist, plan, true).await?.0.expect("buffer mode"))
+    }
+}
+
+fn gcd(a: u64, b: u64) -> u64 {
+    if b == 0 { a } else { gcd(b, a % b) }
+}

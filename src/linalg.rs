@@ -1,0 +1,231 @@
+//! Factorizations of one covariance in f64 with faer: Cholesky (with a PSD-safe fallback),
+//! the symmetric eigen square root, and MLX's SVD square root. The result is the matrix `R`
+//! with `x = mean + z R` (row-vector convention, as MLX's `z @ std`), stored in float32.
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::options::{Method, OnInvalid};
+use faer::{Mat, Side};
+
+/// How a covariance was actually factored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FactorMethod {
+    /// Cholesky succeeded: `R = Lᵀ`, upper triangular.
+    Cholesky,
+    /// Cholesky failed on a singular (or clipped) covariance: `R` is the triangular factor of
+    /// a QR decomposition of `diag(sqrt(λ)) Qᵀ` (so still `Rᵀ R = cov`, upper triangular).
+    CholeskyPsd,
+    /// Symmetric square root from the eigendecomposition.
+    Eigh,
+    /// `U diag(sqrt(s)) Vᵀ` from the SVD.
+    Svd,
+    /// A lower-triangular `scale_tril` given by the user.
+    ScaleTril,
+}
+
+impl FactorMethod {
+    /// A short name (`"cholesky"`, `"cholesky-psd"`, `"eigh"`, `"svd"`, `"scale_tril"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FactorMethod::Cholesky => "cholesky",
+            FactorMethod::CholeskyPsd => "cholesky-psd",
+            FactorMethod::Eigh => "eigh",
+            FactorMethod::Svd => "svd",
+            FactorMethod::ScaleTril => "scale_tril",
+        }
+    }
+}
+
+/// What the factorization of one distinct covariance found.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FactorReport {
+    /// Index (row-major over `cov`'s batch shape) of the first covariance with this factor.
+    pub batch_index: usize,
+    /// The method requested.
+    pub method: Method,
+    /// The method actually used.
+    pub method_used: FactorMethod,
+    /// Numerical rank: eigenvalues above `n * 2^-23 * λmax`.
+    pub rank: usize,
+    /// Smallest eigenvalue of the (symmetrized) covariance, in f64.
+    pub min_eigenvalue: f64,
+    /// Largest eigenvalue.
+    pub max_eigenvalue: f64,
+    /// Whether negative eigenvalues were clipped to zero (`on_invalid = warn | clip`).
+    pub clipped: bool,
+}
+
+/// One factored covariance.
+pub(crate) struct Factored {
+    pub r: Vec<f32>,
+    pub report: Option<FactorReport>,
+    pub method_used: FactorMethod,
+    pub clipped_warning: Option<String>,
+}
+
+pub(crate) fn default_tolerance(n: usize) -> f64 {
+    8.0 * n.max(1) as f64 * f32::EPSILON as f64
+}
+
+fn rank_of(eigs: &[f64], n: usize) -> usize {
+    let max = eigs.iter().cloned().fold(0.0f64, f64::max);
+    if max <= 0.0 {
+        return 0;
+    }
+    let thr = n as f64 * f32::EPSILON as f64 * max;
+    eigs.iter().filter(|&&l| l > thr).count()
+}
+
+/// Factors the `n x n` row-major `cov` (already checked finite). `batch_index` names the matrix
+/// in messages.
+pub(crate) fn factor(
+    cov: &[f32],
+    n: usize,
+    method: Method,
+    on_invalid: OnInvalid,
+    tol: f64,
+    batch_index: usize,
+) -> Result<Factored> {
+    let op = "multivariate_normal";
+    // Symmetry, relative to the largest entry.
+    let mut scale = 0.0f64;
+    let mut asym = 0.0f64;
+    let mut worst = (0, 0);
+    for i in 0..n {
+        for j in 0..n {
+            let a = cov[i * n + j] as f64;
+            scale = scale.max(a.abs());
+            let d = (a - cov[j * n + i] as f64).abs();
+            if d > asym {
+                asym = d;
+                worst = (i, j);
+            }
+        }
+    }
+    if asym > tol * scale {
+        return Err(Error::new(
+            ErrorKind::NotSymmetric,
+            op,
+            format!(
+                "cov is not symmetric: batch index {batch_index}, entries ({},{}) and ({},{}) differ by {asym:e} (relative {:e} > tolerance {tol:e}).",
+                worst.0, worst.1, worst.1, worst.0, asym / scale
+            ),
+        ));
+    }
+    let s = Mat::<f64>::from_fn(n, n, |i, j| 0.5 * (cov[i * n + j] as f64 + cov[j * n + i] as f64));
+
+    if method == Method::Cholesky {
+        if let Ok(llt) = s.llt(Side::Lower) {
+            let l = llt.L();
+            let mut r = vec![0f32; n * n];
+            for i in 0..n {
+                for j in 0..=i {
+                    r[j * n + i] = l[(i, j)] as f32; // R = Lᵀ
+                }
+            }
+            return Ok(Factored { r, report: None, method_used: FactorMethod::Cholesky, clipped_warning: None });
+        }
+    }
+
+    let evd = s.self_adjoint_eigen(Side::Lower).map_err(|_| {
+        Error::new(ErrorKind::NotConverged, op, format!("eigendecomposition did not converge (batch index {batch_index})."))
+    })?;
+    let eigs: Vec<f64> = (0..n).map(|i| evd.S()[i]).collect();
+    let q = evd.U();
+    let lmin = eigs.iter().cloned().fold(f64::INFINITY, f64::min);
+    let lmax = eigs.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+    let spec = lmax.abs().max(lmin.abs());
+    let mut clipped = false;
+    let mut clipped_warning = None;
+    if lmin < -tol * spec {
+        let msg = format!(
+            "cov is not positive semidefinite: batch index {batch_index} has eigenvalue {lmin:e} (allowed down to {:e} = -{tol:e} * largest |eigenvalue| {spec:e}).",
+            -tol * spec
+        );
+        match on_invalid {
+            OnInvalid::Raise => return Err(Error::new(ErrorKind::NotPositiveSemidefinite, op, msg)),
+            OnInvalid::Warn => clipped_warning = Some(format!("[{op}] {msg} Sampling from the matrix with negative eigenvalues clipped to 0.")),
+            OnInvalid::Clip => {}
+        }
+        clipped = true;
+    }
+    let sq: Vec<f64> = eigs.iter().map(|&l| l.max(0.0).sqrt()).collect();
+    let report = FactorReport {
+        batch_index,
+        method,
+        method_used: FactorMethod::Eigh,
+        rank: rank_of(&eigs, n),
+        min_eigenvalue: lmin,
+        max_eigenvalue: lmax,
+        clipped,
+    };
+    let (r, used) = match method {
+        Method::Cholesky => {
+            // A = diag(sqrt λ) Qᵀ has AᵀA = cov; A = Q₂R₂ gives cov = R₂ᵀR₂ with R₂ upper.
+            let a = Mat::<f64>::from_fn(n, n, |i, j| sq[i] * q[(j, i)]);
+            let qr = a.qr();
+            let rr = qr.R();
+            let mut r = vec![0f32; n * n];
+            for i in 0..n {
+                let sign = if rr[(i, i)] < 0.0 { -1.0 } else { 1.0 };
+                for j in i..n {
+                    r[i * n + j] = (sign * rr[(i, j)]) as f32;
+                }
+            }
+            (r, FactorMethod::CholeskyPsd)
+        }
+        Method::Eigh => {
+            let qs = Mat::<f64>::from_fn(n, n, |i, k| q[(i, k)] * sq[k]);
+            (to_f32(&(&qs * q.transpose())), FactorMethod::Eigh)
+        }
+        Method::Svd => {
+            // MLX: std = U sqrt(S) Vᵀ of the (clipped, if asked) covariance.
+            let c = if clipped {
+                let lc: Vec<f64> = eigs.iter().map(|&l| l.max(0.0)).collect();
+                let ql = Mat::<f64>::from_fn(n, n, |i, k| q[(i, k)] * lc[k]);
+                &ql * q.transpose()
+            } else {
+                Mat::<f64>::from_fn(n, n, |i, j| cov[i * n + j] as f64)
+            };
+            let svd = c.svd().map_err(|_| {
+                Error::new(ErrorKind::NotConverged, op, format!("SVD did not converge (batch index {batch_index})."))
+            })?;
+            let (u, sv, v) = (svd.U(), svd.S(), svd.V());
+            let us = Mat::<f64>::from_fn(n, n, |i, k| u[(i, k)] * sv[k].max(0.0).sqrt());
+            let r = to_f32(&(&us * v.transpose()));
+            (r, FactorMethod::Svd)
+        }
+    };
+    Ok(Factored { r, report: Some(FactorReport { method_used: used, ..report }), method_used: used, clipped_warning })
+}
+
+/// The report of a factor known only by its `R` (Cholesky success, `scale_tril`): the
+/// eigenvalues of `RᵀR` are the squared singular values of `R`.
+pub(crate) fn report_from_r(r: &[f32], n: usize, method: Method, used: FactorMethod, batch_index: usize) -> FactorReport {
+    let m = Mat::<f64>::from_fn(n, n, |i, j| r[i * n + j] as f64);
+    let mut eigs: Vec<f64> = m.singular_values().map(|s| s.iter().map(|x| x * x).collect()).unwrap_or_default();
+    if eigs.is_empty() && n > 0 {
+        eigs = vec![f64::NAN; n];
+    }
+    let lmin = eigs.iter().cloned().fold(f64::INFINITY, f64::min);
+    let lmax = eigs.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+    FactorReport {
+        batch_index,
+        method,
+        method_used: used,
+        rank: rank_of(&eigs, n),
+        min_eigenvalue: if n == 0 { 0.0 } else { lmin },
+        max_eigenvalue: if n == 0 { 0.0 } else { lmax },
+        clipped: false,
+    }
+}
+
+fn to_f32(m: &Mat<f64>) -> Vec<f32> {
+    let n = m.nrows();
+    let mut r = vec![0f32; n * m.ncols()];
+    for i in 0..n {
+        for j in 0..m.ncols() {
+            r[i * m.ncols() + j] = m[(i, j)] as f32;
+        }
+    }
+    r
+}

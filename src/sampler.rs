@@ -1,0 +1,246 @@
+//! `Sampler`: one API over the GPU (wgpu) and CPU backends.
+
+use crate::array::Array;
+use crate::distribution::MultivariateNormal;
+use crate::error::{Error, ErrorKind, Result};
+use crate::gpu::{ChunkLimits, Fill, GpuContext};
+use crate::key::{resolve, Key};
+use crate::options::Options;
+use crate::prng::math;
+use crate::random::{apply_uniform, uniform_bounds};
+use crate::shape::{check_shape, numel};
+
+/// Where a [`Sampler`] runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// WGSL compute shaders through wgpu.
+    Gpu,
+    /// The CPU reference implementation.
+    Cpu,
+}
+
+impl Backend {
+    /// `"gpu"` or `"cpu"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Gpu => "gpu",
+            Backend::Cpu => "cpu",
+        }
+    }
+}
+
+/// How [`Sampler::gpu`] picks its device.
+#[derive(Clone, Copy, Debug)]
+pub struct SamplerOptions {
+    /// Adapter preference (default: high performance).
+    pub power_preference: wgpu::PowerPreference,
+    /// Extra limits for splitting work (default: only the device's own limits). Tests use
+    /// tiny values to prove that splitting never changes the samples.
+    pub limits: ChunkLimits,
+}
+
+impl Default for SamplerOptions {
+    fn default() -> Self {
+        SamplerOptions { power_preference: wgpu::PowerPreference::HighPerformance, limits: ChunkLimits::UNLIMITED }
+    }
+}
+
+/// Samples kept on the GPU: a buffer with usage `STORAGE | VERTEX | COPY_SRC` holding
+/// `shape` float32 values row-major (so each sample is `n` consecutive floats).
+#[derive(Debug)]
+pub struct GpuSamples {
+    /// The buffer (at least 4 bytes even when empty).
+    pub buffer: wgpu::Buffer,
+    /// The shape of the samples, `(..., n)`.
+    pub shape: Vec<usize>,
+}
+
+impl GpuSamples {
+    /// Number of float32 values.
+    pub fn len(&self) -> usize {
+        self.shape.iter().product()
+    }
+
+    /// Whether there are no values.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Draws MLX-compatible samples on the GPU or on the CPU with one API. A failed call leaves
+/// the sampler usable.
+///
+/// ```no_run
+/// use mvn_gpu::{Array, MultivariateNormal, Options, Sampler, SamplerOptions, key};
+/// let sampler = pollster::block_on(Sampler::gpu(&SamplerOptions::default()))
+///     .unwrap_or_else(|_| Sampler::cpu());
+/// let mean = Array::new([2], vec![0.0, 0.0])?;
+/// let cov = Array::new([2, 2], vec![1.0, 0.5, 0.5, 1.0])?;
+/// let mvn = MultivariateNormal::new(&mean, &cov, &Options::default())?;
+/// let x = pollster::block_on(sampler.sample(&mvn, &[1 << 20], Some(key(1))))?;
+/// assert_eq!(x.shape(), &[1 << 20, 2]);
+/// # Ok::<(), mvn_gpu::Error>(())
+/// ```
+pub struct Sampler {
+    gpu: Option<GpuContext>,
+}
+
+impl Sampler {
+    /// The CPU backend.
+    pub fn cpu() -> Self {
+        Sampler { gpu: None }
+    }
+
+    /// A GPU sampler on a device of its own (honours `WGPU_BACKEND` and `WGPU_ADAPTER_NAME`).
+    ///
+    /// # Errors
+    /// [`ErrorKind::NoAdapter`] when no adapter or device can be obtained.
+    pub async fn gpu(options: &SamplerOptions) -> Result<Self> {
+        let op = "Sampler";
+        let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
+        let adapter = instance
+            .request_adapter(&wgpu::RequestAdapterOptions {
+                power_preference: options.power_preference,
+                force_fallback_adapter: false,
+                compatible_surface: None,
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| Error::new(ErrorKind::NoAdapter, op, format!("no GPU adapter: {e}.")))?;
+        let (device, queue) = adapter
+            .request_device(&wgpu::DeviceDescriptor {
+                label: Some("mvn-gpu"),
+                required_limits: adapter.limits(),
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| Error::new(ErrorKind::NoAdapter, op, format!("GPU device request failed: {e}.")))?;
+        // Errors of our own work are caught by error scopes; never panic on stray ones.
+        device.on_uncaptured_error(std::sync::Arc::new(|e: wgpu::Error| {
+            #[cfg(not(target_arch = "wasm32"))]
+            eprintln!("mvn-gpu: uncaptured GPU error: {e}");
+            #[cfg(target_arch = "wasm32")]
+            let _ = e;
+        }));
+        Ok(Sampler { gpu: Some(GpuContext::new(device, queue, Some(adapter.get_info()), options.limits)) })
+    }
+
+    /// A GPU sampler on an application's own device and queue (e.g. a native wgpu app that
+    /// renders the samples). `limits` may restrict splitting further ([`ChunkLimits::UNLIMITED`]).
+    pub fn from_device(device: wgpu::Device, queue: wgpu::Queue, limits: ChunkLimits) -> Self {
+        Sampler { gpu: Some(GpuContext::new(device, queue, None, limits)) }
+    }
+
+    /// Which backend runs the work.
+    pub fn backend(&self) -> Backend {
+        if self.gpu.is_some() { Backend::Gpu } else { Backend::Cpu }
+    }
+
+    /// The adapter, when this sampler created its own device.
+    pub fn adapter_info(&self) -> Option<&wgpu::AdapterInfo> {
+        self.gpu.as_ref().and_then(|g| g.adapter_info.as_ref())
+    }
+
+    /// The wgpu device (GPU backend).
+    pub fn device(&self) -> Option<&wgpu::Device> {
+        self.gpu.as_ref().map(|g| &g.device)
+    }
+
+    /// The wgpu queue (GPU backend).
+    pub fn queue(&self) -> Option<&wgpu::Queue> {
+        self.gpu.as_ref().map(|g| &g.queue)
+    }
+
+    /// The limits the work is split by (GPU backend).
+    pub fn limits(&self) -> Option<ChunkLimits> {
+        self.gpu.as_ref().map(|g| g.limits)
+    }
+
+    /// Samples `dist` with output shape `broadcast(shape, batch) + (n,)`, read back to the host.
+    ///
+    /// # Errors
+    /// Shape errors as [`MultivariateNormal::output_shape`]; [`ErrorKind::TooLarge`] when the
+    /// factors do not fit one GPU binding; [`ErrorKind::Device`] when the GPU fails.
+    pub async fn sample(&self, dist: &MultivariateNormal, shape: &[i64], key: Option<Key>) -> Result<Array> {
+        let plan = dist.plan(shape, key)?;
+        match &self.gpu {
+            None => crate::cpu::sample(dist, &plan),
+            Some(g) => {
+                let data = g.mvn(dist, &plan).await?;
+                Ok(Array::from_parts(plan.out_shape, data))
+            }
+        }
+    }
+
+    /// Samples `dist` into a GPU buffer that stays on the device (usage `STORAGE | VERTEX |
+    /// COPY_SRC`), for rendering or further GPU work without a readback.
+    ///
+    /// # Errors
+    /// As [`Sampler::sample`]; [`ErrorKind::InvalidArgument`] on the CPU backend;
+    /// [`ErrorKind::TooLarge`] when the samples exceed the device's `max_buffer_size`.
+    pub async fn sample_to_buffer(&self, dist: &MultivariateNormal, shape: &[i64], key: Option<Key>) -> Result<GpuSamples> {
+        let g = self.gpu.as_ref().ok_or_else(|| {
+            Error::new(ErrorKind::InvalidArgument, "sample_to_buffer", "the CPU backend has no GPU buffers; use sample().")
+        })?;
+        let plan = dist.plan(shape, key)?;
+        let buffer = g.mvn_to_buffer(dist, &plan).await?;
+        Ok(GpuSamples { buffer, shape: plan.out_shape })
+    }
+
+    /// MLX's `multivariate_normal` on this backend (factor, then sample).
+    ///
+    /// # Errors
+    /// Those of [`MultivariateNormal::new`] and [`Sampler::sample`].
+    pub async fn multivariate_normal(&self, mean: &Array, cov: &Array, shape: &[i64], key: Option<Key>, options: &Options) -> Result<Array> {
+        let dist = MultivariateNormal::new(mean, cov, options)?;
+        self.sample(&dist, shape, key).await
+    }
+
+    /// MLX's `normal(shape, loc, scale, key)` on this backend.
+    ///
+    /// # Errors
+    /// As [`crate::normal`], and [`ErrorKind::Device`] when the GPU fails.
+    pub async fn normal(&self, shape: &[i64], loc: f32, scale: f32, key: Option<Key>) -> Result<Array> {
+        let Some(g) = &self.gpu else { return crate::random::normal(shape, loc, scale, key) };
+        let op = "normal";
+        let shape = check_shape(op, shape)?;
+        let count = numel(op, &shape)?;
+        let key = resolve(key);
+        let words = g.fill(op, Fill::Normal { a: math::SQRT2 * scale, loc }, key.0, count as u32).await?;
+        Ok(Array::from_parts(shape, bytemuck::allocation::cast_vec(words)))
+    }
+
+    /// MLX's `uniform(shape, low, high, key)` on this backend. Scalar bounds run entirely on
+    /// the GPU; array bounds draw the bits on the GPU and apply the bounds on the host.
+    ///
+    /// # Errors
+    /// As [`crate::uniform`], and [`ErrorKind::Device`] when the GPU fails.
+    pub async fn uniform(&self, shape: &[i64], low: impl Into<Array>, high: impl Into<Array>, key: Option<Key>) -> Result<Array> {
+        let Some(g) = &self.gpu else { return crate::random::uniform(shape, low, high, key) };
+        let op = "uniform";
+        let shape = check_shape(op, shape)?;
+        let count = numel(op, &shape)?;
+        let (low, range) = uniform_bounds(&shape, &low.into(), &high.into())?;
+        let key = resolve(key);
+        if low.len() == 1 {
+            let words = g.fill(op, Fill::Uniform { low: low.data()[0], range: range.data()[0] }, key.0, count as u32).await?;
+            return Ok(Array::from_parts(shape, bytemuck::allocation::cast_vec(words)));
+        }
+        let words = g.fill(op, Fill::Bits, key.0, count as u32).await?;
+        Ok(Array::from_parts(shape.clone(), apply_uniform(&shape, &words, &low, &range)))
+    }
+
+    /// Random 32-bit words of `shape` on this backend (MLX's `random::bits(shape, 4, key)`).
+    ///
+    /// # Errors
+    /// As [`crate::bits`], and [`ErrorKind::Device`] when the GPU fails.
+    pub async fn bits(&self, shape: &[i64], key: Option<Key>) -> Result<Array<u32>> {
+        let Some(g) = &self.gpu else { return crate::random::bits(shape, key) };
+        let op = "bits";
+        let shape = check_shape(op, shape)?;
+        let count = numel(op, &shape)?;
+        let key = resolve(key);
+        let words = g.fill(op, Fill::Bits, key.0, count as u32).await?;
+        Ok(Array::from_parts(shape, words))
+    }
+}

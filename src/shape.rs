@@ -1,0 +1,171 @@
+//! MLX's shape rules: dimension checks, numpy-style broadcasting, and the map from an output
+//! batch row to the (broadcast) batch row of an input.
+
+use crate::error::{Error, ErrorKind, Result};
+
+/// The most elements one request may produce: the counter of MLX's layout is 32 bits wide.
+pub const MAX_ELEMENTS: usize = u32::MAX as usize;
+
+/// MLX's shape notation: `(3,2)`, `(2)`, `()`.
+pub fn fmt_shape<T: std::fmt::Display>(shape: &[T]) -> String {
+    let parts: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
+    format!("({})", parts.join(","))
+}
+
+/// Checks a user shape: no negative dimension.
+pub fn check_shape(op: &str, shape: &[i64]) -> Result<Vec<usize>> {
+    if shape.iter().any(|&d| d < 0) {
+        return Err(Error::new(
+            ErrorKind::InvalidShape,
+            op,
+            format!("Negative dimensions not allowed: shape {}.", fmt_shape(shape)),
+        ));
+    }
+    shape
+        .iter()
+        .map(|&d| usize::try_from(d))
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|_| too_large(op, shape))
+}
+
+fn too_large(op: &str, shape: &[i64]) -> Error {
+    Error::new(
+        ErrorKind::TooLarge,
+        op,
+        format!("shape {} has more than the {MAX_ELEMENTS} elements allowed per request.", fmt_shape(shape)),
+    )
+}
+
+/// Number of elements of `shape`, refused above [`MAX_ELEMENTS`] (before anything is allocated).
+pub fn numel(op: &str, shape: &[usize]) -> Result<usize> {
+    if shape.contains(&0) {
+        return Ok(0);
+    }
+    shape
+        .iter()
+        .try_fold(1usize, |a, &d| a.checked_mul(d).filter(|&v| v <= MAX_ELEMENTS))
+        .ok_or_else(|| {
+            let s: Vec<i64> = shape.iter().map(|&d| d as i64).collect();
+            too_large(op, &s)
+        })
+}
+
+/// Numpy broadcasting of two shapes.
+pub fn broadcast_shapes(op: &str, a: &[usize], b: &[usize]) -> Result<Vec<usize>> {
+    let n = a.len().max(b.len());
+    let mut out = vec![0; n];
+    for i in 0..n {
+        let da = if i + a.len() >= n { a[i + a.len() - n] } else { 1 };
+        let db = if i + b.len() >= n { b[i + b.len() - n] } else { 1 };
+        out[i] = if da == db || db == 1 {
+            da
+        } else if da == 1 {
+            db
+        } else {
+            return Err(Error::new(
+                ErrorKind::BroadcastError,
+                op,
+                format!("Shapes {} and {} cannot be broadcast.", fmt_shape(a), fmt_shape(b)),
+            ));
+        };
+    }
+    Ok(out)
+}
+
+/// Maps a row-major index over `out` to the row-major index over `input`, where `input`
+/// broadcasts to `out` (right-aligned, size-1 or missing dimensions repeat).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BroadcastMap {
+    /// Output dimensions after merging, outermost first.
+    pub dims: Vec<usize>,
+    /// Stride in the input for each merged dimension (0 where it is broadcast).
+    pub strides: Vec<usize>,
+    identity: bool,
+}
+
+impl BroadcastMap {
+    /// The map from `out` to `input` (`input` must broadcast to `out`).
+    pub fn new(out: &[usize], input: &[usize]) -> Self {
+        let n = out.len();
+        let pad = n - input.len();
+        let mut stride = 1usize;
+        let mut dims_strides: Vec<(usize, usize)> = Vec::new();
+        for i in (0..n).rev() {
+            let d_in = if i >= pad { input[i - pad] } else { 1 };
+            let s = if d_in == 1 { 0 } else { stride };
+            stride *= d_in;
+            if out[i] == 1 {
+                continue; // size-1 output dims carry no index
+            }
+            // Merge with the inner dimension when the index arithmetic allows.
+            if let Some(&mut (ref mut pd, ref mut ps)) = dims_strides.last_mut() {
+                if (*ps == 0 && s == 0) || (s != 0 && *ps != 0 && s == *ps * *pd) {
+                    *pd *= out[i];
+                    continue;
+                }
+            }
+            dims_strides.push((out[i], s));
+        }
+        dims_strides.reverse();
+        let identity = dims_strides.len() <= 1 && dims_strides.iter().all(|&(_, s)| s == 1);
+        BroadcastMap {
+            dims: dims_strides.iter().map(|p| p.0).collect(),
+            strides: dims_strides.iter().map(|p| p.1).collect(),
+            identity,
+        }
+    }
+
+    /// The input index of output row `i`.
+    #[inline]
+    pub fn index(&self, mut i: usize) -> usize {
+        if self.identity {
+            return i;
+        }
+        let mut idx = 0;
+        for k in (0..self.dims.len()).rev() {
+            let d = self.dims[k];
+            idx += (i % d) * self.strides[k];
+            i /= d;
+        }
+        idx
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn broadcast_map_matches_naive_indexing() {
+        let cases: &[(&[usize], &[usize])] = &[
+            (&[4, 3], &[3]),
+            (&[4, 3], &[4, 1]),
+            (&[2, 4], &[4]),
+            (&[5, 1, 3], &[1, 3]),
+            (&[2, 3, 4], &[2, 1, 4]),
+            (&[2, 3, 4], &[]),
+            (&[2, 3, 4], &[2, 3, 4]),
+            (&[3, 2, 2, 5], &[3, 1, 2, 5]),
+        ];
+        for &(out, input) in cases {
+            let m = BroadcastMap::new(out, input);
+            let total: usize = out.iter().product();
+            for i in 0..total {
+                // Naive: unravel i over out, clamp broadcast dims, ravel over input.
+                let mut rem = i;
+                let mut coords = vec![0; out.len()];
+                for k in (0..out.len()).rev() {
+                    coords[k] = rem % out[k];
+                    rem /= out[k];
+                }
+                let pad = out.len() - input.len();
+                let mut idx = 0;
+                for k in 0..input.len() {
+                    let c = if input[k] == 1 { 0 } else { coords[k + pad] };
+                    idx = idx * input[k] + c;
+                }
+                assert_eq!(m.index(i), idx, "out {out:?} input {input:?} row {i}");
+            }
+        }
+    }
+}
