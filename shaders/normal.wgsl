@@ -1,6 +1,6 @@
 // MLX's float conversions (spec sections 4 to 6) in float32 WGSL.
 // u32 -> f32 is rounded to nearest-even by hand (WGSL leaves inexact conversions to the
-// implementation), so uniforms are exact. erfinv uses the builtin `log` and (1-a)(1+a) in place
+// implementation), so uniforms are exact. erfinv uses its own float32 `log` and (1-a)(1+a) in place
 // of a fused 1 - a*a, so normals are within a few ulp of MLX's CPU values (measured in tests).
 
 // Round-to-nearest-even conversion of a u32 to f32.
@@ -56,8 +56,27 @@ fn erfinv_central(t: f32) -> f32 {
     return p;
 }
 
+// Natural log of a positive normal float32 with only +, -, *, / (the fdlibm/musl algorithm,
+// < 1 ulp). GPU `log` builtins vary (WGSL allows 2^-21 absolute error; lavapipe's is several
+// ulp off), so this keeps normals equally close to MLX's on every device.
+fn log_f32(x: f32) -> f32 {
+    var ix = bitcast<u32>(x) + (0x3f800000u - 0x3f3504f3u);
+    let k = i32(ix >> 23u) - 0x7f;
+    ix = (ix & 0x007fffffu) + 0x3f3504f3u;
+    let f = bitcast<f32>(ix) - 1.0;
+    let s = f / (2.0 + f);
+    let z = s * s;
+    let w = z * z;
+    let t1 = w * (bitcast<f32>(0x3eccce13u) + w * bitcast<f32>(0x3e789e26u));
+    let t2 = z * (bitcast<f32>(0x3f2aaaaau) + w * bitcast<f32>(0x3e91e9eeu));
+    let r = t2 + t1;
+    let hfsq = 0.5 * f * f;
+    let dk = f32(k);
+    return s * (hfsq + r) + dk * bitcast<f32>(0x3717f7d1u) - hfsq + f + dk * bitcast<f32>(0x3f317180u);
+}
+
 fn erfinv_f32(a: f32) -> f32 {
-    let t = log((1.0 - a) * (1.0 + a));
+    let t = log_f32((1.0 - a) * (1.0 + a));
     var p: f32;
     if (abs(t) > 6.125) {
         p = erfinv_tail(t);
@@ -70,6 +89,8 @@ fn erfinv_f32(a: f32) -> f32 {
 // MLX's normal: v = rn(2u + nextafter(-1, 0)) (2u is exact), x = rn(a * erfinv(v)) with
 // a = rn(sqrt(2) * scale), then x + loc.
 fn normal_from_bits(b: u32, a: f32, loc: f32, one: f32) -> f32 {
-    let v = 2.0 * unit_from_bits(b) + bitcast<f32>(0xbf7fffffu);
+    // The `* one` stops compilers from reassociating 1 - (2u + low) into (1 - low) - 2u
+    // inside erfinv (Mesa's NIR does so for SPIR-V without NoContraction).
+    let v = (2.0 * unit_from_bits(b) + bitcast<f32>(0xbf7fffffu)) * one;
     return (a * erfinv_f32(v)) * one + loc;
 }

@@ -1,0 +1,22 @@
+//! The integration tests: one binary (`cargo test --test it`).
+
+mod fixtures;
+mod vectors;
+
+use mvn_gpu::{Sampler, SamplerOptions};
+use std::sync::OnceLock;
+
+/// Largest ulp distance allowed between GPU and CPU/MLX normals (measured in
+/// `gpu_normals_stay_within_the_stated_ulp_bound`).
+pub const NORMAL_ULP_BOUND: u32 = 4;
+
+/// The shared GPU sampler. GPU tests fail, not skip, without an adapter.
+pub fn gpu() -> &'static Sampler {
+    static S: OnceLock<Sampler> = OnceLock::new();
+    S.get_or_init(|| {
+        let s = pollster::block_on(Sampler::gpu(&SamplerOptions::default()))
+            .unwrap_or_else(|e| panic!("GPU tests need a GPU adapter (lavapipe: apt-get install mesa-vulkan-drivers): {e}"));
+        eprintln!("GPU adapter: {:?}", s.adapter_info().map(|i| (&i.name, i.backend)));
+        s
+    })
+}
