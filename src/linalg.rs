@@ -86,6 +86,11 @@ pub(crate) fn factor(
     batch_index: usize,
 ) -> Result<Factored> {
     let op = "multivariate_normal";
+    if n == 0 {
+        let used = if method == Method::Cholesky { FactorMethod::Cholesky } else if method == Method::Eigh { FactorMethod::Eigh } else { FactorMethod::Svd };
+        let report = FactorReport { batch_index, method, method_used: used, rank: 0, min_eigenvalue: 0.0, max_eigenvalue: 0.0, clipped: false };
+        return Ok(Factored { r: vec![], report: Some(report), method_used: used, clipped_warning: None });
+    }
     // Symmetry, relative to the largest entry.
     let mut scale = 0.0f64;
     let mut asym = 0.0f64;
@@ -201,6 +206,9 @@ pub(crate) fn factor(
 /// The report of a factor known only by its `R` (Cholesky success, `scale_tril`): the
 /// eigenvalues of `RᵀR` are the squared singular values of `R`.
 pub(crate) fn report_from_r(r: &[f32], n: usize, method: Method, used: FactorMethod, batch_index: usize) -> FactorReport {
+    if n == 0 {
+        return FactorReport { batch_index, method, method_used: used, rank: 0, min_eigenvalue: 0.0, max_eigenvalue: 0.0, clipped: false };
+    }
     let m = Mat::<f64>::from_fn(n, n, |i, j| r[i * n + j] as f64);
     let mut eigs: Vec<f64> = m.singular_values().map(|s| s.iter().map(|x| x * x).collect()).unwrap_or_default();
     if eigs.is_empty() && n > 0 {
@@ -213,8 +221,8 @@ pub(crate) fn report_from_r(r: &[f32], n: usize, method: Method, used: FactorMet
         method,
         method_used: used,
         rank: rank_of(&eigs, n),
-        min_eigenvalue: if n == 0 { 0.0 } else { lmin },
-        max_eigenvalue: if n == 0 { 0.0 } else { lmax },
+        min_eigenvalue: lmin,
+        max_eigenvalue: lmax,
         clipped: false,
     }
 }
