@@ -1,6 +1,10 @@
 //! The integration tests: one binary (`cargo test --test it`).
 
+mod errors;
 mod fixtures;
+mod gpu_paths;
+mod shaders;
+mod stats;
 mod vectors;
 
 use mvn_gpu::{Sampler, SamplerOptions};
