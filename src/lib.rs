@@ -48,6 +48,11 @@ pub use random::{bits, bits_width, multivariate_normal, normal, uniform};
 pub use sampler::{Backend, GpuSamples, Sampler, SamplerOptions};
 pub use shape::MAX_ELEMENTS;
 
+/// The README's Rust examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
 /// The WGSL sources of the kernels, as compiled into the crate (for validation and inspection).
 pub mod shaders {
     /// Threefry-2x32 and MLX's counter layout (library, no entry point).
