@@ -4,7 +4,9 @@
 use crate::array::Array;
 use crate::distribution::{MultivariateNormal, Plan};
 use crate::error::{Error, ErrorKind, Result};
-use crate::prng::{bits, math, threefry::threefry2x32};
+use crate::prng::{bits, math};
+#[cfg(not(target_arch = "wasm32"))]
+use crate::prng::threefry::threefry2x32;
 
 /// Rows per parallel task.
 #[cfg(not(target_arch = "wasm32"))]
@@ -101,10 +103,10 @@ pub(crate) fn sample(dist: &MultivariateNormal, plan: &Plan) -> Result<Array> {
     let len = plan.rows * plan.n;
     let mut out = standard_normals("multivariate_normal", plan.key.0, len)?;
     if len > 0 {
-        let n = plan.n;
         #[cfg(not(target_arch = "wasm32"))]
         {
             use rayon::prelude::*;
+            let n = plan.n;
             let rows_per = (PAR_WORDS / n).max(1);
             out.par_chunks_mut(rows_per * n)
                 .enumerate()

@@ -122,7 +122,7 @@ mod tests {
     fn table_matches_the_spec_hex_floats() {
         // Spot checks of the transcription against the spec's hex-float literals.
         assert_eq!(f64::from_bits(TABLE[9].0), 1.0);
-        assert_eq!(f64::from_bits(TABLE[0].0), 1.0 + 0x661ec79f8f3be as f64 / 2f64.powi(52));
+        assert_eq!(f64::from_bits(TABLE[0].0), 1.0 + 0x661ec79f8f3be_u64 as f64 / 2f64.powi(52));
         assert!((logf(0.5) - std::f32::consts::LN_2 * -1.0).abs() < 1e-7);
     }
 }
