@@ -111,8 +111,8 @@ pub(crate) fn factor(
             ErrorKind::NotSymmetric,
             op,
             format!(
-                "cov is not symmetric: batch index {batch_index}, entries ({},{}) and ({},{}) differ by {asym:e} (relative {:e} > tolerance {tol:e}).",
-                worst.0, worst.1, worst.1, worst.0, asym / scale
+                "cov is not symmetric: batch index {batch_index}, entries ({},{}) and ({},{}) differ by {} (relative {} > tolerance {}).",
+                worst.0, worst.1, worst.1, worst.0, g(asym), g(asym / scale), g(tol)
             ),
         ));
     }
@@ -143,8 +143,8 @@ pub(crate) fn factor(
     let mut clipped_warning = None;
     if lmin < -tol * spec {
         let msg = format!(
-            "cov is not positive semidefinite: batch index {batch_index} has eigenvalue {lmin:e} (allowed down to {:e} = -{tol:e} * largest |eigenvalue| {spec:e}).",
-            -tol * spec
+            "cov is not positive semidefinite: batch index {batch_index} has eigenvalue {} (allowed down to {} = -{} * largest |eigenvalue| {}).",
+            g(lmin), g(-tol * spec), g(tol), g(spec)
         );
         match on_invalid {
             OnInvalid::Raise => return Err(Error::new(ErrorKind::NotPositiveSemidefinite, op, msg)),
@@ -236,4 +236,21 @@ fn to_f32(m: &Mat<f64>) -> Vec<f32> {
         }
     }
     r
+}
+
+/// A number as C's `%.6g` would print it: `-1`, `0.25`, `1.90735e-06`.
+pub(crate) fn g(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return format!("{x}");
+    }
+    let e = x.abs().log10().floor() as i32;
+    if (-5..6).contains(&e) {
+        let s = format!("{:.*}", (5 - e).max(0) as usize, x);
+        if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s }
+    } else {
+        let s = format!("{:.5e}", x);
+        let (m, ex) = s.split_once('e').unwrap();
+        let m = if m.contains('.') { m.trim_end_matches('0').trim_end_matches('.') } else { m };
+        format!("{m}e{ex}")
+    }
 }

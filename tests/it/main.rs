@@ -4,6 +4,7 @@ mod cli;
 mod errors;
 mod fixtures;
 mod gpu_paths;
+mod readme;
 mod shaders;
 mod stats;
 mod vectors;
