@@ -31,33 +31,37 @@ pub fn bits(shape: &[i64], key: Option<Key>) -> Result<Array<u32>> {
 /// # Errors
 /// As [`bits`], and [`ErrorKind::InvalidArgument`] for another width.
 pub fn bits_width(shape: &[i64], width: u32, key: Option<Key>) -> Result<Array<u32>> {
+    let (shape, count, nwords) = bits_request(shape, width)?;
+    let key = resolve(key);
+    let mut words = cpu::alloc::<u32>("bits", nwords)?;
+    cpu::fill_words(key.0, &mut words);
+    Ok(Array::from_parts(shape, cut_elements(words, width, count)))
+}
+
+/// Validates a `bits` request: `(shape, elements, words)`.
+pub(crate) fn bits_request(shape: &[i64], width: u32) -> Result<(Vec<usize>, usize, usize)> {
     let op = "bits";
     if ![1, 2, 4].contains(&width) {
         return Err(Error::new(ErrorKind::InvalidArgument, op, format!("Bit width must be in {{1, 2, 4}} but got {width}.")));
     }
     let shape = check_shape(op, shape)?;
     let count = numel(op, &shape)?;
-    let key = resolve(key);
-    let bytes = count as u64 * width as u64;
-    let nwords = bytes.div_ceil(4);
-    if nwords > crate::shape::MAX_ELEMENTS as u64 {
-        return Err(Error::new(ErrorKind::TooLarge, op, "request exceeds the 32-bit counter space."));
+    let nwords = (count as u64 * width as u64).div_ceil(4);
+    Ok((shape, count, nwords as usize))
+}
+
+/// The `count` elements of `width` bytes in the little-endian byte stream of `words`.
+pub(crate) fn cut_elements(words: Vec<u32>, width: u32, count: usize) -> Vec<u32> {
+    if width == 4 {
+        return words;
     }
-    let mut words = cpu::alloc::<u32>(op, nwords as usize)?;
-    cpu::fill_words(key.0, &mut words);
-    let data = match width {
-        4 => words,
-        _ => {
-            let le: &[u8] = bytemuck::cast_slice(&words);
-            (0..count)
-                .map(|i| {
-                    let o = i * width as usize;
-                    if width == 2 { u16::from_le_bytes([le[o], le[o + 1]]) as u32 } else { le[o] as u32 }
-                })
-                .collect()
-        }
-    };
-    Ok(Array::from_parts(shape, data))
+    let le: &[u8] = bytemuck::cast_slice(&words);
+    (0..count)
+        .map(|i| {
+            let o = i * width as usize;
+            if width == 2 { u16::from_le_bytes([le[o], le[o + 1]]) as u32 } else { le[o] as u32 }
+        })
+        .collect()
 }
 
 /// Checks MLX's uniform bounds against `shape` and returns `(low, range)` broadcast maps.

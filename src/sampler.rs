@@ -10,6 +10,7 @@ use crate::prng::math;
 use crate::random::{apply_uniform, uniform_bounds};
 use crate::shape::{check_shape, numel};
 
+
 /// Where a [`Sampler`] runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -235,12 +236,20 @@ impl Sampler {
     /// # Errors
     /// As [`crate::bits`], and [`ErrorKind::Device`] when the GPU fails.
     pub async fn bits(&self, shape: &[i64], key: Option<Key>) -> Result<Array<u32>> {
-        let Some(g) = &self.gpu else { return crate::random::bits(shape, key) };
+        self.bits_width(shape, 4, key).await
+    }
+
+    /// MLX's `random::bits(shape, width, key)` for widths 1, 2 and 4 bytes on this backend
+    /// (the words are drawn on the GPU; narrower elements are cut from them on the host).
+    ///
+    /// # Errors
+    /// As [`crate::bits_width`], and [`ErrorKind::Device`] when the GPU fails.
+    pub async fn bits_width(&self, shape: &[i64], width: u32, key: Option<Key>) -> Result<Array<u32>> {
+        let Some(g) = &self.gpu else { return crate::random::bits_width(shape, width, key) };
         let op = "bits";
-        let shape = check_shape(op, shape)?;
-        let count = numel(op, &shape)?;
+        let (shape, count, nwords) = crate::random::bits_request(shape, width)?;
         let key = resolve(key);
-        let words = g.fill(op, Fill::Bits, key.0, count as u32).await?;
-        Ok(Array::from_parts(shape, words))
+        let words = g.fill(op, Fill::Bits, key.0, nwords as u32).await?;
+        Ok(Array::from_parts(shape, crate::random::cut_elements(words, width, count)))
     }
 }

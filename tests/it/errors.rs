@@ -157,7 +157,16 @@ fn a_failed_call_leaves_the_gpu_sampler_usable() {
 /// returns something for undefined input (non-PSD, non-symmetric, inf), we refuse with our
 /// typed error; for valid odd input (zero cov, empty, n = 0, int-valued) we match MLX.
 #[test]
-fn mlx_error_vectors() {
+fn mlx_error_vectors_cpu() {
+    check_error_vectors(&Sampler::cpu());
+}
+
+#[test]
+fn mlx_error_vectors_gpu() {
+    check_error_vectors(gpu());
+}
+
+fn check_error_vectors(s: &Sampler) {
     let mut checked = 0;
     for c in load("errors.json") {
         let a = &c["args"];
@@ -178,12 +187,12 @@ fn mlx_error_vectors() {
         let result: Result<Array, mvn_gpu::Error> = match f {
             "multivariate_normal" => k().and_then(|key| {
                 let o = Options { dtype, method: Method::Svd, ..Options::default() };
-                mvn_gpu::multivariate_normal(&array(&a["mean"]), &array(&a["cov"]), &shape_arg, Some(key), &o)
+                block_on(s.multivariate_normal(&array(&a["mean"]), &array(&a["cov"]), &shape_arg, Some(key), &o))
             }),
             "uniform" => dtype.require_float32("uniform").and_then(|_| {
-                mvn_gpu::uniform(&shape_arg, bound(&a["low"], 0.0), bound(&a["high"], 1.0), Some(k().unwrap()))
+                block_on(s.uniform(&shape_arg, bound(&a["low"], 0.0), bound(&a["high"], 1.0), Some(k().unwrap())))
             }),
-            "normal" => dtype.require_float32("normal").and_then(|_| mvn_gpu::normal(&shape_arg, 0.0, 1.0, Some(k().unwrap()))),
+            "normal" => dtype.require_float32("normal").and_then(|_| block_on(s.normal(&shape_arg, 0.0, 1.0, Some(k().unwrap())))),
             "split" => k().and_then(|key| mvn_gpu::split_n(key, a["num"].as_i64().unwrap_or(2))).map(|v| {
                 let data: Vec<f32> = v.iter().flat_map(|k| k.words()).map(|w| w as f32).collect();
                 Array::new(vec![v.len(), 2], data).unwrap()

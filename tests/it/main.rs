@@ -12,9 +12,11 @@ mod vectors;
 use mvn_gpu::{Sampler, SamplerOptions};
 use std::sync::OnceLock;
 
-/// Largest ulp distance allowed between GPU and CPU/MLX normals (measured in
-/// `gpu_normals_stay_within_the_stated_ulp_bound`).
-pub const NORMAL_ULP_BOUND: u32 = 4;
+/// Largest ulp distance allowed between GPU and CPU/MLX normals and erfinv. Measured on
+/// lavapipe: 3 ulp over 2.6 M random normals (`gpu_normals_stay_within_the_stated_ulp_bound`),
+/// 5 ulp on MLX's erfinv edge inputs near 1 (`gpu_erfinv_and_log_match_mlx_on_finite_inputs`),
+/// where WGSL's possibly unfused `fma` in the tail polynomial costs the most.
+pub const NORMAL_ULP_BOUND: u32 = 6;
 
 /// The shared GPU sampler. GPU tests fail, not skip, without an adapter.
 pub fn gpu() -> &'static Sampler {

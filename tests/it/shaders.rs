@@ -28,3 +28,71 @@ fn shader_libraries_validate_on_their_own() {
     validate("threefry", mvn_gpu::shaders::THREEFRY);
     validate("threefry+normal", &format!("{}\n{}", mvn_gpu::shaders::THREEFRY, mvn_gpu::shaders::NORMAL));
 }
+
+/// Runs `fn_name(x)` of the WGSL library on the GPU for each input.
+fn gpu_unary(fn_name: &str, xs: &[f32]) -> Vec<f32> {
+    use wgpu::util::DeviceExt;
+    let s = crate::gpu();
+    let (device, queue) = (s.device().unwrap(), s.queue().unwrap());
+    let src = format!(
+        "{}\n{}\n@group(0) @binding(0) var<storage, read_write> io: array<f32>;\n\
+         @compute @workgroup_size(64) fn main(@builtin(global_invocation_id) g: vec3<u32>) {{\n\
+           if (g.x < arrayLength(&io)) {{ io[g.x] = {fn_name}(io[g.x]); }}\n}}",
+        mvn_gpu::shaders::THREEFRY,
+        mvn_gpu::shaders::NORMAL
+    );
+    let module = device.create_shader_module(wgpu::ShaderModuleDescriptor { label: Some("test unary"), source: wgpu::ShaderSource::Wgsl(src.into()) });
+    let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+        label: Some("test unary"),
+        layout: None,
+        module: &module,
+        entry_point: Some("main"),
+        compilation_options: Default::default(),
+        cache: None,
+    });
+    let buf = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+        label: Some("test io"),
+        contents: bytemuck::cast_slice(xs),
+        usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
+    });
+    let bg = device.create_bind_group(&wgpu::BindGroupDescriptor {
+        label: None,
+        layout: &pipeline.get_bind_group_layout(0),
+        entries: &[wgpu::BindGroupEntry { binding: 0, resource: buf.as_entire_binding() }],
+    });
+    let mut enc = device.create_command_encoder(&Default::default());
+    {
+        let mut pass = enc.begin_compute_pass(&Default::default());
+        pass.set_pipeline(&pipeline);
+        pass.set_bind_group(0, &bg, &[]);
+        pass.dispatch_workgroups(xs.len().div_ceil(64) as u32, 1, 1);
+    }
+    queue.submit([enc.finish()]);
+    crate::gpu_paths::read_buffer(s, &buf, xs.len())
+}
+
+#[test]
+fn gpu_erfinv_and_log_match_mlx_on_finite_inputs() {
+    // WGSL lets implementations assume no NaN or infinity, so only inputs whose results are
+    // finite are portable: erfinv on (-1, 1), log on positive normal floats.
+    for c in crate::fixtures::load("erfinv.json") {
+        let is_erfinv = c["fn"] == "erfinv";
+        let xs = crate::fixtures::f32s(&c["args"]["x"]);
+        let want = crate::fixtures::f32s(&c["out"]);
+        let keep: Vec<usize> = (0..xs.len())
+            .filter(|&i| want[i].is_finite() && if is_erfinv { xs[i].abs() < 1.0 } else { xs[i] >= f32::MIN_POSITIVE })
+            .collect();
+        let inputs: Vec<f32> = keep.iter().map(|&i| xs[i]).collect();
+        let got = gpu_unary(if is_erfinv { "erfinv_f32" } else { "log_f32" }, &inputs);
+        let mut worst = 0;
+        for (k, &i) in keep.iter().enumerate() {
+            let u = crate::fixtures::ulps(got[k], want[i]);
+            // Tiny erfinv arguments (|x| < 2^-12) are linear: compare absolutely there.
+            let tiny_ok = is_erfinv && xs[i].abs() < 1.0 / 4096.0 && (got[k] - want[i]).abs() <= 4.0 * f32::EPSILON * want[i].abs().max(f32::MIN_POSITIVE);
+            assert!(u <= crate::NORMAL_ULP_BOUND || tiny_ok, "{}({:e}): gpu {:e} mlx {:e} ({u} ulp)", c["fn"], xs[i], got[k], want[i]);
+            if u > 3 { println!("  {}({:e}) = {:e}: {u} ulp", c["fn"], xs[i], want[i]); }
+            worst = worst.max(u);
+        }
+        println!("GPU {} vs MLX: {} finite inputs, max {worst} ulp", c["fn"], keep.len());
+    }
+}

@@ -41,6 +41,24 @@ fn splits_match_mlx() {
 }
 
 #[test]
+fn threefry_blocks_match_mlx_through_gpu_bit_streams() {
+    // Counter (c0, c0 + H) is words c0 and c0 + H of a 2H-word stream; (F, 0) is the middle
+    // word of a (2F + 1)-word stream.
+    for c in load("threefry.json") {
+        let k = key(&c["args"]["key"]);
+        let ctr: Vec<u32> = c["args"]["counter"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as u32).collect();
+        let want = u32s(&c["out"]);
+        if c["fn"] == "threefry2x32" {
+            let words = block_on(gpu().bits(&[2 * (ctr[1] - ctr[0]) as i64], Some(k))).unwrap();
+            assert_eq!(vec![words.data()[ctr[0] as usize], words.data()[ctr[1] as usize]], want, "{}", c["id"]);
+        } else {
+            let words = block_on(gpu().bits(&[2 * ctr[0] as i64 + 1], Some(k))).unwrap();
+            assert_eq!(vec![words.data()[ctr[0] as usize]], want, "{}", c["id"]);
+        }
+    }
+}
+
+#[test]
 fn threefry_matches_mlx() {
     for c in load("threefry.json") {
         let k = key(&c["args"]["key"]).words();
@@ -62,11 +80,7 @@ fn check_bits(s: &Sampler) {
         let width = a["width"].as_u64().unwrap() as u32;
         let sh = ishape(&a["shape"]);
         let k = Some(key(&a["key"]));
-        let got = if width == 4 {
-            block_on(s.bits(&sh, k)).unwrap()
-        } else {
-            mvn_gpu::bits_width(&sh, width, k).unwrap()
-        };
+        let got = block_on(s.bits_width(&sh, width, k)).unwrap();
         assert_eq!(got.shape(), &shape(&c["out"])[..], "{}", c["id"]);
         assert_eq!(got.data(), &u32s(&c["out"])[..], "{} ({:?})", c["id"], s.backend());
         count += 1;
@@ -322,29 +336,35 @@ fn large_cases_match_mlx_summaries() {
 
 #[test]
 fn seed_sequence_matches_mlx() {
-    // The only test that uses the default key sequence (it is process-global).
-    for c in load("seed_sequence.json") {
-        for step in c["steps"].as_array().unwrap() {
-            let want_state = key(&step["state_after"]);
-            match step["call"].as_str().unwrap() {
-                "seed" => mvn_gpu::seed(step["seed"].as_u64().unwrap()),
-                "uniform" => {
-                    let got = mvn_gpu::uniform(&ishape(&step["shape"]), 0.0, 1.0, None).unwrap();
-                    assert_bits_eq("seq uniform", got.data(), &f32s(&step["out"]));
-                }
-                "normal" => {
-                    let got = mvn_gpu::normal(&ishape(&step["shape"]), 0.0, 1.0, None).unwrap();
-                    assert_bits_eq("seq normal", got.data(), &f32s(&step["out"]));
-                }
-                "multivariate_normal" => {
-                    let (mean, cov) = (array(&step["mean"]), array(&step["cov"]));
-                    let got = mvn_gpu::multivariate_normal(&mean, &cov, &ishape(&step["shape"]), None, &Options::with_method(Method::Svd)).unwrap();
-                    assert!(max_abs_diff(got.data(), &f32s(&step["out"])) <= 1e-5);
-                }
-                other => panic!("{other}"),
-            }
-            assert_eq!(mvn_gpu::state(), want_state, "state after {}", step["call"]);
+    // The only test that uses the default key sequence (it is process-global): CPU, then GPU.
+    for s in [&Sampler::cpu(), gpu()] {
+        for c in load("seed_sequence.json") {
+            check_seed_sequence(s, &c);
         }
+    }
+}
+
+fn check_seed_sequence(s: &Sampler, c: &Value) {
+    for step in c["steps"].as_array().unwrap() {
+        let want_state = key(&step["state_after"]);
+        match step["call"].as_str().unwrap() {
+            "seed" => mvn_gpu::seed(step["seed"].as_u64().unwrap()),
+            "uniform" => {
+                let got = block_on(s.uniform(&ishape(&step["shape"]), 0.0, 1.0, None)).unwrap();
+                assert_bits_eq("seq uniform", got.data(), &f32s(&step["out"]));
+            }
+            "normal" => {
+                let got = block_on(s.normal(&ishape(&step["shape"]), 0.0, 1.0, None)).unwrap();
+                compare_normals("seq normal", s, got.data(), &f32s(&step["out"]), 0.0);
+            }
+            "multivariate_normal" => {
+                let (mean, cov) = (array(&step["mean"]), array(&step["cov"]));
+                let got = block_on(s.multivariate_normal(&mean, &cov, &ishape(&step["shape"]), None, &Options::with_method(Method::Svd))).unwrap();
+                assert!(max_abs_diff(got.data(), &f32s(&step["out"])) <= 1e-5);
+            }
+            other => panic!("{other}"),
+        }
+        assert_eq!(mvn_gpu::state(), want_state, "state after {}", step["call"]);
     }
 }
 
