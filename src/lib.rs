@@ -36,6 +36,8 @@ pub mod prng;
 mod random;
 mod sampler;
 pub mod shape;
+#[cfg(target_arch = "wasm32")]
+mod wasm;
 
 pub use array::Array;
 pub use distribution::MultivariateNormal;

@@ -16,7 +16,7 @@ pub enum FactorMethod {
     CholeskyPsd,
     /// Symmetric square root from the eigendecomposition.
     Eigh,
-    /// `U diag(sqrt(s)) Vᵀ` from the SVD.
+    /// MLX's `U diag(sqrt(s)) Vᵀ` (for symmetric input, `Q diag(sign(λ) sqrt|λ|) Qᵀ`).
     Svd,
     /// A lower-triangular `scale_tril` given by the user.
     ScaleTril,
@@ -183,37 +183,25 @@ pub(crate) fn factor(
             (to_f32(&(&qs * q.transpose())), FactorMethod::Eigh)
         }
         Method::Svd => {
-            // MLX: std = U sqrt(S) Vᵀ of the (clipped, if asked) covariance.
-            let c = if clipped {
-                let lc: Vec<f64> = eigs.iter().map(|&l| l.max(0.0)).collect();
-                let ql = Mat::<f64>::from_fn(n, n, |i, k| q[(i, k)] * lc[k]);
-                &ql * q.transpose()
-            } else {
-                Mat::<f64>::from_fn(n, n, |i, j| cov[i * n + j] as f64)
-            };
-            let svd = c.svd().map_err(|_| {
-                Error::new(ErrorKind::NotConverged, op, format!("SVD did not converge (batch index {batch_index})."))
-            })?;
-            let (u, sv, v) = (svd.U(), svd.S(), svd.V());
-            let us = Mat::<f64>::from_fn(n, n, |i, k| u[(i, k)] * sv[k].max(0.0).sqrt());
-            let r = to_f32(&(&us * v.transpose()));
-            (r, FactorMethod::Svd)
+            // MLX's std = U sqrt(S) Vᵀ. For a symmetric C = Q diag(λ) Qᵀ the SVD has
+            // U = Q, S = |λ|, V = Q diag(sign λ), so std = Q diag(sign(λ) sqrt|λ|) Qᵀ: computed
+            // from the eigendecomposition (of the clipped matrix when asked), with no SVD.
+            let sv: Vec<f64> = eigs.iter().map(|&l| if clipped { l.max(0.0).sqrt() } else { l.signum() * l.abs().sqrt() }).collect();
+            let qs = Mat::<f64>::from_fn(n, n, |i, k| q[(i, k)] * sv[k]);
+            (to_f32(&(&qs * q.transpose())), FactorMethod::Svd)
         }
     };
     Ok(Factored { r, report: Some(FactorReport { method_used: used, ..report }), method_used: used, clipped_warning })
 }
 
-/// The report of a factor known only by its `R` (Cholesky success, `scale_tril`): the
-/// eigenvalues of `RᵀR` are the squared singular values of `R`.
+/// The report of a factor known only by its `R` (Cholesky success, `scale_tril`).
 pub(crate) fn report_from_r(r: &[f32], n: usize, method: Method, used: FactorMethod, batch_index: usize) -> FactorReport {
     if n == 0 {
         return FactorReport { batch_index, method, method_used: used, rank: 0, min_eigenvalue: 0.0, max_eigenvalue: 0.0, clipped: false };
     }
-    let m = Mat::<f64>::from_fn(n, n, |i, j| r[i * n + j] as f64);
-    let mut eigs: Vec<f64> = m.singular_values().map(|s| s.iter().map(|x| x * x).collect()).unwrap_or_default();
-    if eigs.is_empty() && n > 0 {
-        eigs = vec![f64::NAN; n];
-    }
+    // cov = RᵀR: its eigenvalues, from the Gram matrix in f64.
+    let m = Mat::<f64>::from_fn(n, n, |i, j| (0..n).map(|k| r[k * n + i] as f64 * r[k * n + j] as f64).sum());
+    let eigs: Vec<f64> = m.self_adjoint_eigenvalues(Side::Lower).unwrap_or_else(|_| vec![f64::NAN; n]);
     let lmin = eigs.iter().cloned().fold(f64::INFINITY, f64::min);
     let lmax = eigs.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
     FactorReport {

@@ -13,7 +13,9 @@ pub enum Method {
     Cholesky,
     /// The symmetric square root `Q diag(sqrt(λ)) Qᵀ` from a symmetric eigendecomposition.
     Eigh,
-    /// MLX's `U diag(sqrt(s)) Vᵀ` from an SVD: reproduces MLX's samples for the same key.
+    /// MLX's `U diag(sqrt(s)) Vᵀ` square root: reproduces MLX's samples for the same key. For
+    /// the symmetric input accepted here it equals `Q diag(sign(λ) sqrt|λ|) Qᵀ`, computed from
+    /// the symmetric eigendecomposition.
     Svd,
 }
 

@@ -1,5 +1,6 @@
 //! The wgpu backend: pipelines, chunked dispatch, readback.
 
+mod lock;
 mod plan;
 mod readback;
 
@@ -69,6 +70,7 @@ pub(crate) struct GpuContext {
     fill_uniform: wgpu::ComputePipeline,
     fill_normal: wgpu::ComputePipeline,
     affine: wgpu::ComputePipeline,
+    lock: lock::AsyncLock,
 }
 
 fn storage_entry(binding: u32, read_only: bool) -> wgpu::BindGroupLayoutEntry {
@@ -153,6 +155,7 @@ impl GpuContext {
             fill_uniform,
             fill_normal,
             affine,
+            lock: lock::AsyncLock::default(),
         }
     }
 
@@ -245,12 +248,13 @@ impl GpuContext {
         }
     }
 
-    /// `count` words of `fill` from the `total`-word stream of `key`, read back.
+    /// The `total`-word stream of `key` transformed by `fill`, read back.
     pub async fn fill(&self, op: &str, fill: Fill, key: [u32; 2], total: u32) -> Result<Vec<u32>> {
         let mut out = crate::cpu::alloc::<u32>(op, total as usize)?;
         if total == 0 {
             return Ok(out);
         }
+        let _serial = self.lock.lock().await;
         let oom = self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
         let val = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
         let chunk_words = (self.limits.chunk_bytes() / 4).clamp(1, u32::MAX as u64) as usize;
@@ -294,7 +298,7 @@ impl GpuContext {
         })
     }
 
-    /// Samples `dist` with `plan`; `sink` receives each finished chunk.
+    /// Samples `dist` with `plan`: read back, or kept in one GPU buffer (`to_buffer`).
     async fn run_mvn(&self, op: &str, dist: &MultivariateNormal, plan: &Plan, to_buffer: bool) -> Result<(Option<wgpu::Buffer>, Vec<f32>)> {
         let n = plan.n;
         let total = plan.rows * n;
@@ -312,6 +316,7 @@ impl GpuContext {
         self.check_upload(op, "the covariance factors", factors.len() as u64)?;
         self.check_upload(op, "the means", means.len() as u64)?;
         let mut host = if to_buffer { Vec::new() } else { crate::cpu::alloc::<f32>(op, total)? };
+        let _serial = self.lock.lock().await;
         let oom = self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
         let val = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
 

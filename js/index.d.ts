@@ -1,0 +1,164 @@
+/// <reference types="@webgpu/types" />
+// Type declarations for mvn-gpu: MLX's random.multivariate_normal for JavaScript, on WebGPU
+// with a CPU (wasm) fallback.
+
+/** A PRNG key: two unsigned 32-bit words, as MLX's `uint32` array of shape `(2,)`. */
+export type Key = Uint32Array;
+
+/** Codes of {@link MvnError}. */
+export type MvnErrorCode =
+  | 'INVALID_SHAPE'
+  | 'BROADCAST_ERROR'
+  | 'NON_FINITE'
+  | 'NOT_SYMMETRIC'
+  | 'NOT_POSITIVE_SEMIDEFINITE'
+  | 'INVALID_KEY'
+  | 'INVALID_DTYPE'
+  | 'INVALID_ARGUMENT'
+  | 'TOO_LARGE'
+  | 'NOT_CONVERGED'
+  | 'NO_ADAPTER'
+  | 'DEVICE_ERROR'
+  | 'DESTROYED';
+
+/**
+ * The error every failed call throws: `name === 'MvnError'`, a stable `code`, and a message that
+ * names the operation, e.g. `[multivariate_normal] cov is not positive semidefinite: ...`.
+ */
+export class MvnError extends Error {
+  readonly name: 'MvnError';
+  readonly code: MvnErrorCode;
+}
+
+/**
+ * An n-d array input: a number, nested arrays (`[[1, 0.5], [0.5, 2]]`), `{ data, shape }` with
+ * any typed array or array as data (Float64Array included; converted to float32), or a flat
+ * typed array (its shape given separately, or inferred: `[length]`, or `[n, n]` for a cov).
+ */
+export type ArrayInput =
+  | number
+  | number[]
+  | NestedArray
+  | ArrayLike<number>
+  | { data: ArrayLike<number>; shape?: number[] };
+export interface NestedArray extends Array<number | NestedArray> {}
+
+/** A result read back to the host: row-major `data` of `shape`. */
+export interface Samples {
+  data: Float32Array;
+  shape: number[];
+}
+
+/** Samples kept on the GPU. */
+export interface GpuSamples {
+  /** Row-major float32 samples; usage STORAGE | VERTEX | COPY_SRC. */
+  buffer: GPUBuffer;
+  /** The device that owns `buffer` (render with it). */
+  device: GPUDevice;
+  shape: number[];
+}
+
+/** How the covariance is factored: `cov = F Fᵀ`. */
+export type Method = 'cholesky' | 'eigh' | 'svd';
+
+/** Options of {@link Sampler.multivariateNormal} and {@link Sampler.distribution}. */
+export interface MvnOptions {
+  /** Sample shape, broadcast with the batch shape of mean and cov (default `[]`). */
+  shape?: number[];
+  /** The key (default: the next key of the default sequence, as MLX). */
+  key?: Key | number[];
+  /** `'cholesky'` (default), `'eigh'` (symmetric square root) or `'svd'` (MLX's own samples). */
+  method?: Method;
+  /** Only `'float32'`. */
+  dtype?: 'float32';
+  /** An indefinite covariance: `'raise'` (default), `'warn'` (clip and `console.warn`), `'clip'`. */
+  onInvalid?: 'raise' | 'warn' | 'clip';
+  /** A lower-triangular factor `L` (cov = L Lᵀ) to use instead of `cov` (pass `cov` as `null`). */
+  scaleTril?: ArrayInput;
+  /** The shape of a flat typed-array `mean`. */
+  meanShape?: number[];
+  /** The shape of a flat typed-array `cov` (or `scaleTril`). */
+  covShape?: number[];
+}
+
+/** What the factorization of one distinct covariance found. */
+export interface FactorReport {
+  /** Index in cov's batch of the first covariance with this factor. */
+  batchIndex: number;
+  method: Method;
+  /** `'cholesky'`, `'cholesky-psd'` (PSD-safe fallback for singular input), `'eigh'`, `'svd'` or `'scale_tril'`. */
+  methodUsed: string;
+  rank: number;
+  minEigenvalue: number;
+  maxEigenvalue: number;
+  /** Negative eigenvalues were clipped to zero (`onInvalid: 'warn' | 'clip'`). */
+  clipped: boolean;
+}
+
+/** MLX's `key(seed)` for a number or BigInt seed in [0, 2^64). */
+export function key(seed: number | bigint): Key;
+/** MLX's `split(key, num = 2)`: `num` new keys. */
+export function split(key: Key | number[], num?: number): Key[];
+/** MLX's `seed(s)`: resets the default key sequence used by calls without a key. */
+export function seed(s: number | bigint): void;
+/** The current key of the default sequence (MLX's `mx.random.state`). */
+export function state(): Key;
+
+/** Options of {@link Sampler.create}. */
+export interface SamplerCreateOptions {
+  /** `'auto'` (default: WebGPU, else the CPU with `fallbackReason`), `'webgpu'` (fail without it) or `'cpu'`. */
+  backend?: 'auto' | 'webgpu' | 'cpu';
+  powerPreference?: 'high-performance' | 'low-power';
+  /** A WebGPU entry point where `navigator.gpu` is missing (Node: `create([])` of the npm `webgpu` package). */
+  gpu?: GPU;
+}
+
+/** Draws MLX-compatible samples on WebGPU or on the CPU. */
+export class Sampler {
+  private constructor();
+  /** Creates a sampler; `'auto'` falls back to the CPU when WebGPU or the device request fails. */
+  static create(options?: SamplerCreateOptions): Promise<Sampler>;
+  /** The backend obtained. */
+  readonly backend: 'webgpu' | 'cpu';
+  /** The WebGPU adapter, or `null` on the CPU. */
+  readonly adapterInfo: { name: string; vendor: number; device: number; driver: string; driverInfo: string; backend: string } | null;
+  /** Why `'auto'` fell back to the CPU. */
+  readonly fallbackReason: string | undefined;
+  /** The `GPUDevice` samples are drawn on, or `null` on the CPU. */
+  readonly device: GPUDevice | null;
+  /** MLX's `multivariate_normal(mean (..., n), cov (..., n, n))`: output `broadcast(shape, batch) + [n]`. */
+  multivariateNormal(mean: ArrayInput, cov: ArrayInput | null, options?: MvnOptions): Promise<Samples>;
+  /** As {@link Sampler.multivariateNormal}, the samples kept on the GPU (WebGPU backend). */
+  multivariateNormalToBuffer(mean: ArrayInput, cov: ArrayInput | null, options?: MvnOptions): Promise<GpuSamples>;
+  /** Validates and factors once; sample many times. */
+  distribution(mean: ArrayInput, cov: ArrayInput | null, options?: Omit<MvnOptions, 'shape' | 'key'>): Distribution;
+  /** MLX's `normal(shape, loc, scale, key)`. */
+  normal(shape?: number[], options?: { key?: Key | number[]; loc?: number; scale?: number; dtype?: 'float32' }): Promise<Samples>;
+  /** MLX's `uniform(low, high, shape, key)`; bounds broadcast to `shape`. */
+  uniform(shape?: number[], options?: { key?: Key | number[]; low?: ArrayInput; high?: ArrayInput; dtype?: 'float32' }): Promise<Samples>;
+  /** MLX's `bits(shape, key)`: random 32-bit words. */
+  bits(shape?: number[], options?: { key?: Key | number[] }): Promise<{ data: Uint32Array; shape: number[] }>;
+  /** Releases the sampler's wasm memory; later calls throw `DESTROYED`. */
+  free(): void;
+  /** Destroys the GPU device and frees the sampler; later calls throw `DESTROYED`. */
+  destroy(): void;
+}
+
+/** A validated, factored multivariate normal. */
+export class Distribution {
+  private constructor();
+  /** Samples of shape `broadcast(shape, batchShape) + [n]`. */
+  sample(shape?: number[], key?: Key | number[]): Promise<Samples>;
+  /** Samples kept on the GPU (WebGPU backend). */
+  sampleToBuffer(shape?: number[], key?: Key | number[]): Promise<GpuSamples>;
+  /** One report per distinct covariance. */
+  readonly report: FactorReport[];
+  /** Warnings recorded while factoring (`onInvalid: 'warn'`). */
+  readonly warnings: string[];
+  /** The dimension n. */
+  readonly dim: number;
+  /** The broadcast batch shape of mean and cov. */
+  readonly batchShape: number[];
+  /** Releases the factors' wasm memory; later calls throw `DESTROYED`. */
+  free(): void;
+}

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Builds the npm package's wasm + JS glue into pkg/ with wasm-pack (LTO, size-optimized), then
+# shrinks it with binaryen's wasm-opt from npm (Debian's older wasm-opt breaks the module).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-$(nproc)}"
+wasm-pack build . --target web --out-dir pkg --out-name mvn_gpu --profile release-wasm --no-pack -- --no-default-features
+npx --no-install wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+  --enable-mutable-globals --enable-reference-types --enable-multivalue \
+  pkg/mvn_gpu_bg.wasm -o pkg/mvn_gpu_bg.wasm
+rm -f pkg/.gitignore
+ls -l pkg/mvn_gpu_bg.wasm

@@ -1,0 +1,204 @@
+// The JS API checked against the MLX oracle vectors and for its errors, in any host: Node (CPU
+// and Dawn WebGPU) and Chromium (WebGPU and CPU). `load(name)` returns a fixture's parsed JSON.
+// Returns { passed, failures, notes }.
+
+const NORMAL_ULP_BOUND = 6; // the core's stated GPU bound (tests/it/main.rs)
+
+function num(v) {
+  if (v === 'nan') return NaN;
+  if (v === 'inf') return Infinity;
+  if (v === '-inf') return -Infinity;
+  return v;
+}
+const f32 = (a) => Float32Array.from(a.data, num);
+const u32 = (a) => Uint32Array.from(a.data);
+const nested = (a) => ({ data: f32(a), shape: a.shape });
+const bound = (v, d) => (v === undefined ? d : typeof v === 'object' ? nested(v) : num(v));
+
+function ulps(a, b) {
+  if (Object.is(a, b) || a === b || (Number.isNaN(a) && Number.isNaN(b))) return 0;
+  const buf = new DataView(new ArrayBuffer(8));
+  const key = (x) => {
+    buf.setFloat32(0, x, true);
+    const i = buf.getInt32(0, true);
+    return i < 0 ? -2147483648 - i : i;
+  };
+  return Math.abs(key(a) - key(b));
+}
+
+export async function suite(api, sampler, load) {
+  const failures = [];
+  const notes = [];
+  let passed = 0;
+  const gpu = sampler.backend === 'webgpu';
+  const check = (cond, msg) => {
+    if (cond) passed++;
+    else failures.push(msg);
+  };
+  const sameShape = (a, b) => a.length === b.length && a.every((v, i) => v === b[i]);
+  const exact = (id, got, want) => {
+    let ok = got.length === want.length;
+    for (let i = 0; ok && i < want.length; i++) ok = Object.is(got[i], want[i]) || (Number.isNaN(got[i]) && Number.isNaN(want[i]));
+    check(ok, `${id}: not bit-exact`);
+  };
+  let worstNormal = 0;
+  const normals = (id, got, want) => {
+    if (!gpu) return exact(id, got, want);
+    let worst = 0;
+    for (let i = 0; i < want.length; i++) worst = Math.max(worst, ulps(got[i], want[i]));
+    worstNormal = Math.max(worstNormal, worst);
+    check(got.length === want.length && worst <= NORMAL_ULP_BOUND, `${id}: ${worst} ulp`);
+  };
+
+  for (const c of (await load('key.json')).cases) {
+    // JSON.parse rounds seeds past 2^53; those are checked as BigInt literals below.
+    if (Number.isSafeInteger(c.args.seed)) exact(c.id, api.key(c.args.seed), u32(c.out));
+  }
+  // Seeds past 2^53 as BigInt (JSON numbers lose them, so take the words from the output).
+  exact('key/bigint', api.key(18446744073709551615n), Uint32Array.of(0xffffffff, 0xffffffff));
+  exact('key/2^63', api.key(2n ** 63n), Uint32Array.of(0x80000000, 0));
+  exact('key/12345678901234', api.key(12345678901234n), api.key(12345678901234));
+
+  for (const c of (await load('split.json')).cases) {
+    const k = Uint32Array.from(c.args.key);
+    if (c.fn === 'split_pair') {
+      const [a, b] = api.split(k);
+      exact(c.id, Uint32Array.of(...a, ...b), Uint32Array.of(...c.out.k1, ...c.out.k2));
+    } else {
+      exact(c.id, Uint32Array.from(api.split(k, c.args.num).flatMap((x) => [...x])), u32(c.out));
+    }
+  }
+
+  for (const c of (await load('bits.json')).cases) {
+    if (c.args.width !== 4) continue;
+    const r = await sampler.bits(c.args.shape, { key: c.args.key });
+    check(sameShape(r.shape, c.out.shape), `${c.id}: shape`);
+    exact(c.id, r.data, u32(c.out));
+  }
+
+  for (const c of (await load('uniform.json')).cases) {
+    const a = c.args;
+    const r = await sampler.uniform(a.shape, { key: a.key, low: bound(a.low, 0), high: bound(a.high, 1) });
+    check(sameShape(r.shape, c.out.shape), `${c.id}: shape`);
+    exact(c.id, r.data, f32(c.out));
+  }
+
+  for (const c of (await load('normal.json')).cases) {
+    const a = c.args;
+    const r = await sampler.normal(a.shape, { key: a.key, loc: a.loc ?? 0, scale: a.scale ?? 1 });
+    check(sameShape(r.shape, c.out.shape), `${c.id}: shape`);
+    normals(c.id, r.data, f32(c.out));
+  }
+
+  let worstMvn = 0;
+  for (const file of ['mvn_small.json', 'mvn_large_d.json', 'mvn_batched.json']) {
+    for (const c of (await load(file)).cases) {
+      const a = c.args;
+      const r = await sampler.multivariateNormal(nested(a.mean), nested(a.cov), { shape: a.shape, key: a.key, method: 'svd' });
+      check(sameShape(r.shape, c.out.shape), `${c.id}: shape`);
+      const want = f32(c.out);
+      let d = 0;
+      for (let i = 0; i < want.length; i++) d = Math.max(d, Math.abs(r.data[i] - want[i]));
+      worstMvn = Math.max(worstMvn, d / c.compare.atol);
+      check(d <= c.compare.atol, `${c.id}: |diff| ${d} > atol ${c.compare.atol}`);
+    }
+  }
+  notes.push(`mvn svd vs MLX: max ${worstMvn.toFixed(3)} of atol; normals max ${worstNormal} ulp`);
+
+  // Input forms: nested arrays, { data, shape } with Float64Array, flat typed arrays.
+  {
+    const k = api.key(3);
+    const a = await sampler.multivariateNormal([1, 2], [[2, 0.5], [0.5, 1]], { shape: [5], key: k });
+    const b = await sampler.multivariateNormal({ data: Float64Array.of(1, 2), shape: [2] }, { data: Float64Array.of(2, 0.5, 0.5, 1), shape: [2, 2] }, { shape: [5], key: k });
+    const c = await sampler.multivariateNormal(Float32Array.of(1, 2), Float32Array.of(2, 0.5, 0.5, 1), { shape: [5], key: k });
+    exact('input forms a/b', a.data, b.data);
+    exact('input forms a/c', a.data, c.data);
+    check(sameShape(a.shape, [5, 2]), 'input forms shape');
+  }
+
+  // Factor once, sample many; reports.
+  {
+    const d = sampler.distribution([0, 0], [[1, 1], [1, 1]]);
+    check(d.report[0].methodUsed === 'cholesky-psd' && d.report[0].rank === 1, `report ${JSON.stringify(d.report)}`);
+    const x = await d.sample([100], api.key(1));
+    const y = await d.sample([100], api.key(1));
+    exact('distribution repeat', x.data, y.data);
+    check(x.data.every((v, i) => i % 2 === 0 || Math.abs(v - x.data[i - 1]) < 1e-5), 'singular samples on the diagonal');
+    d.free();
+  }
+
+  // Errors: a typed MvnError with a stable code, and the sampler still works afterwards.
+  const expectCode = async (code, fn, label) => {
+    try {
+      await fn();
+      failures.push(`${label}: no error`);
+    } catch (e) {
+      check(e instanceof Error && e.name === 'MvnError' && e.code === code && /^\[\w[\w.]*\] /.test(e.message), `${label}: got ${e && e.name}/${e && e.code}: ${e && e.message}`);
+    }
+  };
+  const I = [[1, 0], [0, 1]];
+  await expectCode('NOT_POSITIVE_SEMIDEFINITE', () => sampler.multivariateNormal([0, 0], [[1, 2], [2, 1]]), 'indefinite');
+  await expectCode('NOT_SYMMETRIC', () => sampler.multivariateNormal([0, 0], [[1, 0.5], [0, 1]]), 'asymmetric');
+  await expectCode('NON_FINITE', () => sampler.multivariateNormal([NaN, 0], I), 'nan mean');
+  await expectCode('NON_FINITE', () => sampler.multivariateNormal({ data: Float64Array.of(0, 0), shape: [2] }, { data: Float64Array.of(1, 1e300, 1e300, 1), shape: [2, 2] }), 'f32 overflow');
+  await expectCode('INVALID_SHAPE', () => sampler.multivariateNormal([0, 0, 0], I), 'mismatched n');
+  await expectCode('INVALID_SHAPE', () => sampler.multivariateNormal([[0, 0], [1]], I), 'ragged');
+  await expectCode('INVALID_SHAPE', () => sampler.multivariateNormal([0, 0], I, { shape: [-1] }), 'negative shape');
+  await expectCode('INVALID_SHAPE', () => sampler.normal([2.5]), 'fractional shape');
+  await expectCode('BROADCAST_ERROR', () => sampler.multivariateNormal([[0, 0], [0, 0]], I, { shape: [3] }), 'broadcast');
+  await expectCode('TOO_LARGE', () => sampler.multivariateNormal([0, 0], I, { shape: [2 ** 40] }), '2^40 samples');
+  await expectCode('INVALID_KEY', () => sampler.normal([2], { key: Uint32Array.of(1, 2, 3) }), 'key length');
+  await expectCode('INVALID_KEY', () => sampler.normal([2], { key: Int32Array.of(1, 2) }), 'key type');
+  await expectCode('INVALID_ARGUMENT', () => api.key(2n ** 64n), 'seed 2^64');
+  await expectCode('INVALID_ARGUMENT', () => api.key(-1), 'negative seed');
+  await expectCode('INVALID_ARGUMENT', () => sampler.multivariateNormal([0, 0], I, { method: 'qr' }), 'method');
+  await expectCode('INVALID_DTYPE', () => sampler.multivariateNormal([0, 0], I, { dtype: 'float16' }), 'dtype');
+  await expectCode('INVALID_ARGUMENT', () => sampler.multivariateNormal([0, 0], I, { onInvalid: 'ignore' }), 'onInvalid');
+  await expectCode('INVALID_ARGUMENT', () => sampler.multivariateNormal([0, 0], I, { shpae: [2] }), 'unknown option');
+  await expectCode('INVALID_ARGUMENT', () => api.Sampler.create({ backend: 'cuda' }), 'backend');
+  if (!gpu) await expectCode('INVALID_ARGUMENT', () => sampler.multivariateNormalToBuffer([0, 0], I), 'buffer on cpu');
+  const after = await sampler.normal([3], { key: api.key(0) });
+  check(after.data.length === 3, 'usable after errors');
+
+  // Many calls in flight at once equal the same calls one by one.
+  {
+    const keys = api.split(api.key(77), 40);
+    const seq = [];
+    for (const k of keys) seq.push(await sampler.multivariateNormal([1, 2, 3], [[2, 0.3, 0], [0.3, 1, 0.2], [0, 0.2, 0.5]], { shape: [257], key: k }));
+    const par = await Promise.all(keys.map((k) => sampler.multivariateNormal([1, 2, 3], [[2, 0.3, 0], [0.3, 1, 0.2], [0, 0.2, 0.5]], { shape: [257], key: k })));
+    par.forEach((r, i) => exact(`concurrent ${i}`, r.data, seq[i].data));
+  }
+
+  // Samples kept on the GPU equal the read-back ones.
+  if (gpu) {
+    const k = api.key(5);
+    const host = await sampler.multivariateNormal([0, 1], [[1, 0.3], [0.3, 2]], { shape: [1000], key: k });
+    const g = await sampler.multivariateNormalToBuffer([0, 1], [[1, 0.3], [0.3, 2]], { shape: [1000], key: k });
+    const GU = globalThis.GPUBufferUsage;
+    check(sameShape(g.shape, [1000, 2]) && g.device === sampler.device, 'gpu buffer shape/device');
+    check((g.buffer.usage & (GU.STORAGE | GU.VERTEX | GU.COPY_SRC)) === (GU.STORAGE | GU.VERTEX | GU.COPY_SRC), 'gpu buffer usage');
+    const staging = g.device.createBuffer({ size: g.buffer.size, usage: GU.MAP_READ | GU.COPY_DST });
+    const enc = g.device.createCommandEncoder();
+    enc.copyBufferToBuffer(g.buffer, 0, staging, 0, g.buffer.size);
+    g.device.queue.submit([enc.finish()]);
+    await staging.mapAsync(globalThis.GPUMapMode.READ);
+    exact('gpu buffer contents', new Float32Array(staging.getMappedRange().slice(0)).subarray(0, 2000), host.data);
+    staging.unmap();
+  }
+
+  // Default key sequence: seed(s) then calls without a key, as MLX.
+  for (const c of (await load('seed_sequence.json')).cases) {
+    for (const step of c.steps) {
+      if (step.call === 'seed') api.seed(step.seed);
+      else if (step.call === 'uniform') exact(`${c.id} uniform`, (await sampler.uniform(step.shape)).data, f32(step.out));
+      else if (step.call === 'normal') normals(`${c.id} normal`, (await sampler.normal(step.shape)).data, f32(step.out));
+      else {
+        const r = await sampler.multivariateNormal(nested(step.mean), nested(step.cov), { shape: step.shape, method: 'svd' });
+        const want = f32(step.out);
+        check(want.every((v, i) => Math.abs(v - r.data[i]) <= 1e-5), `${c.id} mvn`);
+      }
+      exact(`${c.id} state`, api.state(), Uint32Array.from(step.state_after));
+    }
+  }
+  return { passed, failures, notes };
+}
