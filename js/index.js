@@ -4,7 +4,8 @@ import init, { WasmSampler, keyFromParts, splitKey, seedFromParts, keyState } fr
 
 const wasmUrl = new URL('../pkg/mvn_gpu_bg.wasm', import.meta.url);
 if (typeof process !== 'undefined' && process.versions && process.versions.node && wasmUrl.protocol === 'file:') {
-  const { readFile } = await import('node:fs/promises');
+  const fsModule = 'node:fs/promises'; // a variable, so bundlers leave this Node-only import alone
+  const { readFile } = await import(/* @vite-ignore */ fsModule);
   await init({ module_or_path: await readFile(wasmUrl) });
 } else {
   await init({ module_or_path: wasmUrl });

@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# All tests: Rust unit tests, the integration binary (MLX vectors on CPU and GPU, errors,
-# statistics, chunking, CLI, README examples) and doctests. GPU tests run on lavapipe.
+# Every test: Rust (unit, the integration binary with the MLX vectors on CPU and lavapipe GPU,
+# errors, statistics, chunking, CLI, README examples; doctests), then the npm package (built
+# with wasm-pack) in Node (CPU and Dawn WebGPU) and in headless Chromium (unbundled and Vite).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp}"
 export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-$(nproc)}"
 cargo test --locked --all-targets
 cargo test --locked --doc
+bash scripts/build-wasm.sh
+# Dawn (npm `webgpu`) runs on Chromium's SwiftShader Vulkan driver; it rejects lavapipe.
+VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json node --test --test-concurrency=1 tests/node/ tests/browser/
