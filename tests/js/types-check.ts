@@ -1,0 +1,33 @@
+// Compiled with `tsc --noEmit` by tests/node/package.test.mjs: the declarations describe the API.
+import { Sampler, Distribution, MvnError, key, split, seed, state, type FactorReport, type Samples, type GpuSamples } from 'mvn-gpu';
+
+async function main(): Promise<void> {
+  const k = key(42n);
+  const [k1, k2] = split(k);
+  seed(7);
+  const s: Uint32Array = state();
+  const sampler = await Sampler.create({ backend: 'auto', powerPreference: 'high-performance' });
+  const backend: 'webgpu' | 'cpu' = sampler.backend;
+  const x: Samples = await sampler.multivariateNormal([0, 0], [[1, 0], [0, 1]], { shape: [10], key: k1, method: 'svd', onInvalid: 'clip' });
+  const d: Distribution = sampler.distribution({ data: new Float64Array(2), shape: [2] }, new Float32Array([1, 0, 0, 1]));
+  const r: FactorReport[] = d.report;
+  const y: Samples = await d.sample([3], k2);
+  if (sampler.backend === 'webgpu') {
+    const g: GpuSamples = await sampler.multivariateNormalToBuffer([0, 0], [[1, 0], [0, 1]], { shape: [1000] });
+    const usage: number = g.buffer.usage;
+    g.device.queue.submit([]);
+    void usage;
+  }
+  const z = await sampler.normal([2, 3], { key: k, loc: 1, scale: 2 });
+  const u = await sampler.uniform([3], { low: [0, 1, 2], high: 5 });
+  const b: Uint32Array = (await sampler.bits([4])).data;
+  try {
+    await sampler.multivariateNormal([0], [[-1]]);
+  } catch (e) {
+    if (e instanceof MvnError && e.code === 'NOT_POSITIVE_SEMIDEFINITE') console.log(e.message);
+  }
+  d.free();
+  sampler.destroy();
+  void [s, backend, x, r, y, z, u, b];
+}
+void main();

@@ -1,0 +1,30 @@
+// The npm package itself: version in step with Cargo.toml, the published file list, and
+// TypeScript declarations that type-check a program using every export.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const pkg = JSON.parse(readFileSync(`${root}/package.json`, 'utf8'));
+
+test('package.json is in step with Cargo.toml', () => {
+  const cargo = readFileSync(`${root}/Cargo.toml`, 'utf8');
+  assert.equal(pkg.name, cargo.match(/^name = "(.+)"/m)[1]);
+  assert.equal(pkg.version, cargo.match(/^version = "(.+)"/m)[1]);
+  assert.equal(pkg.type, 'module');
+  assert.deepEqual(pkg.exports['.'], { types: './js/index.d.ts', default: './js/index.js' });
+});
+
+test('npm pack ships the wrapper, types, glue and wasm', () => {
+  const out = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' }));
+  const files = out[0].files.map((f) => f.path).sort();
+  for (const f of ['js/index.js', 'js/index.d.ts', 'pkg/mvn_gpu.js', 'pkg/mvn_gpu_bg.wasm', 'package.json', 'README.md']) {
+    assert.ok(files.includes(f), `${f} missing from ${files}`);
+  }
+});
+
+test('the TypeScript declarations type-check a program using every export', () => {
+  execFileSync(process.execPath, [`${root}/node_modules/typescript/bin/tsc`, '-p', `${root}/tests/js/tsconfig.json`], { stdio: 'inherit' });
+});
