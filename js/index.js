@@ -3,7 +3,8 @@
 import init, { WasmSampler, keyFromParts, splitKey, seedFromParts, keyState } from '../pkg/mvn_gpu.js';
 
 const wasmUrl = new URL('../pkg/mvn_gpu_bg.wasm', import.meta.url);
-if (typeof process !== 'undefined' && process.versions && process.versions.node && wasmUrl.protocol === 'file:') {
+const isNode = typeof process !== 'undefined' && !!(process.versions && process.versions.node);
+if (isNode && wasmUrl.protocol === 'file:') {
   const fsModule = 'node:fs/promises'; // a variable, so bundlers leave this Node-only import alone
   const { readFile } = await import(/* @vite-ignore */ fsModule);
   await init({ module_or_path: await readFile(wasmUrl) });
@@ -164,7 +165,9 @@ export class Sampler {
   /** `await Sampler.create({ backend: 'auto' | 'webgpu' | 'cpu', powerPreference, gpu })`. */
   static async create(options) {
     const o = checkOptions(options, 'Sampler.create', ['backend', 'powerPreference', 'gpu']);
-    if (o.gpu) installGpu(o.gpu);
+    // In Node, WebGPU comes from a package (e.g. `webgpu`): as `gpu`, or already on navigator.gpu.
+    const gpu = o.gpu ?? (isNode && globalThis.navigator ? globalThis.navigator.gpu : undefined);
+    if (gpu) installGpu(gpu);
     const backend = checkString(o.backend, 'backend', 'Sampler.create', 'auto');
     const pp = checkString(o.powerPreference, 'powerPreference', 'Sampler.create', '');
     return new Sampler(await WasmSampler.create(backend, pp));
