@@ -2,7 +2,9 @@
 # Installs what the build and the tests need, idempotently (safe on every `npm test`):
 #  - apt: Mesa's lavapipe Vulkan driver (GPU tests without a GPU) and Debian's Chromium (browser
 #    tests; its SwiftShader Vulkan driver also serves WebGPU in Node through Dawn);
-#  - rustup: the wasm32 target; cargo: wasm-pack and the matching wasm-bindgen CLI;
+#    and Xvfb + xwd (the native viewer's screenshot test);
+#  - rustup: the wasm32 and aarch64-apple-darwin targets (the latter to check the Metal build);
+#    cargo: wasm-pack and the matching wasm-bindgen CLI;
 #  - npm: the dev dependencies (binaryen's wasm-opt, playwright-core, webgpu, vite).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +13,7 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then SUDO="sudo"; fi
 
 missing=()
-for pkg in mesa-vulkan-drivers libvulkan1 chromium; do
+for pkg in mesa-vulkan-drivers libvulkan1 chromium xvfb x11-apps; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -22,10 +24,12 @@ fi
 
 command -v cargo >/dev/null 2>&1 || { echo "setup: cargo not found; install Rust with rustup (https://rustup.rs)" >&2; exit 1; }
 export PATH="$HOME/.cargo/bin:$PATH"
-if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
-  echo "setup: rustup target add wasm32-unknown-unknown"
-  rustup target add wasm32-unknown-unknown
-fi
+for target in wasm32-unknown-unknown aarch64-apple-darwin; do
+  if ! rustup target list --installed 2>/dev/null | grep -qx "$target"; then
+    echo "setup: rustup target add $target"
+    rustup target add "$target"
+  fi
+done
 if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen 0.2.130" ]; then
   echo "setup: cargo install wasm-bindgen-cli 0.2.130 (about 3 minutes)"
   cargo install -q wasm-bindgen-cli --version 0.2.130 --force

@@ -65,6 +65,8 @@ pub mod shaders {
     pub const FILL: &str = include_str!("../shaders/fill.wgsl");
     /// Entry point `affine`: `out = mean + z R` over a chunk of rows.
     pub const AFFINE: &str = include_str!("../shaders/affine.wgsl");
+    /// Render entry points `vs_points` / `fs_points`: draw samples from the sample buffer.
+    pub const POINTS: &str = include_str!("../shaders/points.wgsl");
 
     /// The complete modules the pipelines are built from: `(label, source)`.
     pub fn modules() -> Vec<(&'static str, String)> {

@@ -24,6 +24,13 @@ fn every_shader_module_validates_with_naga() {
 }
 
 #[test]
+fn the_point_rendering_shader_validates() {
+    let m = validate("points", mvn_gpu::shaders::POINTS);
+    let names: Vec<&str> = m.entry_points.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(names, ["vs_points", "fs_points"]);
+}
+
+#[test]
 fn shader_libraries_validate_on_their_own() {
     validate("threefry", mvn_gpu::shaders::THREEFRY);
     validate("threefry+normal", &format!("{}\n{}", mvn_gpu::shaders::THREEFRY, mvn_gpu::shaders::NORMAL));
