@@ -17,7 +17,9 @@ test('the viewer draws a million samples from the GPU buffer under Xvfb', async 
   const xvfb = spawn('Xvfb', [display, '-screen', '0', '1280x800x24', '-nolisten', 'tcp'], { stdio: 'ignore' });
   try {
     await sleep(1500);
-    const env = { ...process.env, DISPLAY: display, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp', WAYLAND_DISPLAY: '' };
+    // Native Vulkan on lavapipe (the Dawn tests point VK_ICD_FILENAMES at SwiftShader; not here).
+    const { VK_ICD_FILENAMES, ...rest } = process.env;
+    const env = { ...rest, DISPLAY: display, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp', WAYLAND_DISPLAY: '', WGPU_BACKEND: 'vulkan' };
     const viewer = spawn(bin, ['--quit-after', '8', '--count', '1000000', '--seed', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
