@@ -1,6 +1,7 @@
 // out[row, j] = mean[mean_row, j] + sum_l z[row, l] * R[factor, l, j] over a chunk of rows:
 // the affine step of multivariate_normal in MLX's row-vector form (x = mean + z @ std).
 // One invocation per output element; for a triangular (Cholesky) R only l <= j is summed.
+// Needs rowmap.wgsl.
 
 struct AffineParams {
     n: u32,
@@ -9,12 +10,8 @@ struct AffineParams {
     row_offset: u32,   // global row of the chunk's first row
     groups_x: u32,
     triangular: u32,
-    ndim_mean: u32,    // merged broadcast dims of the mean map; 0xffffffff: use row_index
-    ndim_cov: u32,
-    mean_dims: array<vec4<u32>, 2>,
-    mean_strides: array<vec4<u32>, 2>,
-    cov_dims: array<vec4<u32>, 2>,
-    cov_strides: array<vec4<u32>, 2>,
+    _pad0: u32,
+    _pad1: u32,
 }
 
 override WORKGROUP_SIZE: u32 = 256u;
@@ -26,28 +23,7 @@ override WORKGROUP_SIZE: u32 = 256u;
 @group(0) @binding(4) var<storage, read> factor_map: array<u32>;
 @group(0) @binding(5) var<storage, read> row_index: array<u32>;
 @group(0) @binding(6) var<storage, read_write> out: array<f32>;
-
-fn mean_row(row: u32) -> u32 {
-    var i = row;
-    var idx = 0u;
-    for (var k = i32(ap.ndim_mean) - 1; k >= 0; k = k - 1) {
-        let d = ap.mean_dims[u32(k) / 4u][u32(k) % 4u];
-        idx = idx + (i % d) * ap.mean_strides[u32(k) / 4u][u32(k) % 4u];
-        i = i / d;
-    }
-    return idx;
-}
-
-fn cov_row(row: u32) -> u32 {
-    var i = row;
-    var idx = 0u;
-    for (var k = i32(ap.ndim_cov) - 1; k >= 0; k = k - 1) {
-        let d = ap.cov_dims[u32(k) / 4u][u32(k) % 4u];
-        idx = idx + (i % d) * ap.cov_strides[u32(k) / 4u][u32(k) % 4u];
-        i = i / d;
-    }
-    return idx;
-}
+@group(0) @binding(7) var<uniform> rm: RowMaps;
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn affine(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -61,7 +37,7 @@ fn affine(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index)
     let j = e - local_row * n;
     var mi: u32;
     var ci: u32;
-    if (ap.ndim_mean == 0xffffffffu) {
+    if (rm.ndim_mean == 0xffffffffu) {
         mi = row_index[2u * local_row];
         ci = row_index[2u * local_row + 1u];
     } else {
@@ -77,7 +53,8 @@ fn affine(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index)
     }
     var acc = 0.0;
     for (var l = 0u; l < end; l = l + 1u) {
-        acc = acc + z[zbase + l] * factors[fbase + l * n];
+        // An explicit fma: the fused kernel accumulates the same way, so both agree bit for bit.
+        acc = fma(z[zbase + l], factors[fbase + l * n], acc);
     }
     out[e] = means[mi * n + j] + acc;
 }

@@ -63,8 +63,20 @@ pub mod shaders {
     pub const NORMAL: &str = include_str!("../shaders/normal.wgsl");
     /// Entry points `fill_bits`, `fill_uniform`, `fill_normal` (needs THREEFRY and NORMAL).
     pub const FILL: &str = include_str!("../shaders/fill.wgsl");
-    /// Entry point `affine`: `out = mean + z R` over a chunk of rows.
+    /// Row-to-batch maps shared by the affine and fused kernels (library, no entry point).
+    pub const ROWMAP: &str = include_str!("../shaders/rowmap.wgsl");
+    /// Entry point `affine`: `out = mean + z R` over a chunk of rows (needs ROWMAP).
     pub const AFFINE: &str = include_str!("../shaders/affine.wgsl");
+    /// Entry point `sample_pairs`: the whole of multivariate_normal in one pass for small `n`
+    /// (needs THREEFRY, NORMAL, ROWMAP and a `const N: u32` prelude; see [`fused_module`]).
+    pub const FUSED: &str = include_str!("../shaders/fused.wgsl");
+    /// Largest `n` the fused kernel is built for.
+    pub const FUSED_MAX_N: usize = 16;
+
+    /// The fused kernel's module for dimension `n`.
+    pub fn fused_module(n: usize) -> String {
+        format!("const N: u32 = {n}u;\n{THREEFRY}\n{NORMAL}\n{ROWMAP}\n{FUSED}")
+    }
     /// Render entry points `vs_points` / `fs_points`: draw samples from the sample buffer.
     pub const POINTS: &str = include_str!("../shaders/points.wgsl");
 
@@ -72,7 +84,7 @@ pub mod shaders {
     pub fn modules() -> Vec<(&'static str, String)> {
         vec![
             ("mvn::fill", format!("{THREEFRY}\n{NORMAL}\n{FILL}")),
-            ("mvn::affine", AFFINE.to_string()),
+            ("mvn::affine", format!("{ROWMAP}\n{AFFINE}")),
         ]
     }
 }

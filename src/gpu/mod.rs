@@ -40,12 +40,57 @@ struct AffineParams {
     row_offset: u32,
     groups_x: u32,
     triangular: u32,
+    _pad: [u32; 2],
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Pod, Zeroable)]
+struct FusedParams {
+    key: [u32; 2],
+    half_rows: u32,
+    row_offset: u32,
+    count: u32,
+    groups_x: u32,
+    triangular: u32,
+    one: f32,
+    a: f32,
+    _pad: f32,
+}
+
+/// `shaders/rowmap.wgsl`'s `RowMaps`: the broadcast maps of a plan (or "use row_index").
+#[repr(C)]
+#[derive(Clone, Copy, Pod, Zeroable)]
+struct RowMaps {
     ndim_mean: u32,
     ndim_cov: u32,
+    _pad: [u32; 2],
     mean_dims: [u32; 8],
     mean_strides: [u32; 8],
     cov_dims: [u32; 8],
     cov_strides: [u32; 8],
+}
+
+impl RowMaps {
+    /// The maps of `plan`, or `None` when they have more merged dimensions than fit.
+    fn of(plan: &Plan) -> Option<RowMaps> {
+        let (m, c) = (&plan.mean_map, &plan.cov_map);
+        if m.dims.len() > MAX_MAP_DIMS || c.dims.len() > MAX_MAP_DIMS {
+            return None;
+        }
+        let mut r = RowMaps { ndim_mean: m.dims.len() as u32, ndim_cov: c.dims.len() as u32, _pad: [0; 2], mean_dims: [1; 8], mean_strides: [0; 8], cov_dims: [1; 8], cov_strides: [0; 8] };
+        for (k, (&d, &s)) in m.dims.iter().zip(&m.strides).enumerate() {
+            r.mean_dims[k] = d as u32;
+            r.mean_strides[k] = s as u32;
+        }
+        for (k, (&d, &s)) in c.dims.iter().zip(&c.strides).enumerate() {
+            r.cov_dims[k] = d as u32;
+            r.cov_strides[k] = s as u32;
+        }
+        Some(r)
+    }
+
+    /// "Use the explicit row_index buffer."
+    const EXPLICIT: RowMaps = RowMaps { ndim_mean: u32::MAX, ndim_cov: u32::MAX, _pad: [0; 2], mean_dims: [1; 8], mean_strides: [0; 8], cov_dims: [1; 8], cov_strides: [0; 8] };
 }
 
 /// Which word transform a fill dispatch applies.
@@ -70,6 +115,9 @@ pub(crate) struct GpuContext {
     fill_uniform: wgpu::ComputePipeline,
     fill_normal: wgpu::ComputePipeline,
     affine: wgpu::ComputePipeline,
+    fused_layout: wgpu::BindGroupLayout,
+    /// Fused pipelines by `n`, built on first use.
+    fused: std::sync::Mutex<std::collections::HashMap<usize, wgpu::ComputePipeline>>,
     lock: lock::AsyncLock,
 }
 
@@ -122,7 +170,12 @@ impl GpuContext {
                 storage_entry(4, true),
                 storage_entry(5, true),
                 storage_entry(6, false),
+                uniform_entry(7),
             ],
+        });
+        let fused_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("mvn::fused"),
+            entries: &[uniform_entry(0), storage_entry(1, true), storage_entry(2, true), storage_entry(3, true), storage_entry(4, false), uniform_entry(5)],
         });
         let pipeline = |label: &str, layout: &wgpu::BindGroupLayout, module: &wgpu::ShaderModule, entry: &str| {
             let pl = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
@@ -155,6 +208,8 @@ impl GpuContext {
             fill_uniform,
             fill_normal,
             affine,
+            fused_layout,
+            fused: Default::default(),
             lock: lock::AsyncLock::default(),
         }
     }
@@ -289,6 +344,33 @@ impl GpuContext {
         Ok(out)
     }
 
+    /// The fused kernel for dimension `n`, compiled on first use.
+    fn fused_pipeline(&self, n: usize) -> wgpu::ComputePipeline {
+        let mut cache = self.fused.lock().unwrap_or_else(|e| e.into_inner());
+        cache
+            .entry(n)
+            .or_insert_with(|| {
+                let module = self.device.create_shader_module(wgpu::ShaderModuleDescriptor {
+                    label: Some("mvn::fused"),
+                    source: wgpu::ShaderSource::Wgsl(crate::shaders::fused_module(n).into()),
+                });
+                let layout = self.device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+                    label: Some("mvn::fused"),
+                    bind_group_layouts: &[Some(&self.fused_layout)],
+                    immediate_size: 0,
+                });
+                self.device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                    label: Some("mvn::fused"),
+                    layout: Some(&layout),
+                    module: &module,
+                    entry_point: Some("sample_pairs"),
+                    compilation_options: Default::default(),
+                    cache: None,
+                })
+            })
+            .clone()
+    }
+
     fn staging(&self, size: u64) -> wgpu::Buffer {
         self.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("mvn::staging"),
@@ -327,7 +409,20 @@ impl GpuContext {
         if n > 0 && max_rows < align_rows.max(1) {
             return Err(Error::new(ErrorKind::TooLarge, op, format!("one row of {n} values does not fit a GPU storage binding.")));
         }
-        let chunks = if total == 0 { vec![] } else { row_chunks(plan.rows, max_rows, align_rows) };
+        let maps = RowMaps::of(plan);
+        // Small n, an even number of rows and one binding for everything: one fused pass.
+        let fused = maps.is_some()
+            && (1..=crate::shaders::FUSED_MAX_N).contains(&n)
+            && plan.rows >= 2
+            && plan.rows % 2 == 0
+            && total_bytes <= self.limits.chunk_bytes();
+        let chunks = if total == 0 {
+            vec![]
+        } else if fused {
+            vec![(0, plan.rows)]
+        } else {
+            row_chunks(plan.rows, max_rows, align_rows)
+        };
         let max_chunk = chunks.iter().map(|c| c.1 - c.0).max().unwrap_or(0) as u64 * row_bytes;
         let usage_out = if to_buffer {
             wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::VERTEX | wgpu::BufferUsages::COPY_SRC
@@ -342,90 +437,115 @@ impl GpuContext {
         });
         let mut result = Ok(());
         if !chunks.is_empty() {
-            let z_buf = self.device.create_buffer(&wgpu::BufferDescriptor {
-                label: Some("mvn::z"),
-                size: max_chunk,
-                usage: wgpu::BufferUsages::STORAGE,
-                mapped_at_creation: false,
-            });
             let f_buf = self.storage("mvn::factors", factors);
             let m_buf = self.storage("mvn::means", means);
             let fm_buf = self.storage("mvn::factor_map", bytemuck::cast_slice(dist.factor_of_cov()));
+            let rm_buf = self.uniform("mvn::row maps", &maps.unwrap_or(RowMaps::EXPLICIT));
             let staging = if to_buffer { None } else { Some(self.staging(max_chunk)) };
-            let maps_fit = plan.mean_map.dims.len() <= MAX_MAP_DIMS && plan.cov_map.dims.len() <= MAX_MAP_DIMS;
-            for &(r0, r1) in &chunks {
-                let count = ((r1 - r0) * n) as u64;
-                let bytes = count * 4;
-                let out_offset = if to_buffer { r0 as u64 * row_bytes } else { 0 };
-                let row_index: Vec<u32> = if maps_fit {
-                    vec![]
-                } else {
-                    (r0..r1).flat_map(|r| [plan.mean_map.index(r) as u32, plan.cov_map.index(r) as u32]).collect()
-                };
-                let ri_buf = self.storage("mvn::row_index", bytemuck::cast_slice(&row_index));
-                let mut enc = self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("mvn::sample") });
-                let a = crate::prng::math::SQRT2;
-                self.encode_fill(&mut enc, Fill::Normal { a, loc: 0.0 }, plan.key.0, total as u32, (r0 * n) as u32, count as u32, &z_buf, 0, bytes);
-                for (first, c, gx, gy) in dispatches(count, WORKGROUP, self.limits.max_workgroups_per_dimension) {
-                    let mut p = AffineParams {
-                        n: n as u32,
+            let triangular = dist.is_triangular() as u32;
+            let mut enc = self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("mvn::sample") });
+            if fused {
+                let pipeline = self.fused_pipeline(n);
+                let half_rows = (plan.rows / 2) as u64;
+                for (first, c, gx, gy) in dispatches(half_rows, WORKGROUP, self.limits.max_workgroups_per_dimension) {
+                    let p = FusedParams {
+                        key: plan.key.0,
+                        half_rows: half_rows as u32,
+                        row_offset: first as u32,
                         count: c as u32,
-                        elem_offset: first as u32,
-                        row_offset: r0 as u32,
                         groups_x: gx,
-                        triangular: dist.is_triangular() as u32,
-                        ndim_mean: u32::MAX,
-                        ndim_cov: u32::MAX,
-                        mean_dims: [1; 8],
-                        mean_strides: [0; 8],
-                        cov_dims: [1; 8],
-                        cov_strides: [0; 8],
+                        triangular,
+                        one: 1.0,
+                        a: crate::prng::math::SQRT2,
+                        _pad: 0.0,
                     };
-                    if maps_fit {
-                        p.ndim_mean = plan.mean_map.dims.len() as u32;
-                        p.ndim_cov = plan.cov_map.dims.len() as u32;
-                        for (k, (&d, &s)) in plan.mean_map.dims.iter().zip(&plan.mean_map.strides).enumerate() {
-                            p.mean_dims[k] = d as u32;
-                            p.mean_strides[k] = s as u32;
-                        }
-                        for (k, (&d, &s)) in plan.cov_map.dims.iter().zip(&plan.cov_map.strides).enumerate() {
-                            p.cov_dims[k] = d as u32;
-                            p.cov_strides[k] = s as u32;
-                        }
-                    }
-                    let ub = self.uniform("mvn::affine params", &p);
+                    let ub = self.uniform("mvn::fused params", &p);
                     let bg = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
-                        label: Some("mvn::affine"),
-                        layout: &self.affine_layout,
+                        label: Some("mvn::fused"),
+                        layout: &self.fused_layout,
                         entries: &[
                             wgpu::BindGroupEntry { binding: 0, resource: ub.as_entire_binding() },
+                            wgpu::BindGroupEntry { binding: 1, resource: f_buf.as_entire_binding() },
+                            wgpu::BindGroupEntry { binding: 2, resource: m_buf.as_entire_binding() },
+                            wgpu::BindGroupEntry { binding: 3, resource: fm_buf.as_entire_binding() },
                             wgpu::BindGroupEntry {
-                                binding: 1,
-                                resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding { buffer: &z_buf, offset: 0, size: wgpu::BufferSize::new(bytes) }),
+                                binding: 4,
+                                resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding { buffer: &out_buf, offset: 0, size: wgpu::BufferSize::new(total_bytes) }),
                             },
-                            wgpu::BindGroupEntry { binding: 2, resource: f_buf.as_entire_binding() },
-                            wgpu::BindGroupEntry { binding: 3, resource: m_buf.as_entire_binding() },
-                            wgpu::BindGroupEntry { binding: 4, resource: fm_buf.as_entire_binding() },
-                            wgpu::BindGroupEntry { binding: 5, resource: ri_buf.as_entire_binding() },
-                            wgpu::BindGroupEntry {
-                                binding: 6,
-                                resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding { buffer: &out_buf, offset: out_offset, size: wgpu::BufferSize::new(bytes) }),
-                            },
+                            wgpu::BindGroupEntry { binding: 5, resource: rm_buf.as_entire_binding() },
                         ],
                     });
-                    let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("mvn::affine"), timestamp_writes: None });
-                    pass.set_pipeline(&self.affine);
+                    let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("mvn::fused"), timestamp_writes: None });
+                    pass.set_pipeline(&pipeline);
                     pass.set_bind_group(0, &bg, &[]);
                     pass.dispatch_workgroups(gx, gy, 1);
                 }
                 if let Some(st) = &staging {
-                    enc.copy_buffer_to_buffer(&out_buf, 0, st, 0, bytes);
+                    enc.copy_buffer_to_buffer(&out_buf, 0, st, 0, total_bytes);
                 }
                 self.queue.submit([enc.finish()]);
                 if let Some(st) = &staging {
-                    result = readback::read_into(&self.device, st, bytes, bytemuck::cast_slice_mut(&mut host[r0 * n..r1 * n])).await;
-                    if result.is_err() {
-                        break;
+                    result = readback::read_into(&self.device, st, total_bytes, bytemuck::cast_slice_mut(&mut host[..])).await;
+                }
+            } else {
+                let z_buf = self.device.create_buffer(&wgpu::BufferDescriptor {
+                    label: Some("mvn::z"),
+                    size: max_chunk,
+                    usage: wgpu::BufferUsages::STORAGE,
+                    mapped_at_creation: false,
+                });
+                for &(r0, r1) in &chunks {
+                    let count = ((r1 - r0) * n) as u64;
+                    let bytes = count * 4;
+                    let out_offset = if to_buffer { r0 as u64 * row_bytes } else { 0 };
+                    let row_index: Vec<u32> = if maps.is_some() {
+                        vec![]
+                    } else {
+                        (r0..r1).flat_map(|r| [plan.mean_map.index(r) as u32, plan.cov_map.index(r) as u32]).collect()
+                    };
+                    let ri_buf = self.storage("mvn::row_index", bytemuck::cast_slice(&row_index));
+                    let a = crate::prng::math::SQRT2;
+                    self.encode_fill(&mut enc, Fill::Normal { a, loc: 0.0 }, plan.key.0, total as u32, (r0 * n) as u32, count as u32, &z_buf, 0, bytes);
+                    for (first, c, gx, gy) in dispatches(count, WORKGROUP, self.limits.max_workgroups_per_dimension) {
+                        let p = AffineParams { n: n as u32, count: c as u32, elem_offset: first as u32, row_offset: r0 as u32, groups_x: gx, triangular, _pad: [0; 2] };
+                        let ub = self.uniform("mvn::affine params", &p);
+                        let bg = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
+                            label: Some("mvn::affine"),
+                            layout: &self.affine_layout,
+                            entries: &[
+                                wgpu::BindGroupEntry { binding: 0, resource: ub.as_entire_binding() },
+                                wgpu::BindGroupEntry {
+                                    binding: 1,
+                                    resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding { buffer: &z_buf, offset: 0, size: wgpu::BufferSize::new(bytes) }),
+                                },
+                                wgpu::BindGroupEntry { binding: 2, resource: f_buf.as_entire_binding() },
+                                wgpu::BindGroupEntry { binding: 3, resource: m_buf.as_entire_binding() },
+                                wgpu::BindGroupEntry { binding: 4, resource: fm_buf.as_entire_binding() },
+                                wgpu::BindGroupEntry { binding: 5, resource: ri_buf.as_entire_binding() },
+                                wgpu::BindGroupEntry {
+                                    binding: 6,
+                                    resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding { buffer: &out_buf, offset: out_offset, size: wgpu::BufferSize::new(bytes) }),
+                                },
+                                wgpu::BindGroupEntry { binding: 7, resource: rm_buf.as_entire_binding() },
+                            ],
+                        });
+                        let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("mvn::affine"), timestamp_writes: None });
+                        pass.set_pipeline(&self.affine);
+                        pass.set_bind_group(0, &bg, &[]);
+                        pass.dispatch_workgroups(gx, gy, 1);
+                    }
+                    if let Some(st) = &staging {
+                        enc.copy_buffer_to_buffer(&out_buf, 0, st, 0, bytes);
+                    }
+                    // Each chunk is submitted (and read back) on its own: the z and staging
+                    // buffers are reused by the next one.
+                    let done = std::mem::replace(&mut enc, self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("mvn::sample") }));
+                    self.queue.submit([done.finish()]);
+                    if let Some(st) = &staging {
+                        result = readback::read_into(&self.device, st, bytes, bytemuck::cast_slice_mut(&mut host[r0 * n..r1 * n])).await;
+                        if result.is_err() {
+                            break;
+                        }
                     }
                 }
             }

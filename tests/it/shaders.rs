@@ -24,6 +24,14 @@ fn every_shader_module_validates_with_naga() {
 }
 
 #[test]
+fn the_fused_kernel_validates_for_every_small_n() {
+    for n in 1..=mvn_gpu::shaders::FUSED_MAX_N {
+        let m = validate(&format!("fused n={n}"), &mvn_gpu::shaders::fused_module(n));
+        assert_eq!(m.entry_points.iter().map(|e| e.name.as_str()).collect::<Vec<_>>(), ["sample_pairs"]);
+    }
+}
+
+#[test]
 fn the_point_rendering_shader_validates() {
     let m = validate("points", mvn_gpu::shaders::POINTS);
     let names: Vec<&str> = m.entry_points.iter().map(|e| e.name.as_str()).collect();
