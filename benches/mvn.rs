@@ -1,0 +1,150 @@
+//! The benchmark binary: the workloads of ../shared/bench/WORKLOADS.md on our GPU (wgpu) or CPU
+//! backend. Each timing is a whole call: factor the covariance(s), draw the samples, and wait
+//! until they are ready on the device (GPU) or in memory (CPU); readback is timed separately.
+//!
+//! `cargo bench --bench mvn -- [--backend gpu|cpu] [--workloads W1,W2 | C1,...] [--reps 10] [--warmup 3] [--json FILE]`
+
+use mvn_gpu::{key, Array, Method, MultivariateNormal, Options, Sampler, SamplerOptions};
+use pollster::block_on;
+use std::time::Instant;
+
+struct Workload {
+    name: &'static str,
+    d: usize,
+    /// Sample shape; with `covs > 1` the covariance batch is the last axis.
+    shape: Vec<i64>,
+    covs: usize,
+}
+
+fn workloads() -> Vec<Workload> {
+    let w = |name, d, shape: &[i64], covs| Workload { name, d, shape: shape.to_vec(), covs };
+    vec![
+        w("W1", 3, &[1 << 24], 1),
+        w("W2", 64, &[1 << 20], 1),
+        w("W3", 512, &[1 << 16], 1),
+        w("W4", 8, &[64, 16384], 16384),
+        w("C1", 3, &[1 << 20], 1),
+        w("C2", 64, &[1 << 16], 1),
+        w("C3", 512, &[1 << 12], 1),
+        w("C4", 8, &[16, 4096], 4096),
+    ]
+}
+
+/// Covariances `A Aᵀ / d + I` (A standard normal, seeded) and standard normal means.
+fn inputs(w: &Workload) -> (Array, Array) {
+    let d = w.d;
+    let a = mvn_gpu::normal(&[(w.covs * d * d) as i64], 0.0, 1.0, Some(key(1))).unwrap();
+    let a = a.data();
+    let mut cov = vec![0f32; w.covs * d * d];
+    for b in 0..w.covs {
+        let ab = &a[b * d * d..(b + 1) * d * d];
+        let cb = &mut cov[b * d * d..(b + 1) * d * d];
+        for i in 0..d {
+            for j in 0..=i {
+                let s: f64 = (0..d).map(|k| ab[i * d + k] as f64 * ab[j * d + k] as f64).sum();
+                let v = (s / d as f64 + if i == j { 1.0 } else { 0.0 }) as f32;
+                cb[i * d + j] = v;
+                cb[j * d + i] = v;
+            }
+        }
+    }
+    let mean = mvn_gpu::normal(&[(w.covs * d) as i64], 0.0, 1.0, Some(key(2))).unwrap().into_data();
+    let (mshape, cshape) = if w.covs > 1 { (vec![w.covs, d], vec![w.covs, d, d]) } else { (vec![d], vec![d, d]) };
+    (Array::new(mshape, mean).unwrap(), Array::new(cshape, cov).unwrap())
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    v[v.len() / 2]
+}
+
+fn main() {
+    let mut backend = "gpu".to_string();
+    let mut names: Option<Vec<String>> = None;
+    let (mut reps, mut warmup) = (10usize, 3usize);
+    let mut json: Option<String> = None;
+    let mut method = Method::Cholesky;
+    let mut it = std::env::args().skip(1);
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--backend" => backend = it.next().expect("--backend"),
+            "--workloads" => names = Some(it.next().expect("--workloads").split(',').map(String::from).collect()),
+            "--reps" => reps = it.next().expect("--reps").parse().expect("--reps"),
+            "--warmup" => warmup = it.next().expect("--warmup").parse().expect("--warmup"),
+            "--json" => json = Some(it.next().expect("--json")),
+            "--method" => method = it.next().expect("--method").parse().expect("--method"),
+            "--bench" => {}
+            other => panic!("unknown argument {other}"),
+        }
+    }
+    let gpu = backend == "gpu";
+    let sampler = if gpu { block_on(Sampler::gpu(&SamplerOptions::default())).expect("GPU adapter") } else { Sampler::cpu() };
+    let device = sampler.adapter_info().map(|i| format!("{:?} {}", i.backend, i.name)).unwrap_or_else(|| "cpu".into());
+    let default: Vec<&str> = if gpu { vec!["W1", "W2", "W3", "W4"] } else { vec!["C1", "C2", "C3", "C4"] };
+    let mut results = Vec::new();
+    for w in workloads() {
+        let wanted = names.as_ref().map(|n| n.iter().any(|x| x == w.name)).unwrap_or(default.contains(&w.name));
+        if !wanted {
+            continue;
+        }
+        let (mean, cov) = inputs(&w);
+        let opts = Options::with_method(method);
+        let (mut total, mut factor, mut sample, mut with_readback) = (vec![], vec![], vec![], vec![]);
+        for rep in 0..warmup + reps {
+            let k = Some(key(100 + rep as u64));
+            let t0 = Instant::now();
+            let dist = MultivariateNormal::new(&mean, &cov, &opts).expect("factor");
+            let t1 = Instant::now();
+            if gpu {
+                let out = block_on(sampler.sample_to_buffer(&dist, &w.shape, k)).expect("sample");
+                sampler.device().unwrap().poll(wgpu::PollType::wait_indefinitely()).expect("poll");
+                drop(out);
+            } else {
+                std::hint::black_box(block_on(sampler.sample(&dist, &w.shape, k)).expect("sample"));
+            }
+            let t2 = Instant::now();
+            let t3 = if gpu {
+                let x = block_on(sampler.sample(&dist, &w.shape, k)).expect("sample");
+                std::hint::black_box(x);
+                Some(t2.elapsed())
+            } else {
+                None
+            };
+            if rep >= warmup {
+                total.push((t2 - t0).as_secs_f64() * 1e3);
+                factor.push((t1 - t0).as_secs_f64() * 1e3);
+                sample.push((t2 - t1).as_secs_f64() * 1e3);
+                if let Some(t) = t3 {
+                    with_readback.push(t.as_secs_f64() * 1e3);
+                }
+            }
+        }
+        let out_bytes = w.shape.iter().product::<i64>() as f64 * w.d as f64 * 4.0;
+        let (t, f, s) = (median(total), median(factor), median(sample));
+        let rb = if with_readback.is_empty() { None } else { Some(median(with_readback) - s) };
+        println!(
+            "{:<3} d={:<4} total {:9.3} ms  factor {:8.3} ms  sample {:8.3} ms  readback {}  ({:.1} GB/s written)",
+            w.name,
+            w.d,
+            t,
+            f,
+            s,
+            rb.map(|r| format!("{r:8.3} ms")).unwrap_or_else(|| "      -".into()),
+            out_bytes / (s * 1e-3) / 1e9
+        );
+        results.push(format!(
+            "{{\"workload\": \"{}\", \"d\": {}, \"total_ms\": {t:.4}, \"factor_ms\": {f:.4}, \"sample_ms\": {s:.4}, \"readback_ms\": {}, \"out_bytes\": {out_bytes}}}",
+            w.name,
+            w.d,
+            rb.map(|r| format!("{r:.4}")).unwrap_or_else(|| "null".into())
+        ));
+    }
+    let doc = format!(
+        "{{\"impl\": \"mvn-gpu\", \"backend\": \"{backend}\", \"device\": {device:?}, \"method\": \"{method}\", \"reps\": {reps}, \"warmup\": {warmup}, \"results\": [{}]}}",
+        results.join(", ")
+    );
+    if let Some(path) = json {
+        std::fs::write(&path, &doc).expect("write json");
+    }
+    println!("{doc}");
+}
