@@ -97,7 +97,11 @@ fn main() {
             let t1 = Instant::now();
             if gpu {
                 let out = block_on(sampler.sample_to_buffer(&dist, &w.shape, k)).expect("sample");
+                let tp = Instant::now();
                 sampler.device().unwrap().poll(wgpu::PollType::wait_indefinitely()).expect("poll");
+                if std::env::var_os("MVN_GPU_PROFILE").is_some() {
+                    eprintln!("mvn-gpu profile: {:<24} {:9.3} ms", "bench: wait for GPU", tp.elapsed().as_secs_f64() * 1e3);
+                }
                 drop(out);
             } else {
                 std::hint::black_box(block_on(sampler.sample(&dist, &w.shape, k)).expect("sample"));

@@ -397,7 +397,9 @@ impl GpuContext {
         let means: &[u8] = bytemuck::cast_slice(dist.mean_data());
         self.check_upload(op, "the covariance factors", factors.len() as u64)?;
         self.check_upload(op, "the means", means.len() as u64)?;
+        let mut prof = Profile::start();
         let mut host = if to_buffer { Vec::new() } else { crate::cpu::alloc::<f32>(op, total)? };
+        prof.mark("host alloc");
         let _serial = self.lock.lock().await;
         let oom = self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
         let val = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
@@ -435,6 +437,7 @@ impl GpuContext {
             usage: usage_out,
             mapped_at_creation: false,
         });
+        prof.mark("output buffer");
         let mut result = Ok(());
         if !chunks.is_empty() {
             let f_buf = self.storage("mvn::factors", factors);
@@ -443,6 +446,7 @@ impl GpuContext {
             let rm_buf = self.uniform("mvn::row maps", &maps.unwrap_or(RowMaps::EXPLICIT));
             let staging = if to_buffer { None } else { Some(self.staging(max_chunk)) };
             let triangular = dist.is_triangular() as u32;
+            prof.mark("inputs + staging");
             let mut enc = self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("mvn::sample") });
             if fused {
                 let pipeline = self.fused_pipeline(n);
@@ -483,9 +487,12 @@ impl GpuContext {
                 if let Some(st) = &staging {
                     enc.copy_buffer_to_buffer(&out_buf, 0, st, 0, total_bytes);
                 }
+                prof.mark("encode (fused)");
                 self.queue.submit([enc.finish()]);
+                prof.mark("submit");
                 if let Some(st) = &staging {
                     result = readback::read_into(&self.device, st, total_bytes, bytemuck::cast_slice_mut(&mut host[..])).await;
+                    prof.mark("wait + map + copy");
                 }
             } else {
                 let z_buf = self.device.create_buffer(&wgpu::BufferDescriptor {
@@ -540,9 +547,12 @@ impl GpuContext {
                     // Each chunk is submitted (and read back) on its own: the z and staging
                     // buffers are reused by the next one.
                     let done = std::mem::replace(&mut enc, self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("mvn::sample") }));
+                    prof.mark("encode (chunk)");
                     self.queue.submit([done.finish()]);
+                    prof.mark("submit");
                     if let Some(st) = &staging {
                         result = readback::read_into(&self.device, st, bytes, bytemuck::cast_slice_mut(&mut host[r0 * n..r1 * n])).await;
+                        prof.mark("wait + map + copy");
                         if result.is_err() {
                             break;
                         }
@@ -566,6 +576,34 @@ impl GpuContext {
 
     pub async fn mvn_to_buffer(&self, dist: &MultivariateNormal, plan: &Plan) -> Result<wgpu::Buffer> {
         Ok(self.run_mvn("multivariate_normal", dist, plan, true).await?.0.expect("buffer mode"))
+    }
+}
+
+/// Stage timings on stderr when `MVN_GPU_PROFILE` is set (native only): where a call's time goes.
+struct Profile {
+    #[cfg(not(target_arch = "wasm32"))]
+    last: Option<std::time::Instant>,
+}
+
+impl Profile {
+    fn start() -> Profile {
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+            let on = *ON.get_or_init(|| std::env::var_os("MVN_GPU_PROFILE").is_some());
+            Profile { last: on.then(std::time::Instant::now) }
+        }
+        #[cfg(target_arch = "wasm32")]
+        Profile {}
+    }
+
+    fn mark(&mut self, _stage: &str) {
+        #[cfg(not(target_arch = "wasm32"))]
+        if let Some(t) = self.last {
+            let now = std::time::Instant::now();
+            eprintln!("mvn-gpu profile: {_stage:<24} {:9.3} ms", (now - t).as_secs_f64() * 1e3);
+            self.last = Some(now);
+        }
     }
 }
 

@@ -1,0 +1,33 @@
+"""Merges our benchmark JSON with the peers' into one document (machine, date, versions) and
+prints a Markdown table of times and ratios (peer time / our time: > 1 means we are faster)."""
+import datetime, json, platform, sys
+
+ours = json.load(open(sys.argv[1]))
+peers = json.load(open(sys.argv[2])) if len(sys.argv) > 3 else {"peers": [], "errors": {}, "versions": {}}
+out = sys.argv[-1]
+WRITE_BOUND = 3154e9  # bytes/s, measured fill bandwidth of the H100 (WORKLOADS.md)
+
+rows = []
+for r in ours["results"]:
+    w = r["workload"]
+    row = {"workload": w, "ours_ms": r["total_ms"], "factor_ms": r["factor_ms"], "sample_ms": r["sample_ms"], "readback_ms": r["readback_ms"],
+           "bound_fraction": (r["out_bytes"] / WRITE_BOUND * 1e3) / r["total_ms"], "peers": {}}
+    for p in peers["peers"]:
+        if p["workload"] == w:
+            row["peers"][p["impl"]] = {"ms": p["ms"], "ratio": p["ms"] / r["total_ms"]}
+    rows.append(row)
+
+doc = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(), "machine": platform.node(), "platform": platform.platform(),
+       "device": ours["device"], "ours": ours, "peer_versions": peers.get("versions", {}), "peer_errors": peers.get("errors", {}), "rows": rows}
+json.dump(doc, open(out, "w"), indent=1)
+
+impls = sorted({k for r in rows for k in r["peers"]})
+print(f"device: {ours['device']}  peers: {peers.get('versions', {})}")
+print("| workload | ours (ms) | factor | sample | readback | write-bound fraction | " + " | ".join(impls) + " |")
+print("|---" * (6 + len(impls)) + "|")
+for r in rows:
+    cells = [f"{r['peers'][i]['ms']:.3f} ({r['peers'][i]['ratio']:.2f}x)" if i in r["peers"] else "-" for i in impls]
+    rb = f"{r['readback_ms']:.3f}" if r["readback_ms"] is not None else "-"
+    print(f"| {r['workload']} | {r['ours_ms']:.3f} | {r['factor_ms']:.3f} | {r['sample_ms']:.3f} | {rb} | {r['bound_fraction']:.2f} | " + " | ".join(cells) + " |")
+if peers.get("errors"):
+    print("peer errors:", peers["errors"])
