@@ -13,15 +13,17 @@ use crate::prng::threefry::threefry2x32;
 const PAR_WORDS: usize = 1 << 14;
 
 pub(crate) fn alloc<T: Clone + Default>(op: &str, len: usize) -> Result<Vec<T>> {
+    let mut v = reserve(op, len)?;
+    v.resize(len, T::default());
+    Ok(v)
+}
+
+/// An empty vector with room for `len` values (refused with `TooLarge` when it cannot be had).
+pub(crate) fn reserve<T>(op: &str, len: usize) -> Result<Vec<T>> {
     let mut v = Vec::new();
     v.try_reserve_exact(len).map_err(|_| {
-        Error::new(
-            ErrorKind::TooLarge,
-            op,
-            format!("cannot allocate {len} values ({} bytes).", len as u64 * std::mem::size_of::<T>() as u64),
-        )
+        Error::new(ErrorKind::TooLarge, op, format!("cannot allocate {len} values ({} bytes).", len as u64 * std::mem::size_of::<T>() as u64))
     })?;
-    v.resize(len, T::default());
     Ok(v)
 }
 

@@ -188,6 +188,30 @@ impl Sampler {
         Ok(GpuSamples { buffer, shape: plan.out_shape })
     }
 
+    /// Samples `dist` into the caller's GPU buffer (usage must include `STORAGE`; at least
+    /// `4 * len` bytes), from offset 0: no allocation at all, e.g. to redraw a vertex buffer
+    /// every frame.
+    ///
+    /// # Errors
+    /// As [`Sampler::sample`]; [`ErrorKind::InvalidArgument`] on the CPU backend or for a buffer
+    /// without `STORAGE` usage or too small.
+    pub async fn sample_into(&self, dist: &MultivariateNormal, shape: &[i64], key: Option<Key>, out: &wgpu::Buffer) -> Result<Vec<usize>> {
+        let g = self.gpu.as_ref().ok_or_else(|| {
+            Error::new(ErrorKind::InvalidArgument, "sample_into", "the CPU backend has no GPU buffers; use sample().")
+        })?;
+        let plan = dist.plan(shape, key)?;
+        g.mvn_into(dist, &plan, out).await?;
+        Ok(plan.out_shape)
+    }
+
+    /// Releases the scratch buffers a GPU sampler keeps between calls (they are reused to
+    /// avoid allocating hundreds of megabytes per call).
+    pub fn trim(&self) {
+        if let Some(g) = &self.gpu {
+            g.trim();
+        }
+    }
+
     /// MLX's `multivariate_normal` on this backend (factor, then sample).
     ///
     /// # Errors

@@ -93,6 +93,16 @@ impl RowMaps {
     const EXPLICIT: RowMaps = RowMaps { ndim_mean: u32::MAX, ndim_cov: u32::MAX, _pad: [0; 2], mean_dims: [1; 8], mean_strides: [0; 8], cov_dims: [1; 8], cov_strides: [0; 8] };
 }
 
+/// Where samples go.
+pub(crate) enum Dest<'a> {
+    /// Read back to the host.
+    Host,
+    /// A new buffer (STORAGE | VERTEX | COPY_SRC) handed to the caller.
+    NewBuffer,
+    /// The caller's buffer (STORAGE usage, large enough), from offset 0.
+    Into(&'a wgpu::Buffer),
+}
+
 /// Which word transform a fill dispatch applies.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) enum Fill {
@@ -118,6 +128,9 @@ pub(crate) struct GpuContext {
     fused_layout: wgpu::BindGroupLayout,
     /// Fused pipelines by `n`, built on first use.
     fused: std::sync::Mutex<std::collections::HashMap<usize, wgpu::ComputePipeline>>,
+    /// Scratch buffers (z, output chunks, staging) kept between calls: allocating hundreds of
+    /// megabytes per call costs more than the sampling itself. Released by `trim`.
+    scratch: std::sync::Mutex<std::collections::HashMap<&'static str, wgpu::Buffer>>,
     lock: lock::AsyncLock,
 }
 
@@ -210,6 +223,7 @@ impl GpuContext {
             affine,
             fused_layout,
             fused: Default::default(),
+            scratch: Default::default(),
             lock: lock::AsyncLock::default(),
         }
     }
@@ -305,7 +319,7 @@ impl GpuContext {
 
     /// The `total`-word stream of `key` transformed by `fill`, read back.
     pub async fn fill(&self, op: &str, fill: Fill, key: [u32; 2], total: u32) -> Result<Vec<u32>> {
-        let mut out = crate::cpu::alloc::<u32>(op, total as usize)?;
+        let mut out = crate::cpu::reserve::<u32>(op, total as usize)?;
         if total == 0 {
             return Ok(out);
         }
@@ -315,12 +329,7 @@ impl GpuContext {
         let chunk_words = (self.limits.chunk_bytes() / 4).clamp(1, u32::MAX as u64) as usize;
         let chunks = row_chunks(total as usize, chunk_words, 1);
         let max = chunks.iter().map(|c| c.1 - c.0).max().unwrap_or(1) as u64 * 4;
-        let buf = self.device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("mvn::fill out"),
-            size: max,
-            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
-            mapped_at_creation: false,
-        });
+        let buf = self.scratch("mvn::out", max, wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC);
         let staging = self.staging(max);
         let mut result = Ok(());
         for &(s, e) in &chunks {
@@ -329,7 +338,7 @@ impl GpuContext {
             self.encode_fill(&mut enc, fill, key, total, s as u32, (e - s) as u32, &buf, 0, bytes);
             enc.copy_buffer_to_buffer(&buf, 0, &staging, 0, bytes);
             self.queue.submit([enc.finish()]);
-            result = readback::read_into(&self.device, &staging, bytes, bytemuck::cast_slice_mut(&mut out[s..e])).await;
+            result = readback::read_append(&self.device, &staging, bytes, &mut out).await;
             if result.is_err() {
                 break;
             }
@@ -371,21 +380,44 @@ impl GpuContext {
             .clone()
     }
 
+    /// A scratch buffer for `role` of at least `size` bytes (reused across calls).
+    fn scratch(&self, role: &'static str, size: u64, usage: wgpu::BufferUsages) -> wgpu::Buffer {
+        let mut cache = self.scratch.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(b) = cache.get(role) {
+            if b.size() >= size {
+                return b.clone();
+            }
+        }
+        let b = self.device.create_buffer(&wgpu::BufferDescriptor { label: Some(role), size: size.max(4), usage, mapped_at_creation: false });
+        cache.insert(role, b.clone());
+        b
+    }
+
     fn staging(&self, size: u64) -> wgpu::Buffer {
-        self.device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("mvn::staging"),
-            size,
-            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        })
+        self.scratch("mvn::staging", size, wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST)
+    }
+
+    /// Releases the scratch buffers kept between calls.
+    pub fn trim(&self) {
+        self.scratch.lock().unwrap_or_else(|e| e.into_inner()).clear();
     }
 
     /// Samples `dist` with `plan`: read back, or kept in one GPU buffer (`to_buffer`).
-    async fn run_mvn(&self, op: &str, dist: &MultivariateNormal, plan: &Plan, to_buffer: bool) -> Result<(Option<wgpu::Buffer>, Vec<f32>)> {
+    async fn run_mvn(&self, op: &str, dist: &MultivariateNormal, plan: &Plan, dest: Dest<'_>) -> Result<(Option<wgpu::Buffer>, Vec<f32>)> {
+        let to_buffer = !matches!(dest, Dest::Host);
         let n = plan.n;
         let total = plan.rows * n;
         let total_bytes = total as u64 * 4;
         let row_bytes = n as u64 * 4;
+        if let Dest::Into(b) = dest {
+            if !b.usage().contains(wgpu::BufferUsages::STORAGE) || b.size() < total_bytes {
+                return Err(Error::new(
+                    ErrorKind::InvalidArgument,
+                    op,
+                    format!("the output buffer needs STORAGE usage and {total_bytes} bytes; it has {:?} and {} bytes.", b.usage(), b.size()),
+                ));
+            }
+        }
         if to_buffer && total_bytes > self.limits.max_buffer_size {
             return Err(Error::new(
                 ErrorKind::TooLarge,
@@ -398,7 +430,7 @@ impl GpuContext {
         self.check_upload(op, "the covariance factors", factors.len() as u64)?;
         self.check_upload(op, "the means", means.len() as u64)?;
         let mut prof = Profile::start();
-        let mut host = if to_buffer { Vec::new() } else { crate::cpu::alloc::<f32>(op, total)? };
+        let mut host = if to_buffer { Vec::new() } else { crate::cpu::reserve::<f32>(op, total)? };
         prof.mark("host alloc");
         let _serial = self.lock.lock().await;
         let oom = self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
@@ -426,17 +458,16 @@ impl GpuContext {
             row_chunks(plan.rows, max_rows, align_rows)
         };
         let max_chunk = chunks.iter().map(|c| c.1 - c.0).max().unwrap_or(0) as u64 * row_bytes;
-        let usage_out = if to_buffer {
-            wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::VERTEX | wgpu::BufferUsages::COPY_SRC
-        } else {
-            wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC
+        let out_buf = match dest {
+            Dest::Host => self.scratch("mvn::out", max_chunk, wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC),
+            Dest::NewBuffer => self.device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("mvn::samples"),
+                size: total_bytes.max(4),
+                usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::VERTEX | wgpu::BufferUsages::COPY_SRC,
+                mapped_at_creation: false,
+            }),
+            Dest::Into(b) => b.clone(),
         };
-        let out_buf = self.device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("mvn::samples"),
-            size: if to_buffer { total_bytes.max(4) } else { max_chunk.max(4) },
-            usage: usage_out,
-            mapped_at_creation: false,
-        });
         prof.mark("output buffer");
         let mut result = Ok(());
         if !chunks.is_empty() {
@@ -491,16 +522,11 @@ impl GpuContext {
                 self.queue.submit([enc.finish()]);
                 prof.mark("submit");
                 if let Some(st) = &staging {
-                    result = readback::read_into(&self.device, st, total_bytes, bytemuck::cast_slice_mut(&mut host[..])).await;
+                    result = readback::read_append(&self.device, st, total_bytes, &mut host).await;
                     prof.mark("wait + map + copy");
                 }
             } else {
-                let z_buf = self.device.create_buffer(&wgpu::BufferDescriptor {
-                    label: Some("mvn::z"),
-                    size: max_chunk,
-                    usage: wgpu::BufferUsages::STORAGE,
-                    mapped_at_creation: false,
-                });
+                let z_buf = self.scratch("mvn::z", max_chunk, wgpu::BufferUsages::STORAGE);
                 for &(r0, r1) in &chunks {
                     let count = ((r1 - r0) * n) as u64;
                     let bytes = count * 4;
@@ -551,7 +577,7 @@ impl GpuContext {
                     self.queue.submit([done.finish()]);
                     prof.mark("submit");
                     if let Some(st) = &staging {
-                        result = readback::read_into(&self.device, st, bytes, bytemuck::cast_slice_mut(&mut host[r0 * n..r1 * n])).await;
+                        result = readback::read_append(&self.device, st, bytes, &mut host).await;
                         prof.mark("wait + map + copy");
                         if result.is_err() {
                             break;
@@ -567,15 +593,20 @@ impl GpuContext {
             return Err(device_error(op, e));
         }
         result?;
-        Ok((if to_buffer { Some(out_buf) } else { None }, host))
+        Ok((if matches!(dest, Dest::NewBuffer) { Some(out_buf) } else { None }, host))
     }
 
     pub async fn mvn(&self, dist: &MultivariateNormal, plan: &Plan) -> Result<Vec<f32>> {
-        Ok(self.run_mvn("multivariate_normal", dist, plan, false).await?.1)
+        Ok(self.run_mvn("multivariate_normal", dist, plan, Dest::Host).await?.1)
+    }
+
+    pub async fn mvn_into(&self, dist: &MultivariateNormal, plan: &Plan, out: &wgpu::Buffer) -> Result<()> {
+        self.run_mvn("sample_into", dist, plan, Dest::Into(out)).await.map(|_| ())
     }
 
     pub async fn mvn_to_buffer(&self, dist: &MultivariateNormal, plan: &Plan) -> Result<wgpu::Buffer> {
-        Ok(self.run_mvn("multivariate_normal", dist, plan, true).await?.0.expect("buffer mode"))
+        let (buffer, _) = self.run_mvn("multivariate_normal", dist, plan, Dest::NewBuffer).await?;
+        buffer.ok_or_else(|| Error::new(ErrorKind::Device, "multivariate_normal", "no output buffer was produced."))
     }
 }
 

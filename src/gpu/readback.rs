@@ -25,8 +25,9 @@ impl Future for MapFuture {
     }
 }
 
-/// Maps `buffer[..bytes]` for reading and copies it into `dst`.
-pub(crate) async fn read_into(device: &wgpu::Device, buffer: &wgpu::Buffer, bytes: u64, dst: &mut [u8]) -> Result<()> {
+/// Maps `buffer[..bytes]` for reading and appends it to `dst` (whose capacity the caller
+/// reserved: the host memory is written once, by this copy).
+pub(crate) async fn read_append<T: bytemuck::Pod>(device: &wgpu::Device, buffer: &wgpu::Buffer, bytes: u64, dst: &mut Vec<T>) -> Result<()> {
     let slot: Slot = Arc::new(Mutex::new((None, None)));
     let s2 = slot.clone();
     buffer.map_async(wgpu::MapMode::Read, ..bytes, move |r| {
@@ -49,7 +50,7 @@ pub(crate) async fn read_into(device: &wgpu::Device, buffer: &wgpu::Buffer, byte
         let view = buffer
             .get_mapped_range(..bytes)
             .map_err(|e| Error::new(ErrorKind::Device, "readback", format!("mapped range unavailable: {e}.")))?;
-        dst.copy_from_slice(&view[..dst.len()]);
+        dst.extend_from_slice(bytemuck::cast_slice(&view[..]));
     }
     buffer.unmap();
     Ok(())

@@ -221,3 +221,28 @@ fn each_distinct_covariance_is_factored_once() {
     let x = d.sample(&[], Some(mvn_gpu::key(4))).unwrap();
     assert_eq!(x.shape(), &[6, 3]);
 }
+
+#[test]
+fn sampling_into_the_callers_buffer_equals_the_read_back_samples() {
+    let s = gpu();
+    let d = dist(&[3], &[], 3, Method::Cholesky, 5);
+    let want = block_on(s.sample(&d, &[1000], Some(mvn_gpu::key(2)))).unwrap();
+    let device = s.device().unwrap();
+    let buf = device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some("app buffer"),
+        size: 3000 * 4 + 64,
+        usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::VERTEX | wgpu::BufferUsages::COPY_SRC,
+        mapped_at_creation: false,
+    });
+    let shape = block_on(s.sample_into(&d, &[1000], Some(mvn_gpu::key(2)), &buf)).unwrap();
+    assert_eq!(shape, vec![1000, 3]);
+    assert_eq!(read_buffer(s, &buf, 3000), want.data());
+    // Too small, or without STORAGE usage: refused, and the sampler still works.
+    let small = device.create_buffer(&wgpu::BufferDescriptor { label: None, size: 64, usage: wgpu::BufferUsages::STORAGE, mapped_at_creation: false });
+    let e = block_on(s.sample_into(&d, &[1000], None, &small)).unwrap_err();
+    assert_eq!(e.kind(), mvn_gpu::ErrorKind::InvalidArgument);
+    let e = block_on(Sampler::cpu().sample_into(&d, &[10], None, &buf)).unwrap_err();
+    assert_eq!(e.kind(), mvn_gpu::ErrorKind::InvalidArgument);
+    s.trim();
+    assert_eq!(block_on(s.sample(&d, &[1000], Some(mvn_gpu::key(2)))).unwrap(), want);
+}
