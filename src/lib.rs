@@ -73,9 +73,50 @@ pub mod shaders {
     /// Largest `n` the fused kernel is built for.
     pub const FUSED_MAX_N: usize = 16;
 
-    /// The fused kernel's module for dimension `n`.
+    /// The fused kernel's module for dimension `n`: the shared code and an entry point with
+    /// every loop unrolled (dynamic indexing of per-invocation arrays spills to memory on GPUs).
     pub fn fused_module(n: usize) -> String {
-        format!("const N: u32 = {n}u;\n{THREEFRY}\n{NORMAL}\n{ROWMAP}\n{FUSED}")
+        use std::fmt::Write;
+        let mut e = String::new();
+        let _ = writeln!(e, "@compute @workgroup_size(WORKGROUP_SIZE)");
+        let _ = writeln!(e, "fn sample_pairs(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {{");
+        let _ = writeln!(e, "    let i = (wg.y * fp.groups_x + wg.x) * WORKGROUP_SIZE + lid;");
+        let _ = writeln!(e, "    if (i >= fp.count) {{ return; }}");
+        let _ = writeln!(e, "    let r = fp.row_offset + i;");
+        let _ = writeln!(e, "    let local = fp.local_first + i;");
+        let _ = writeln!(e, "    let r2 = r + fp.half_rows;");
+        let _ = writeln!(e, "    let w0 = r * N;");
+        let _ = writeln!(e, "    let hw = fp.half_rows * N;");
+        for l in 0..n {
+            let _ = writeln!(e, "    let b{l} = threefry2x32(fp.key, vec2<u32>(w0 + {l}u, w0 + {l}u + hw));");
+            let _ = writeln!(e, "    let p{l} = normal_from_bits(b{l}.x, fp.a, 0.0, fp.one);");
+            let _ = writeln!(e, "    let q{l} = normal_from_bits(b{l}.y, fp.a, 0.0, fp.one);");
+        }
+        for (row, z, out, base) in [("r", "p", "out_lo", "lo_base"), ("r2", "q", "out_hi", "hi_base")] {
+            let _ = writeln!(e, "    {{");
+            let _ = writeln!(e, "        let mb = mean_row({row}) * N;");
+            let _ = writeln!(e, "        let fb = factor_map[cov_row({row})] * N * N;");
+            let _ = writeln!(e, "        let ob = fp.{base} + local * N;");
+            for (cond, tri) in [("fp.triangular != 0u", true), ("", false)] {
+                let _ = writeln!(e, "        {} {{", if cond.is_empty() { "else".to_string() } else { format!("if ({cond})") });
+                for j in 0..n {
+                    let end = if tri { j + 1 } else { n };
+                    let mut acc = "0.0".to_string();
+                    for l in 0..end {
+                        acc = format!("fma({z}{l}, factors[fb + {}u], {acc})", l * n + j);
+                    }
+                    if out == "out_lo" {
+                        let _ = writeln!(e, "            out_lo[ob + {j}u] = means[mb + {j}u] + {acc};");
+                    } else {
+                        let _ = writeln!(e, "            store_hi(ob + {j}u, means[mb + {j}u] + {acc});");
+                    }
+                }
+                let _ = writeln!(e, "        }}");
+            }
+            let _ = writeln!(e, "    }}");
+        }
+        let _ = writeln!(e, "}}");
+        format!("const N: u32 = {n}u;\n{THREEFRY}\n{NORMAL}\n{ROWMAP}\n{FUSED}\n{e}")
     }
     /// Render entry points `vs_points` / `fs_points`: draw samples from the sample buffer.
     pub const POINTS: &str = include_str!("../shaders/points.wgsl");

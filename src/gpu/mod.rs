@@ -52,9 +52,13 @@ struct FusedParams {
     count: u32,
     groups_x: u32,
     triangular: u32,
+    local_first: u32,
+    lo_base: u32,
+    hi_base: u32,
+    same: u32,
     one: f32,
     a: f32,
-    _pad: f32,
+    _pad: u32,
 }
 
 /// `shaders/rowmap.wgsl`'s `RowMaps`: the broadcast maps of a plan (or "use row_index").
@@ -188,7 +192,15 @@ impl GpuContext {
         });
         let fused_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("mvn::fused"),
-            entries: &[uniform_entry(0), storage_entry(1, true), storage_entry(2, true), storage_entry(3, true), storage_entry(4, false), uniform_entry(5)],
+            entries: &[
+                uniform_entry(0),
+                storage_entry(1, true),
+                storage_entry(2, true),
+                storage_entry(3, true),
+                storage_entry(4, false),
+                uniform_entry(5),
+                storage_entry(6, false),
+            ],
         });
         let pipeline = |label: &str, layout: &wgpu::BindGroupLayout, module: &wgpu::ShaderModule, entry: &str| {
             let pl = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
@@ -444,19 +456,13 @@ impl GpuContext {
             return Err(Error::new(ErrorKind::TooLarge, op, format!("one row of {n} values does not fit a GPU storage binding.")));
         }
         let maps = RowMaps::of(plan);
-        // Small n, an even number of rows and one binding for everything: one fused pass.
-        let fused = maps.is_some()
-            && (1..=crate::shaders::FUSED_MAX_N).contains(&n)
-            && plan.rows >= 2
-            && plan.rows % 2 == 0
-            && total_bytes <= self.limits.chunk_bytes();
-        let chunks = if total == 0 {
-            vec![]
-        } else if fused {
-            vec![(0, plan.rows)]
-        } else {
-            row_chunks(plan.rows, max_rows, align_rows)
-        };
+        // Small n and an even number of rows: the fused kernel, whatever the size (so that
+        // splitting never changes which kernel runs, and so never a bit of the output).
+        let fused = maps.is_some() && (1..=crate::shaders::FUSED_MAX_N).contains(&n) && plan.rows >= 2 && plan.rows % 2 == 0;
+        if fused {
+            return self.run_fused(op, dist, plan, dest, maps.expect("checked"), host, prof, oom, val).await;
+        }
+        let chunks = if total == 0 { vec![] } else { row_chunks(plan.rows, max_rows, align_rows) };
         let max_chunk = chunks.iter().map(|c| c.1 - c.0).max().unwrap_or(0) as u64 * row_bytes;
         let out_buf = match dest {
             Dest::Host => self.scratch("mvn::out", max_chunk, wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC),
@@ -479,53 +485,7 @@ impl GpuContext {
             let triangular = dist.is_triangular() as u32;
             prof.mark("inputs + staging");
             let mut enc = self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("mvn::sample") });
-            if fused {
-                let pipeline = self.fused_pipeline(n);
-                let half_rows = (plan.rows / 2) as u64;
-                for (first, c, gx, gy) in dispatches(half_rows, WORKGROUP, self.limits.max_workgroups_per_dimension) {
-                    let p = FusedParams {
-                        key: plan.key.0,
-                        half_rows: half_rows as u32,
-                        row_offset: first as u32,
-                        count: c as u32,
-                        groups_x: gx,
-                        triangular,
-                        one: 1.0,
-                        a: crate::prng::math::SQRT2,
-                        _pad: 0.0,
-                    };
-                    let ub = self.uniform("mvn::fused params", &p);
-                    let bg = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
-                        label: Some("mvn::fused"),
-                        layout: &self.fused_layout,
-                        entries: &[
-                            wgpu::BindGroupEntry { binding: 0, resource: ub.as_entire_binding() },
-                            wgpu::BindGroupEntry { binding: 1, resource: f_buf.as_entire_binding() },
-                            wgpu::BindGroupEntry { binding: 2, resource: m_buf.as_entire_binding() },
-                            wgpu::BindGroupEntry { binding: 3, resource: fm_buf.as_entire_binding() },
-                            wgpu::BindGroupEntry {
-                                binding: 4,
-                                resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding { buffer: &out_buf, offset: 0, size: wgpu::BufferSize::new(total_bytes) }),
-                            },
-                            wgpu::BindGroupEntry { binding: 5, resource: rm_buf.as_entire_binding() },
-                        ],
-                    });
-                    let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("mvn::fused"), timestamp_writes: None });
-                    pass.set_pipeline(&pipeline);
-                    pass.set_bind_group(0, &bg, &[]);
-                    pass.dispatch_workgroups(gx, gy, 1);
-                }
-                if let Some(st) = &staging {
-                    enc.copy_buffer_to_buffer(&out_buf, 0, st, 0, total_bytes);
-                }
-                prof.mark("encode (fused)");
-                self.queue.submit([enc.finish()]);
-                prof.mark("submit");
-                if let Some(st) = &staging {
-                    result = readback::read_append(&self.device, st, total_bytes, &mut host).await;
-                    prof.mark("wait + map + copy");
-                }
-            } else {
+            {
                 let z_buf = self.scratch("mvn::z", max_chunk, wgpu::BufferUsages::STORAGE);
                 for &(r0, r1) in &chunks {
                     let count = ((r1 - r0) * n) as u64;
@@ -594,6 +554,167 @@ impl GpuContext {
         }
         result?;
         Ok((if matches!(dest, Dest::NewBuffer) { Some(out_buf) } else { None }, host))
+    }
+
+    /// The fused path (n <= 16, even rows): invocation r writes rows r and r + R/2. Chunks
+    /// cover half-rows [r0, r1) and bind both output regions, so splitting runs the very same
+    /// kernel on the very same words.
+    #[allow(clippy::too_many_arguments)]
+    async fn run_fused(
+        &self,
+        op: &str,
+        dist: &MultivariateNormal,
+        plan: &Plan,
+        dest: Dest<'_>,
+        maps: RowMaps,
+        mut host: Vec<f32>,
+        mut prof: Profile,
+        oom: wgpu::ErrorScopeGuard,
+        val: wgpu::ErrorScopeGuard,
+    ) -> Result<(Option<wgpu::Buffer>, Vec<f32>)> {
+        let n = plan.n;
+        let half = plan.rows / 2;
+        let rb = n as u64 * 4;
+        let total_bytes = plan.rows as u64 * rb;
+        let limit = self.limits.chunk_bytes();
+        let align = self.offset_align;
+        let out_buf = match dest {
+            Dest::Host => None,
+            Dest::NewBuffer => Some(self.device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("mvn::samples"),
+                size: total_bytes,
+                usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::VERTEX | wgpu::BufferUsages::COPY_SRC,
+                mapped_at_creation: false,
+            })),
+            Dest::Into(b) => Some(b.clone()),
+        };
+        // Both halves in one binding when the whole output fits one.
+        let single = total_bytes <= limit;
+        if !single && limit < align + rb {
+            return Err(Error::new(ErrorKind::TooLarge, op, format!("one row of {n} values does not fit a GPU storage binding.")));
+        }
+        let k_max = if single {
+            half
+        } else {
+            // Room for aligning a binding offset down, and lo/hi ranges that never overlap.
+            let room = (limit - align) / rb;
+            let apart = (half as u64).saturating_sub(align.div_ceil(rb) + 1);
+            room.min(apart).max(1) as usize
+        };
+        let chunks = row_chunks(half, k_max, 1);
+        let multi = chunks.len() > 1;
+        if multi && out_buf.is_none() {
+            host.resize(plan.rows * n, 0.0); // chunks land in two places: fill in place
+        }
+        let f_buf = self.storage("mvn::factors", bytemuck::cast_slice(dist.factors()));
+        let m_buf = self.storage("mvn::means", bytemuck::cast_slice(dist.mean_data()));
+        let fm_buf = self.storage("mvn::factor_map", bytemuck::cast_slice(dist.factor_of_cov()));
+        let rm_buf = self.uniform("mvn::row maps", &maps);
+        let dummy = self.scratch("mvn::dummy", 4, wgpu::BufferUsages::STORAGE);
+        let pipeline = self.fused_pipeline(n);
+        let staging = if out_buf.is_none() { Some(self.staging(if single { total_bytes } else { 2 * k_max as u64 * rb })) } else { None };
+        prof.mark("inputs + staging");
+        let down = |x: u64| x / align * align;
+        let mut result = Ok(());
+        for &(r0, r1) in &chunks {
+            let k = (r1 - r0) as u64;
+            // (buffer, offset, size, base element) of the two regions, and whether they share.
+            let (lo, hi, same): ((wgpu::Buffer, u64, u64, u64), (wgpu::Buffer, u64, u64, u64), bool) = match (&out_buf, single) {
+                (None, true) => {
+                    let b = self.scratch("mvn::out", total_bytes, wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC);
+                    ((b, 0, total_bytes, 0), (dummy.clone(), 0, 4, half as u64 * n as u64), true)
+                }
+                (None, false) => {
+                    let usage = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC;
+                    ((self.scratch("mvn::out", k * rb, usage), 0, k * rb, 0), (self.scratch("mvn::out2", k * rb, usage), 0, k * rb, 0), false)
+                }
+                (Some(b), true) => ((b.clone(), 0, total_bytes, 0), (dummy.clone(), 0, 4, half as u64 * n as u64), true),
+                (Some(b), false) => {
+                    let (lo_start, hi_start) = (r0 as u64 * rb, (r0 + half) as u64 * rb);
+                    let (lo_off, hi_off) = (down(lo_start), down(hi_start));
+                    (
+                        (b.clone(), lo_off, lo_start + k * rb - lo_off, (lo_start - lo_off) / 4),
+                        (b.clone(), hi_off, hi_start + k * rb - hi_off, (hi_start - hi_off) / 4),
+                        false,
+                    )
+                }
+            };
+            let mut enc = self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("mvn::fused") });
+            for (first, c, gx, gy) in dispatches(k, WORKGROUP, self.limits.max_workgroups_per_dimension) {
+                let p = FusedParams {
+                    key: plan.key.0,
+                    half_rows: half as u32,
+                    row_offset: (r0 as u64 + first) as u32,
+                    count: c as u32,
+                    groups_x: gx,
+                    triangular: dist.is_triangular() as u32,
+                    local_first: first as u32,
+                    lo_base: lo.3 as u32,
+                    hi_base: hi.3 as u32,
+                    same: same as u32,
+                    one: 1.0,
+                    a: crate::prng::math::SQRT2,
+                    _pad: 0,
+                };
+                let ub = self.uniform("mvn::fused params", &p);
+                fn region(r: &(wgpu::Buffer, u64, u64, u64), binding: u32) -> wgpu::BindGroupEntry<'_> {
+                    wgpu::BindGroupEntry {
+                        binding,
+                        resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding { buffer: &r.0, offset: r.1, size: wgpu::BufferSize::new(r.2) }),
+                    }
+                }
+                let entries = [
+                    wgpu::BindGroupEntry { binding: 0, resource: ub.as_entire_binding() },
+                    wgpu::BindGroupEntry { binding: 1, resource: f_buf.as_entire_binding() },
+                    wgpu::BindGroupEntry { binding: 2, resource: m_buf.as_entire_binding() },
+                    wgpu::BindGroupEntry { binding: 3, resource: fm_buf.as_entire_binding() },
+                    region(&lo, 4),
+                    wgpu::BindGroupEntry { binding: 5, resource: rm_buf.as_entire_binding() },
+                    region(&hi, 6),
+                ];
+                let bg = self.device.create_bind_group(&wgpu::BindGroupDescriptor { label: Some("mvn::fused"), layout: &self.fused_layout, entries: &entries });
+                let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("mvn::fused"), timestamp_writes: None });
+                pass.set_pipeline(&pipeline);
+                pass.set_bind_group(0, &bg, &[]);
+                pass.dispatch_workgroups(gx, gy, 1);
+            }
+            if let Some(st) = &staging {
+                if single {
+                    enc.copy_buffer_to_buffer(&lo.0, 0, st, 0, total_bytes);
+                } else {
+                    enc.copy_buffer_to_buffer(&lo.0, 0, st, 0, k * rb);
+                    enc.copy_buffer_to_buffer(&hi.0, 0, st, k * rb, k * rb);
+                }
+            }
+            prof.mark("encode (fused)");
+            self.queue.submit([enc.finish()]);
+            prof.mark("submit");
+            if let Some(st) = &staging {
+                if single {
+                    result = readback::read_append(&self.device, st, total_bytes, &mut host).await;
+                } else {
+                    let mut part: Vec<f32> = Vec::with_capacity(2 * k as usize * n);
+                    result = readback::read_append(&self.device, st, 2 * k * rb, &mut part).await;
+                    if result.is_ok() {
+                        let kn = k as usize * n;
+                        host[r0 * n..r1 * n].copy_from_slice(&part[..kn]);
+                        host[(r0 + half) * n..(r1 + half) * n].copy_from_slice(&part[kn..]);
+                    }
+                }
+                prof.mark("wait + map + copy");
+                if result.is_err() {
+                    break;
+                }
+            }
+        }
+        if let Some(e) = val.pop().await {
+            return Err(device_error(op, e));
+        }
+        if let Some(e) = oom.pop().await {
+            return Err(device_error(op, e));
+        }
+        result?;
+        Ok((if matches!(dest, Dest::NewBuffer) { out_buf } else { None }, host))
     }
 
     pub async fn mvn(&self, dist: &MultivariateNormal, plan: &Plan) -> Result<Vec<f32>> {

@@ -143,9 +143,18 @@ pub fn read_buffer(s: &Sampler, buf: &wgpu::Buffer, len: usize) -> Vec<f32> {
     bytemuck::cast_slice::<u8, f32>(&v)[..len].to_vec()
 }
 
+/// Small bindings (1 KiB) but room for whole outputs in one buffer: buffer-mode splitting.
+fn small_bindings() -> &'static Sampler {
+    static S: OnceLock<Sampler> = OnceLock::new();
+    S.get_or_init(|| {
+        let limits = ChunkLimits { max_workgroups_per_dimension: 3, max_storage_buffer_binding_size: 1024, max_buffer_size: 1 << 20 };
+        block_on(Sampler::gpu(&SamplerOptions { limits, ..SamplerOptions::default() })).expect("GPU adapter")
+    })
+}
+
 #[test]
 fn samples_kept_on_the_gpu_equal_the_read_back_ones() {
-    for (s, label) in [(gpu(), "default"), (tiny(), "tiny limits")] {
+    for (s, label) in [(gpu(), "default"), (tiny(), "tiny limits"), (small_bindings(), "1 KiB bindings")] {
         for method in [Method::Cholesky, Method::Eigh] {
             for (i, (ms, cb, n, shape)) in layouts().into_iter().enumerate() {
                 let d = dist(&ms, &cb, n, method, i as u64 + 1);
