@@ -49,7 +49,7 @@ export interface Samples {
   shape: number[];
 }
 
-/** Samples kept on the GPU. */
+/** Samples kept on the GPU. The buffer belongs to the caller: `buffer.destroy()` it when done. */
 export interface GpuSamples {
   /** Row-major float32 samples; usage STORAGE | VERTEX | COPY_SRC. */
   buffer: GPUBuffer;

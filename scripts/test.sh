@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every test: Rust (unit, the integration binary with the MLX vectors on CPU and lavapipe GPU,
 # errors, statistics, chunking, CLI, README examples; doctests), then the npm package (built
-# with wasm-pack) in Node (CPU and Dawn WebGPU) and in headless Chromium (unbundled and Vite),
+# with wasm-pack) in Node (CPU and Dawn WebGPU) and in headless Chromium (unbundled, Vite, the demo),
 # and the native viewer under Xvfb.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,4 +14,4 @@ cargo test --locked --doc
 cargo check --locked --target aarch64-apple-darwin --all-targets
 bash scripts/build-wasm.sh
 # Dawn (npm `webgpu`) runs on Chromium's SwiftShader Vulkan driver; it rejects lavapipe.
-VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json node --test --test-concurrency=1 tests/node/ tests/browser/ tests/viewer/
+VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json node --test --test-concurrency=1 tests/node/ tests/browser/ tests/demo/ tests/viewer/

@@ -5,7 +5,7 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 export function launch({ webgpu = true } = {}) {
   const args = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
-  if (webgpu) args.push('--enable-unsafe-webgpu', '--use-angle=swiftshader', '--enable-features=Vulkan');
+  if (webgpu) args.push('--enable-unsafe-webgpu', '--use-angle=swiftshader', '--use-vulkan=swiftshader', '--enable-features=Vulkan');
   else args.push('--disable-webgpu', '--disable-gpu');
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args });
 }
