@@ -64,6 +64,9 @@ fn main() {
     let (mut reps, mut warmup) = (10usize, 3usize);
     let mut json: Option<String> = None;
     let mut method = Method::Cholesky;
+    // `cargo bench` passes --bench; `cargo test --all-targets` runs this binary without it: then
+    // only a quick smoke run of every workload at a tiny size (that it builds and runs).
+    let smoke = !std::env::args().any(|a| a == "--bench");
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -77,6 +80,10 @@ fn main() {
             other => panic!("unknown argument {other}"),
         }
     }
+    if smoke {
+        reps = 1;
+        warmup = 0;
+    }
     let gpu = backend == "gpu";
     let sampler = if gpu { block_on(Sampler::gpu(&SamplerOptions::default())).expect("GPU adapter") } else { Sampler::cpu() };
     let device = sampler.adapter_info().map(|i| format!("{:?} {}", i.backend, i.name)).unwrap_or_else(|| "cpu".into());
@@ -87,6 +94,11 @@ fn main() {
         if !wanted {
             continue;
         }
+        let w = match (smoke, w.covs > 1) {
+            (false, _) => w,
+            (true, false) => Workload { shape: w.shape.iter().map(|&s| (s / 4096).max(2)).collect(), ..w },
+            (true, true) => Workload { shape: vec![2, 16], covs: 16, ..w },
+        };
         let (mean, cov) = inputs(&w);
         let opts = Options::with_method(method);
         // The output buffer is allocated once, as the peers' caching allocators do.

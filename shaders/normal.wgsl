@@ -1,21 +1,13 @@
 // MLX's float conversions (spec sections 4 to 6) in float32 WGSL.
-// u32 -> f32 is rounded to nearest-even by hand (WGSL leaves inexact conversions to the
-// implementation), so uniforms are exact. erfinv uses its own float32 `log` and (1-a)(1+a) in place
-// of a fused 1 - a*a, so normals are within a few ulp of MLX's CPU values (measured in tests).
+// u32 -> f32 is rounded to nearest-even by construction, so uniforms are exact. erfinv uses its
+// own float32 `log` and (1-a)(1+a) in place of a fused 1 - a*a, so normals are within a few ulp
+// of MLX's CPU values (measured in tests).
 
-// Round-to-nearest-even conversion of a u32 to f32.
+// Round-to-nearest-even conversion of a u32 to f32 (WGSL leaves the rounding of inexact
+// int -> float conversions to the implementation). f32(u >> 8) * 256 and f32(u & 255) are both
+// exact, so their sum (a correctly rounded WGSL addition, fused or not) is u rounded once.
 fn u32_to_f32_rne(u: u32) -> f32 {
-    if (u < 0x1000000u) {
-        return f32(u);
-    }
-    let shift = 31u - countLeadingZeros(u) - 23u; // 1..8
-    var m = u >> shift;
-    let rem = u & ((1u << shift) - 1u);
-    let half = 1u << (shift - 1u);
-    if (rem > half || (rem == half && (m & 1u) == 1u)) {
-        m = m + 1u;
-    }
-    return f32(m) * f32(1u << shift); // both exact, product exact
+    return f32(u >> 8u) * 256.0 + f32(u & 0xffu);
 }
 
 // MLX's uniform in [0, 1 - 2^-24]: exact scaling by 2^-32, then clamp below one.
