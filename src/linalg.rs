@@ -62,6 +62,40 @@ pub(crate) struct Factored {
     pub clipped_warning: Option<String>,
 }
 
+/// Largest n factored by the allocation-free Cholesky below (batches of small matrices).
+const SMALL_N: usize = 16;
+
+/// Cholesky of the symmetrized `cov` in f64 on the stack, as `R = Lᵀ` in float32; `None` when a
+/// pivot is not positive (the caller then takes the PSD-safe path). Thousands of small
+/// covariances per call (W4) would otherwise pay faer's per-call setup each time.
+fn cholesky_small(cov: &[f32], n: usize) -> Option<Vec<f32>> {
+    let mut l = [0f64; SMALL_N * SMALL_N];
+    for i in 0..n {
+        for j in 0..=i {
+            let a = 0.5 * (cov[i * n + j] as f64 + cov[j * n + i] as f64);
+            let mut s = a;
+            for k in 0..j {
+                s -= l[i * SMALL_N + k] * l[j * SMALL_N + k];
+            }
+            if i == j {
+                if !(s > 0.0) {
+                    return None;
+                }
+                l[i * SMALL_N + i] = s.sqrt();
+            } else {
+                l[i * SMALL_N + j] = s / l[j * SMALL_N + j];
+            }
+        }
+    }
+    let mut r = vec![0f32; n * n];
+    for i in 0..n {
+        for j in 0..=i {
+            r[j * n + i] = l[i * SMALL_N + j] as f32;
+        }
+    }
+    Some(r)
+}
+
 pub(crate) fn default_tolerance(n: usize) -> f64 {
     8.0 * n.max(1) as f64 * f32::EPSILON as f64
 }
@@ -115,6 +149,11 @@ pub(crate) fn factor(
                 worst.0, worst.1, worst.1, worst.0, g(asym), g(asym / scale), g(tol)
             ),
         ));
+    }
+    if method == Method::Cholesky && n <= SMALL_N {
+        if let Some(r) = cholesky_small(cov, n) {
+            return Ok(Factored { r, report: None, method_used: FactorMethod::Cholesky, clipped_warning: None });
+        }
     }
     let s = Mat::<f64>::from_fn(n, n, |i, j| 0.5 * (cov[i * n + j] as f64 + cov[j * n + i] as f64));
 
