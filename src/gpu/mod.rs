@@ -336,8 +336,7 @@ impl GpuContext {
             return Ok(out);
         }
         let _serial = self.lock.lock().await;
-        let oom = self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
-        let val = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let (oom, val) = self.open_scopes();
         let chunk_words = (self.limits.chunk_bytes() / 4).clamp(1, u32::MAX as u64) as usize;
         let chunks = row_chunks(total as usize, chunk_words, 1);
         let max = chunks.iter().map(|c| c.1 - c.0).max().unwrap_or(1) as u64 * 4;
@@ -355,13 +354,7 @@ impl GpuContext {
                 break;
             }
         }
-        if let Some(e) = val.pop().await {
-            return Err(device_error(op, e));
-        }
-        if let Some(e) = oom.pop().await {
-            return Err(device_error(op, e));
-        }
-        result?;
+        close_scopes(op, val, oom, result).await?;
         Ok(out)
     }
 
@@ -390,6 +383,11 @@ impl GpuContext {
                 })
             })
             .clone()
+    }
+
+    /// Error scopes around one call: out-of-memory outside, validation inside.
+    fn open_scopes(&self) -> (wgpu::ErrorScopeGuard, wgpu::ErrorScopeGuard) {
+        (self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory), self.device.push_error_scope(wgpu::ErrorFilter::Validation))
     }
 
     /// A scratch buffer for `role` of at least `size` bytes (reused across calls).
@@ -445,8 +443,7 @@ impl GpuContext {
         let mut host = if to_buffer { Vec::new() } else { crate::cpu::reserve::<f32>(op, total)? };
         prof.mark("host alloc");
         let _serial = self.lock.lock().await;
-        let oom = self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
-        let val = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let (oom, val) = self.open_scopes();
 
         // Rows per chunk: one chunk's z and output must each fit one binding; in buffer mode
         // chunk offsets must respect the storage offset alignment.
@@ -546,13 +543,7 @@ impl GpuContext {
                 }
             }
         }
-        if let Some(e) = val.pop().await {
-            return Err(device_error(op, e));
-        }
-        if let Some(e) = oom.pop().await {
-            return Err(device_error(op, e));
-        }
-        result?;
+        close_scopes(op, val, oom, result).await?;
         Ok((if matches!(dest, Dest::NewBuffer) { Some(out_buf) } else { None }, host))
     }
 
@@ -707,13 +698,7 @@ impl GpuContext {
                 }
             }
         }
-        if let Some(e) = val.pop().await {
-            return Err(device_error(op, e));
-        }
-        if let Some(e) = oom.pop().await {
-            return Err(device_error(op, e));
-        }
-        result?;
+        close_scopes(op, val, oom, result).await?;
         Ok((if matches!(dest, Dest::NewBuffer) { out_buf } else { None }, host))
     }
 
@@ -729,6 +714,17 @@ impl GpuContext {
         let (buffer, _) = self.run_mvn("multivariate_normal", dist, plan, Dest::NewBuffer).await?;
         buffer.ok_or_else(|| Error::new(ErrorKind::Device, "multivariate_normal", "no output buffer was produced."))
     }
+}
+
+/// Pops a call's error scopes (innermost first): a GPU error wins over the call's own result.
+async fn close_scopes(op: &str, val: wgpu::ErrorScopeGuard, oom: wgpu::ErrorScopeGuard, result: Result<()>) -> Result<()> {
+    if let Some(e) = val.pop().await {
+        return Err(device_error(op, e));
+    }
+    if let Some(e) = oom.pop().await {
+        return Err(device_error(op, e));
+    }
+    result
 }
 
 /// Stage timings on stderr when `MVN_GPU_PROFILE` is set (native only): where a call's time goes.
