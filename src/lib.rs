@@ -67,9 +67,6 @@ pub mod shaders {
     pub const ROWMAP: &str = include_str!("../shaders/rowmap.wgsl");
     /// Entry point `affine`: `out = mean + z R` over a chunk of rows (needs ROWMAP).
     pub const AFFINE: &str = include_str!("../shaders/affine.wgsl");
-    /// Entry point `affine_tiled`: `out = mean + z R` for one shared factor as a tiled matrix
-    /// product in workgroup memory (needs ROWMAP).
-    pub const AFFINE_TILED: &str = include_str!("../shaders/affine_tiled.wgsl");
     /// Entry point `sample_pairs`: the whole of multivariate_normal in one pass for small `n`
     /// (needs THREEFRY, NORMAL, ROWMAP and a `const N: u32` prelude; see [`fused_module`]).
     pub const FUSED: &str = include_str!("../shaders/fused.wgsl");
@@ -129,7 +126,6 @@ pub mod shaders {
         vec![
             ("mvn::fill", format!("{THREEFRY}\n{NORMAL}\n{FILL}")),
             ("mvn::affine", format!("{ROWMAP}\n{AFFINE}")),
-            ("mvn::affine_tiled", format!("{ROWMAP}\n{AFFINE_TILED}")),
         ]
     }
 }

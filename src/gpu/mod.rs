@@ -45,21 +45,6 @@ struct AffineParams {
 
 #[repr(C)]
 #[derive(Clone, Copy, Pod, Zeroable)]
-struct TiledParams {
-    n: u32,
-    rows: u32,
-    row_offset: u32,
-    tile_row_first: u32,
-    triangular: u32,
-    tile_col_first: u32,
-    _pad: [u32; 2],
-}
-
-/// Output tile of `affine_tiled` (rows and columns).
-const TILE: u64 = 64;
-
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
 struct FusedParams {
     key: [u32; 2],
     half_rows: u32,
@@ -144,8 +129,6 @@ pub(crate) struct GpuContext {
     fill_uniform: wgpu::ComputePipeline,
     fill_normal: wgpu::ComputePipeline,
     affine: wgpu::ComputePipeline,
-    tiled_layout: wgpu::BindGroupLayout,
-    affine_tiled: wgpu::ComputePipeline,
     fused_layout: wgpu::BindGroupLayout,
     /// Fused pipelines by `n`, built on first use.
     fused: std::sync::Mutex<std::collections::HashMap<usize, wgpu::ComputePipeline>>,
@@ -189,7 +172,7 @@ impl GpuContext {
                 source: wgpu::ShaderSource::Wgsl(mods[i].1.as_str().into()),
             })
         };
-        let (fill_mod, affine_mod, tiled_mod) = (module(0), module(1), module(2));
+        let (fill_mod, affine_mod) = (module(0), module(1));
         let fill_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("mvn::fill"),
             entries: &[uniform_entry(0), storage_entry(1, false)],
@@ -206,10 +189,6 @@ impl GpuContext {
                 storage_entry(6, false),
                 uniform_entry(7),
             ],
-        });
-        let tiled_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some("mvn::affine_tiled"),
-            entries: &[uniform_entry(0), storage_entry(1, true), storage_entry(2, true), storage_entry(3, true), storage_entry(4, false), uniform_entry(5)],
         });
         let fused_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("mvn::fused"),
@@ -242,7 +221,6 @@ impl GpuContext {
         let fill_uniform = pipeline("mvn::fill_uniform", &fill_layout, &fill_mod, "fill_uniform");
         let fill_normal = pipeline("mvn::fill_normal", &fill_layout, &fill_mod, "fill_normal");
         let affine = pipeline("mvn::affine", &affine_layout, &affine_mod, "affine");
-        let affine_tiled = pipeline("mvn::affine_tiled", &tiled_layout, &tiled_mod, "affine_tiled");
         GpuContext {
             device,
             queue,
@@ -255,8 +233,6 @@ impl GpuContext {
             fill_uniform,
             fill_normal,
             affine,
-            tiled_layout,
-            affine_tiled,
             fused_layout,
             fused: Default::default(),
             scratch: Default::default(),
@@ -504,9 +480,6 @@ impl GpuContext {
             let rm_buf = self.uniform("mvn::row maps", &maps.unwrap_or(RowMaps::EXPLICIT));
             let staging = if to_buffer { None } else { Some(self.staging(max_chunk)) };
             let triangular = dist.is_triangular() as u32;
-            // One factor for every row (an unbatched or repeated covariance) and rows described
-            // by the row maps: the tiled matrix kernel. The choice never depends on the limits.
-            let tiled = maps.is_some() && dist.factors().len() == n * n;
             prof.mark("inputs + staging");
             let mut enc = self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("mvn::sample") });
             {
@@ -523,70 +496,33 @@ impl GpuContext {
                     let ri_buf = self.storage("mvn::row_index", bytemuck::cast_slice(&row_index));
                     let a = crate::prng::math::SQRT2;
                     self.encode_fill(&mut enc, Fill::Normal { a, loc: 0.0 }, plan.key.0, total as u32, (r0 * n) as u32, count as u32, &z_buf, 0, bytes);
-                    if tiled {
-                        let max_dim = self.limits.max_workgroups_per_dimension.max(1) as u64;
-                        let (col_tiles, row_tiles) = ((n as u64).div_ceil(TILE), ((r1 - r0) as u64).div_ceil(TILE));
-                        let out_binding = wgpu::BindingResource::Buffer(wgpu::BufferBinding { buffer: &out_buf, offset: out_offset, size: wgpu::BufferSize::new(bytes) });
-                        let z_binding = wgpu::BindingResource::Buffer(wgpu::BufferBinding { buffer: &z_buf, offset: 0, size: wgpu::BufferSize::new(bytes) });
-                        for ty in (0..row_tiles).step_by(max_dim as usize) {
-                            for tx in (0..col_tiles).step_by(max_dim as usize) {
-                                let p = TiledParams {
-                                    n: n as u32,
-                                    rows: (r1 - r0) as u32,
-                                    row_offset: r0 as u32,
-                                    tile_row_first: ty as u32,
-                                    triangular,
-                                    tile_col_first: tx as u32,
-                                    _pad: [0; 2],
-                                };
-                                let ub = self.uniform("mvn::affine_tiled params", &p);
-                                let bg = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
-                                    label: Some("mvn::affine_tiled"),
-                                    layout: &self.tiled_layout,
-                                    entries: &[
-                                        wgpu::BindGroupEntry { binding: 0, resource: ub.as_entire_binding() },
-                                        wgpu::BindGroupEntry { binding: 1, resource: z_binding.clone() },
-                                        wgpu::BindGroupEntry { binding: 2, resource: f_buf.as_entire_binding() },
-                                        wgpu::BindGroupEntry { binding: 3, resource: m_buf.as_entire_binding() },
-                                        wgpu::BindGroupEntry { binding: 4, resource: out_binding.clone() },
-                                        wgpu::BindGroupEntry { binding: 5, resource: rm_buf.as_entire_binding() },
-                                    ],
-                                });
-                                let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("mvn::affine_tiled"), timestamp_writes: None });
-                                pass.set_pipeline(&self.affine_tiled);
-                                pass.set_bind_group(0, &bg, &[]);
-                                pass.dispatch_workgroups((col_tiles - tx).min(max_dim) as u32, (row_tiles - ty).min(max_dim) as u32, 1);
-                            }
-                        }
-                    } else {
-                        for (first, c, gx, gy) in dispatches(count, WORKGROUP, self.limits.max_workgroups_per_dimension) {
-                            let p = AffineParams { n: n as u32, count: c as u32, elem_offset: first as u32, row_offset: r0 as u32, groups_x: gx, triangular, _pad: [0; 2] };
-                            let ub = self.uniform("mvn::affine params", &p);
-                            let bg = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
-                                label: Some("mvn::affine"),
-                                layout: &self.affine_layout,
-                                entries: &[
-                                    wgpu::BindGroupEntry { binding: 0, resource: ub.as_entire_binding() },
-                                    wgpu::BindGroupEntry {
-                                        binding: 1,
-                                        resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding { buffer: &z_buf, offset: 0, size: wgpu::BufferSize::new(bytes) }),
-                                    },
-                                    wgpu::BindGroupEntry { binding: 2, resource: f_buf.as_entire_binding() },
-                                    wgpu::BindGroupEntry { binding: 3, resource: m_buf.as_entire_binding() },
-                                    wgpu::BindGroupEntry { binding: 4, resource: fm_buf.as_entire_binding() },
-                                    wgpu::BindGroupEntry { binding: 5, resource: ri_buf.as_entire_binding() },
-                                    wgpu::BindGroupEntry {
-                                        binding: 6,
-                                        resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding { buffer: &out_buf, offset: out_offset, size: wgpu::BufferSize::new(bytes) }),
-                                    },
-                                    wgpu::BindGroupEntry { binding: 7, resource: rm_buf.as_entire_binding() },
-                                ],
-                            });
-                            let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("mvn::affine"), timestamp_writes: None });
-                            pass.set_pipeline(&self.affine);
-                            pass.set_bind_group(0, &bg, &[]);
-                            pass.dispatch_workgroups(gx, gy, 1);
-                        }
+                    for (first, c, gx, gy) in dispatches(count, WORKGROUP, self.limits.max_workgroups_per_dimension) {
+                        let p = AffineParams { n: n as u32, count: c as u32, elem_offset: first as u32, row_offset: r0 as u32, groups_x: gx, triangular, _pad: [0; 2] };
+                        let ub = self.uniform("mvn::affine params", &p);
+                        let bg = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
+                            label: Some("mvn::affine"),
+                            layout: &self.affine_layout,
+                            entries: &[
+                                wgpu::BindGroupEntry { binding: 0, resource: ub.as_entire_binding() },
+                                wgpu::BindGroupEntry {
+                                    binding: 1,
+                                    resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding { buffer: &z_buf, offset: 0, size: wgpu::BufferSize::new(bytes) }),
+                                },
+                                wgpu::BindGroupEntry { binding: 2, resource: f_buf.as_entire_binding() },
+                                wgpu::BindGroupEntry { binding: 3, resource: m_buf.as_entire_binding() },
+                                wgpu::BindGroupEntry { binding: 4, resource: fm_buf.as_entire_binding() },
+                                wgpu::BindGroupEntry { binding: 5, resource: ri_buf.as_entire_binding() },
+                                wgpu::BindGroupEntry {
+                                    binding: 6,
+                                    resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding { buffer: &out_buf, offset: out_offset, size: wgpu::BufferSize::new(bytes) }),
+                                },
+                                wgpu::BindGroupEntry { binding: 7, resource: rm_buf.as_entire_binding() },
+                            ],
+                        });
+                        let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("mvn::affine"), timestamp_writes: None });
+                        pass.set_pipeline(&self.affine);
+                        pass.set_bind_group(0, &bg, &[]);
+                        pass.dispatch_workgroups(gx, gy, 1);
                     }
                     if let Some(st) = &staging {
                         enc.copy_buffer_to_buffer(&out_buf, 0, st, 0, bytes);
