@@ -58,18 +58,18 @@ pub struct ReadmeDoctests;
 /// The WGSL sources of the kernels, as compiled into the crate (for validation and inspection).
 pub mod shaders {
     /// Threefry-2x32 and MLX's counter layout (library, no entry point).
-    pub const THREEFRY: &str = include_str!("../shaders/threefry.wgsl");
+    pub const THREEFRY: &str = include_str!(concat!(env!("OUT_DIR"), "/threefry.wgsl"));
     /// `u32 -> f32`, uniform, erfinv and normal conversions (library, no entry point).
-    pub const NORMAL: &str = include_str!("../shaders/normal.wgsl");
+    pub const NORMAL: &str = include_str!(concat!(env!("OUT_DIR"), "/normal.wgsl"));
     /// Entry points `fill_bits`, `fill_uniform`, `fill_normal` (needs THREEFRY and NORMAL).
-    pub const FILL: &str = include_str!("../shaders/fill.wgsl");
+    pub const FILL: &str = include_str!(concat!(env!("OUT_DIR"), "/fill.wgsl"));
     /// Row-to-batch maps shared by the affine and fused kernels (library, no entry point).
-    pub const ROWMAP: &str = include_str!("../shaders/rowmap.wgsl");
+    pub const ROWMAP: &str = include_str!(concat!(env!("OUT_DIR"), "/rowmap.wgsl"));
     /// Entry point `affine`: `out = mean + z R` over a chunk of rows (needs ROWMAP).
-    pub const AFFINE: &str = include_str!("../shaders/affine.wgsl");
+    pub const AFFINE: &str = include_str!(concat!(env!("OUT_DIR"), "/affine.wgsl"));
     /// Entry point `sample_pairs`: the whole of multivariate_normal in one pass for small `n`
     /// (needs THREEFRY, NORMAL, ROWMAP and a `const N: u32` prelude; see [`fused_module`]).
-    pub const FUSED: &str = include_str!("../shaders/fused.wgsl");
+    pub const FUSED: &str = include_str!(concat!(env!("OUT_DIR"), "/fused.wgsl"));
     /// Largest `n` the fused kernel is built for.
     pub const FUSED_MAX_N: usize = 16;
 
@@ -119,7 +119,7 @@ pub mod shaders {
         format!("const N: u32 = {n}u;\n{THREEFRY}\n{NORMAL}\n{ROWMAP}\n{FUSED}\n{e}")
     }
     /// Render entry points `vs_points` / `fs_points`: draw samples from the sample buffer.
-    pub const POINTS: &str = include_str!("../shaders/points.wgsl");
+    pub const POINTS: &str = include_str!(concat!(env!("OUT_DIR"), "/points.wgsl"));
 
     /// The complete modules the pipelines are built from: `(label, source)`.
     pub fn modules() -> Vec<(&'static str, String)> {
