@@ -100,10 +100,45 @@ fn affine_rows(dist: &MultivariateNormal, plan: &Plan, row0: usize, block: &mut 
     }
 }
 
+/// `z R + mean` for one shared factor as a blocked matrix product (faer's f32 GEMM): for large
+/// n this is several times faster than the row loop; the sums are ordered differently, within
+/// float32 round-off of the reference order.
+fn affine_gemm(dist: &MultivariateNormal, plan: &Plan, z: Vec<f32>) -> Result<Vec<f32>> {
+    use faer::{MatMut, MatRef};
+    let (rows, n) = (plan.rows, plan.n);
+    let mut out = alloc::<f32>("multivariate_normal", rows * n)?;
+    #[cfg(not(target_arch = "wasm32"))]
+    let par = faer::Par::rayon(0);
+    #[cfg(target_arch = "wasm32")]
+    let par = faer::Par::Seq;
+    faer::linalg::matmul::matmul(
+        MatMut::from_row_major_slice_mut(&mut out, rows, n),
+        faer::Accum::Replace,
+        MatRef::from_row_major_slice(&z, rows, n),
+        MatRef::from_row_major_slice(dist.factors(), n, n),
+        1.0f32,
+        par,
+    );
+    drop(z);
+    let mean = dist.mean_data();
+    for (r, row) in out.chunks_exact_mut(n).enumerate() {
+        let m = &mean[plan.mean_map.index(r) * n..][..n];
+        row.iter_mut().zip(m).for_each(|(v, &mj)| *v += mj);
+    }
+    Ok(out)
+}
+
+/// Rows from which the blocked product pays off (one shared factor).
+const GEMM_MIN_N: usize = 32;
+
 /// Samples `dist` with `plan` on the CPU.
 pub(crate) fn sample(dist: &MultivariateNormal, plan: &Plan) -> Result<Array> {
     let len = plan.rows * plan.n;
     let mut out = standard_normals("multivariate_normal", plan.key.0, len)?;
+    if len > 0 && plan.n >= GEMM_MIN_N && dist.factors().len() == plan.n * plan.n {
+        let out = affine_gemm(dist, plan, out)?;
+        return Ok(Array::from_parts(plan.out_shape.clone(), out));
+    }
     if len > 0 {
         #[cfg(not(target_arch = "wasm32"))]
         {
