@@ -2,8 +2,18 @@
 prints a Markdown table of times and ratios (peer time / our time: > 1 means we are faster)."""
 import datetime, json, platform, sys
 
+# report.py OURS.json [PEERS.json ...] OUT.json
 ours = json.load(open(sys.argv[1]))
-peers = json.load(open(sys.argv[2])) if len(sys.argv) > 3 else {"peers": [], "errors": {}, "versions": {}}
+peers = {"peers": [], "errors": {}, "versions": {}}
+for path in sys.argv[2:-1]:
+    try:
+        doc = json.load(open(path))
+    except Exception as e:  # a peer script that failed entirely
+        peers["errors"][path] = repr(e)[:200]
+        continue
+    peers["peers"] += doc.get("peers", [])
+    peers["errors"].update(doc.get("errors", {}))
+    peers["versions"].update(doc.get("versions", {}))
 out = sys.argv[-1]
 WRITE_BOUND = 3154e9  # bytes/s, measured fill bandwidth of the H100 (WORKLOADS.md)
 

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# CPU benchmarks on this machine (C1-C4): our native CPU backend, our wasm CPU path in Node,
+# and the peers MLX (CPU), NumPy and JAX (CPU), in one run. Peers are installed into
+# .venv-bench on first use. Writes benches/results/cpu-latest.json and prints a table.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp}"
+if [ ! -x .venv-bench/bin/python ]; then
+  python3 -m venv .venv-bench
+  .venv-bench/bin/pip install -q 'mlx[cpu]' numpy 'jax[cpu]'
+fi
+tmp=$(mktemp -d)
+cargo bench --locked --bench mvn -- --backend cpu --json "$tmp/ours.json" | grep -v '^{'
+[ -f pkg/mvn_gpu_bg.wasm ] || bash scripts/build-wasm.sh
+node benches/wasm_cpu.mjs > "$tmp/wasm.json"
+.venv-bench/bin/python benches/peers/cpu.py > "$tmp/peers.json"
+mkdir -p benches/results
+python3 benches/report.py "$tmp/ours.json" "$tmp/wasm.json" "$tmp/peers.json" benches/results/cpu-latest.json
