@@ -2,31 +2,16 @@
 cholesky) and JAX on the CPU (cholesky, jit). Same inputs as ours: covariances A Aᵀ/d + I with A
 standard normal (seeded), means standard normal. Whole calls (factorization included), median of
 `reps` after `warmup`. Prints one JSON document."""
-import json, statistics, time
+import json
 import numpy as np
+from common import inputs, timeit as _timeit
 
 WORKLOADS = {"C1": (3, (1 << 20,), 1), "C2": (64, (1 << 16,), 1), "C3": (512, (1 << 12,), 1), "C4": (8, (16, 4096), 4096)}
 REPS, WARMUP = 5, 2
 
 
-def inputs(d, covs):
-    rng = np.random.default_rng(1)
-    a = rng.standard_normal((covs, d, d)).astype(np.float32)
-    cov = a @ np.swapaxes(a, -1, -2) / d + np.eye(d, dtype=np.float32)
-    mean = rng.standard_normal((covs, d)).astype(np.float32)
-    if covs == 1:
-        cov, mean = cov[0], mean[0]
-    return mean, cov
-
-
 def timeit(fn):
-    ts = []
-    for i in range(WARMUP + REPS):
-        t = time.perf_counter()
-        fn(i)
-        if i >= WARMUP:
-            ts.append((time.perf_counter() - t) * 1e3)
-    return statistics.median(ts)
+    return _timeit(fn, REPS, WARMUP)
 
 
 def bench_mlx(results):

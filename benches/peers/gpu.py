@@ -2,33 +2,16 @@
 randn + addmm by hand, and torch.distributions), CuPy. Same inputs as ours: covariances
 A Aᵀ/d + I with A standard normal (seeded), means standard normal. Each timing is a whole call
 (factorization included), synchronized; median of `reps` after `warmup`. Prints one JSON document."""
-import json, sys, time, statistics
+import json
 import numpy as np
+from common import inputs, timeit as _timeit
 
 WORKLOADS = {"W1": (3, (1 << 24,), 1), "W2": (64, (1 << 20,), 1), "W3": (512, (1 << 16,), 1), "W4": (8, (64, 16384), 16384)}
 REPS, WARMUP = 10, 3
 
 
-def inputs(d, covs):
-    rng = np.random.default_rng(1)
-    a = rng.standard_normal((covs, d, d)).astype(np.float32)
-    cov = a @ np.swapaxes(a, -1, -2) / d + np.eye(d, dtype=np.float32)
-    mean = rng.standard_normal((covs, d)).astype(np.float32)
-    if covs == 1:
-        cov, mean = cov[0], mean[0]
-    return mean, cov
-
-
 def timeit(fn, sync):
-    ts = []
-    for i in range(WARMUP + REPS):
-        t = time.perf_counter()
-        out = fn(i)
-        sync(out)
-        if i >= WARMUP:
-            ts.append((time.perf_counter() - t) * 1e3)
-        del out
-    return statistics.median(ts)
+    return _timeit(fn, REPS, WARMUP, sync)
 
 
 def bench_jax(results, precision):
