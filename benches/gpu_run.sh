@@ -6,6 +6,6 @@ cd "$(dirname "$0")/.."
 for f in .gl/*.deb; do dpkg -x "$f" /; done; ldconfig
 out="${OUT:-.}"
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader || true
-.gl/mvn-bench --backend gpu --json "$out/ours.json" | grep -v '^{'
+.gl/mvn-bench --bench --backend gpu --json "$out/ours.json" | grep -v '^{'
 python3 benches/peers/gpu.py > "$out/peers.json" 2> "$out/peers.err" || true
 python3 benches/report.py "$out/ours.json" "$out/peers.json" "$out/gpu.json"

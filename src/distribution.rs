@@ -6,7 +6,6 @@ use crate::key::Key;
 use crate::linalg::{self, FactorMethod, FactorReport};
 use crate::options::{Method, Options};
 use crate::shape::{broadcast_shapes, check_shape, fmt_shape, numel, BroadcastMap};
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 const OP: &str = "multivariate_normal";
@@ -103,6 +102,56 @@ fn check_shapes(mean: &Array, cov: &Array, what: &str) -> Result<(usize, Vec<usi
     Ok((n, mean_batch, cov_batch))
 }
 
+/// The distinct matrices among `num_cov` matrices of `nn` values (their first indices) and, for
+/// each matrix, the index of its distinct one. Hashes each matrix's bits (in parallel natively)
+/// into an open-addressing table; equal hashes are confirmed bit for bit.
+fn dedupe(data: &[f32], num_cov: usize, nn: usize) -> (Vec<usize>, Vec<u32>) {
+    let bits: &[u32] = bytemuck::cast_slice(data);
+    let hash = |c: usize| -> u64 {
+        // Four independent multiply-xor lanes, then a final mix.
+        let m = &bits[c * nn..(c + 1) * nn];
+        let mut h = [0x9e37_79b9_7f4a_7c15u64, 0xc2b2_ae3d_27d4_eb4f, 0x1656_67b1_9e37_79f9, 0x27d4_eb2f_1656_67c5];
+        for (i, &w) in m.iter().enumerate() {
+            let l = &mut h[i & 3];
+            *l = (*l ^ w as u64).wrapping_mul(0x0000_0100_0000_01b3).rotate_left(29);
+        }
+        let mut x = h[0] ^ h[1].rotate_left(17) ^ h[2].rotate_left(31) ^ h[3].rotate_left(47) ^ nn as u64;
+        x ^= x >> 33;
+        x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        x ^ (x >> 33)
+    };
+    #[cfg(not(target_arch = "wasm32"))]
+    let hashes: Vec<u64> = {
+        use rayon::prelude::*;
+        if num_cov >= 1024 { (0..num_cov).into_par_iter().map(hash).collect() } else { (0..num_cov).map(hash).collect() }
+    };
+    #[cfg(target_arch = "wasm32")]
+    let hashes: Vec<u64> = (0..num_cov).map(hash).collect();
+    let cap = (2 * num_cov).next_power_of_two().max(2);
+    let mut table = vec![u32::MAX; cap]; // distinct index, or MAX when empty
+    let mut distinct: Vec<usize> = Vec::new();
+    let mut factor_of_cov = Vec::with_capacity(num_cov);
+    for c in 0..num_cov {
+        let h = hashes[c];
+        let mut slot = (h as usize) & (cap - 1);
+        let idx = loop {
+            let d = table[slot];
+            if d == u32::MAX {
+                table[slot] = distinct.len() as u32;
+                distinct.push(c);
+                break table[slot];
+            }
+            let first = distinct[d as usize];
+            if hashes[first] == h && bits[first * nn..(first + 1) * nn] == bits[c * nn..(c + 1) * nn] {
+                break d;
+            }
+            slot = (slot + 1) & (cap - 1);
+        };
+        factor_of_cov.push(idx);
+    }
+    (distinct, factor_of_cov)
+}
+
 impl MultivariateNormal {
     /// Validates `mean (..., n)` and `cov (..., n, n)` and factors every distinct covariance.
     ///
@@ -116,6 +165,7 @@ impl MultivariateNormal {
     /// - [`ErrorKind::NotPositiveSemidefinite`] for a negative eigenvalue beyond the tolerance
     ///   with `on_invalid = raise` (the message names the batch index and the eigenvalue).
     pub fn new(mean: &Array, cov: &Array, options: &Options) -> Result<Self> {
+        let mut prof = crate::gpu::Profile::start();
         options.dtype.require_float32(OP)?;
         let (n, mean_batch, cov_batch) = check_shapes(mean, cov, "cov")?;
         check_finite("mean", mean)?;
@@ -126,46 +176,60 @@ impl MultivariateNormal {
         }
         let num_cov: usize = cov_batch.iter().product();
         let nn = n * n;
+        prof.mark("validate");
         // Deduplicate identical matrices so each distinct covariance is factored once.
-        let mut distinct: Vec<usize> = Vec::new();
-        let mut factor_of_cov = Vec::with_capacity(num_cov);
-        let mut seen: HashMap<&[u8], u32> = HashMap::new();
-        let bytes: &[u8] = bytemuck::cast_slice(cov.data());
-        for c in 0..num_cov {
-            let b = &bytes[c * nn * 4..(c + 1) * nn * 4];
-            let next = distinct.len() as u32;
-            let idx = *seen.entry(b).or_insert(next);
-            if idx == next {
-                distinct.push(c);
-            }
-            factor_of_cov.push(idx);
-        }
+        let (distinct, factor_of_cov) = dedupe(cov.data(), num_cov, nn);
+        prof.mark("dedupe");
         let factor_one = |&c: &usize| linalg::factor(&cov.data()[c * nn..(c + 1) * nn], n, options.method, options.on_invalid, tol, c);
-        #[cfg(not(target_arch = "wasm32"))]
-        let results: Vec<Result<linalg::Factored>> = {
-            use rayon::prelude::*;
-            if distinct.len() > 1 && n <= 64 {
-                distinct.par_iter().map(factor_one).collect()
-            } else {
-                distinct.iter().map(factor_one).collect()
-            }
-        };
-        #[cfg(target_arch = "wasm32")]
-        let results: Vec<Result<linalg::Factored>> = distinct.iter().map(factor_one).collect();
-
-        let mut factors = Vec::with_capacity(distinct.len() * nn);
+        let mut factors = vec![0f32; distinct.len() * nn];
         let mut entries = Vec::with_capacity(distinct.len());
         let mut warnings = Vec::new();
         let mut triangular = true;
-        for (res, &c) in results.into_iter().zip(&distinct) {
+        // Batches of small matrices: an allocation-free Cholesky straight into `factors`, in
+        // parallel natively; a matrix it does not take goes through `factor` below.
+        let mut fast = vec![false; distinct.len()];
+        if options.method == Method::Cholesky && n <= linalg::SMALL_BATCH_N && n > 0 {
+            let one = |(r, &c): (&mut [f32], &usize)| linalg::small_cholesky_into(&cov.data()[c * nn..(c + 1) * nn], n, tol, r);
+            #[cfg(not(target_arch = "wasm32"))]
+            {
+                use rayon::prelude::*;
+                fast = factors.par_chunks_mut(nn).zip(distinct.par_iter()).with_min_len(512).map(one).collect();
+            }
+            #[cfg(target_arch = "wasm32")]
+            {
+                fast = factors.chunks_mut(nn).zip(distinct.iter()).map(one).collect();
+            }
+        }
+        let slow: Vec<usize> = (0..distinct.len()).filter(|&i| !fast[i]).collect();
+        #[cfg(not(target_arch = "wasm32"))]
+        let results: Vec<Result<linalg::Factored>> = {
+            use rayon::prelude::*;
+            if slow.len() > 1 && n <= 64 {
+                slow.par_iter().map(|&i| factor_one(&distinct[i])).collect()
+            } else {
+                slow.iter().map(|&i| factor_one(&distinct[i])).collect()
+            }
+        };
+        #[cfg(target_arch = "wasm32")]
+        let results: Vec<Result<linalg::Factored>> = slow.iter().map(|&i| factor_one(&distinct[i])).collect();
+        prof.mark("factor");
+        let mut results = slow.iter().copied().zip(results).peekable();
+        for (i, &c) in distinct.iter().enumerate() {
+            if fast[i] {
+                entries.push(FactorEntry { batch_index: c, method_used: FactorMethod::Cholesky, report: None });
+                continue;
+            }
+            let (j, res) = results.next().expect("one result per slow matrix");
+            debug_assert_eq!(i, j);
             let f = res?;
-            factors.extend_from_slice(&f.r);
+            factors[i * nn..(i + 1) * nn].copy_from_slice(&f.r);
             triangular &= matches!(f.method_used, FactorMethod::Cholesky | FactorMethod::CholeskyPsd);
             if let Some(w) = f.clipped_warning {
                 warnings.push(w);
             }
             entries.push(FactorEntry { batch_index: c, method_used: f.method_used, report: f.report });
         }
+        prof.mark("assemble factors");
         Ok(MultivariateNormal {
             n,
             method: options.method,

@@ -68,7 +68,7 @@ const SMALL_N: usize = 16;
 /// Cholesky of the symmetrized `cov` in f64 on the stack, as `R = Lᵀ` in float32; `None` when a
 /// pivot is not positive (the caller then takes the PSD-safe path). Thousands of small
 /// covariances per call (W4) would otherwise pay faer's per-call setup each time.
-fn cholesky_small(cov: &[f32], n: usize) -> Option<Vec<f32>> {
+fn cholesky_small(cov: &[f32], n: usize, r: &mut [f32]) -> bool {
     let mut l = [0f64; SMALL_N * SMALL_N];
     for i in 0..n {
         for j in 0..=i {
@@ -79,7 +79,7 @@ fn cholesky_small(cov: &[f32], n: usize) -> Option<Vec<f32>> {
             }
             if i == j {
                 if !(s > 0.0) {
-                    return None;
+                    return false;
                 }
                 l[i * SMALL_N + i] = s.sqrt();
             } else {
@@ -87,13 +87,46 @@ fn cholesky_small(cov: &[f32], n: usize) -> Option<Vec<f32>> {
             }
         }
     }
-    let mut r = vec![0f32; n * n];
     for i in 0..n {
         for j in 0..=i {
             r[j * n + i] = l[i * SMALL_N + j] as f32;
         }
     }
-    Some(r)
+    true
+}
+
+/// Largest n of the batched fast path ([`small_cholesky_into`]).
+pub(crate) const SMALL_BATCH_N: usize = SMALL_N;
+
+/// The fast path for batches of small covariances: when `cov` (`n <= SMALL_BATCH_N`) is
+/// symmetric within `tol` and its Cholesky succeeds, writes `R = Lᵀ` into `r` (zeroed, `n * n`)
+/// and returns true, exactly as [`factor`] with `Method::Cholesky` would; otherwise returns false
+/// and the caller runs [`factor`] (which raises the error or takes the PSD-safe path).
+pub(crate) fn small_cholesky_into(cov: &[f32], n: usize, tol: f64, r: &mut [f32]) -> bool {
+    if n == 0 || n > SMALL_N {
+        return false;
+    }
+    let (asym, scale, _) = asymmetry(cov, n);
+    asym <= tol * scale && cholesky_small(cov, n, r)
+}
+
+/// The largest |cov[i][j] - cov[j][i]|, the largest |entry| and where the asymmetry is largest.
+fn asymmetry(cov: &[f32], n: usize) -> (f64, f64, (usize, usize)) {
+    let mut scale = 0.0f64;
+    let mut asym = 0.0f64;
+    let mut worst = (0, 0);
+    for i in 0..n {
+        for j in 0..n {
+            let a = cov[i * n + j] as f64;
+            scale = scale.max(a.abs());
+            let d = (a - cov[j * n + i] as f64).abs();
+            if d > asym {
+                asym = d;
+                worst = (i, j);
+            }
+        }
+    }
+    (asym, scale, worst)
 }
 
 pub(crate) fn default_tolerance(n: usize) -> f64 {
@@ -126,20 +159,7 @@ pub(crate) fn factor(
         return Ok(Factored { r: vec![], report: Some(report), method_used: used, clipped_warning: None });
     }
     // Symmetry, relative to the largest entry.
-    let mut scale = 0.0f64;
-    let mut asym = 0.0f64;
-    let mut worst = (0, 0);
-    for i in 0..n {
-        for j in 0..n {
-            let a = cov[i * n + j] as f64;
-            scale = scale.max(a.abs());
-            let d = (a - cov[j * n + i] as f64).abs();
-            if d > asym {
-                asym = d;
-                worst = (i, j);
-            }
-        }
-    }
+    let (asym, scale, worst) = asymmetry(cov, n);
     if asym > tol * scale {
         return Err(Error::new(
             ErrorKind::NotSymmetric,
@@ -151,7 +171,8 @@ pub(crate) fn factor(
         ));
     }
     if method == Method::Cholesky && n <= SMALL_N {
-        if let Some(r) = cholesky_small(cov, n) {
+        let mut r = vec![0f32; n * n];
+        if cholesky_small(cov, n, &mut r) {
             return Ok(Factored { r, report: None, method_used: FactorMethod::Cholesky, clipped_warning: None });
         }
     }

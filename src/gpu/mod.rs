@@ -125,9 +125,12 @@ pub(crate) struct GpuContext {
     offset_align: u64,
     fill_layout: wgpu::BindGroupLayout,
     affine_layout: wgpu::BindGroupLayout,
+    /// Tiled `mean + z R` for one covariance: 128 x 128 tiles, and 128 x 64 for n <= 64.
+    affine_tiled: wgpu::ComputePipeline,
+    affine_tiled64: wgpu::ComputePipeline,
     fill_bits: wgpu::ComputePipeline,
     fill_uniform: wgpu::ComputePipeline,
-    fill_normal: wgpu::ComputePipeline,
+    fill_normal_pairs: wgpu::ComputePipeline,
     affine: wgpu::ComputePipeline,
     fused_layout: wgpu::BindGroupLayout,
     /// Fused pipelines by `n`, built on first use.
@@ -156,6 +159,21 @@ fn uniform_entry(binding: u32) -> wgpu::BindGroupLayoutEntry {
     }
 }
 
+/// A shader module. With `MVN_GPU_UNCHECKED` set (native only, for measurements), naga's
+/// injected checks are left out: index clamping, loop bounding and integer-division guards.
+/// Our kernels index within their arrays and buffers by construction; Vulkan's robust buffer
+/// access still applies where the driver enables it.
+fn shader_module(device: &wgpu::Device, desc: wgpu::ShaderModuleDescriptor<'_>) -> wgpu::ShaderModule {
+    #[cfg(not(target_arch = "wasm32"))]
+    if std::env::var_os("MVN_GPU_UNCHECKED").is_some() {
+        // SAFETY: the kernels' indices are in range by construction (chunk sizes, tile bounds
+        // and row maps are checked on the host), their loops are bounded and their divisors
+        // non-zero (n >= 1 and the row maps' dims >= 1 on every path that reaches a kernel).
+        return unsafe { device.create_shader_module_trusted(desc, wgpu::ShaderRuntimeChecks::unchecked()) };
+    }
+    device.create_shader_module(desc)
+}
+
 fn device_error(op: &str, e: impl std::fmt::Display) -> Error {
     Error::new(ErrorKind::Device, op, format!("GPU error: {e}"))
 }
@@ -167,7 +185,7 @@ impl GpuContext {
         let offset_align = dl.min_storage_buffer_offset_alignment as u64;
         let mods = crate::shaders::modules();
         let module = |i: usize| {
-            device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            shader_module(&device, wgpu::ShaderModuleDescriptor {
                 label: Some(mods[i].0),
                 source: wgpu::ShaderSource::Wgsl(mods[i].1.as_str().into()),
             })
@@ -219,8 +237,10 @@ impl GpuContext {
         };
         let fill_bits = pipeline("mvn::fill_bits", &fill_layout, &fill_mod, "fill_bits");
         let fill_uniform = pipeline("mvn::fill_uniform", &fill_layout, &fill_mod, "fill_uniform");
-        let fill_normal = pipeline("mvn::fill_normal", &fill_layout, &fill_mod, "fill_normal");
+        let fill_normal_pairs = pipeline("mvn::fill_normal_pairs", &fill_layout, &fill_mod, "fill_normal_pairs");
         let affine = pipeline("mvn::affine", &affine_layout, &affine_mod, "affine");
+        let affine_tiled = pipeline("mvn::affine_tiled", &affine_layout, &affine_mod, "affine_tiled");
+        let affine_tiled64 = pipeline("mvn::affine_tiled64", &affine_layout, &affine_mod, "affine_tiled64");
         GpuContext {
             device,
             queue,
@@ -231,8 +251,10 @@ impl GpuContext {
             affine_layout,
             fill_bits,
             fill_uniform,
-            fill_normal,
+            fill_normal_pairs,
             affine,
+            affine_tiled,
+            affine_tiled64,
             fused_layout,
             fused: Default::default(),
             scratch: Default::default(),
@@ -290,17 +312,21 @@ impl GpuContext {
         let (pipeline, a, b) = match fill {
             Fill::Bits => (&self.fill_bits, 0.0, 0.0),
             Fill::Uniform { low, range } => (&self.fill_uniform, range, low),
-            Fill::Normal { a, loc } => (&self.fill_normal, a, loc),
+            Fill::Normal { a, loc } => (&self.fill_normal_pairs, a, loc),
         };
-        for (first, c, gx, gy) in dispatches(count as u64, WORKGROUP, self.limits.max_workgroups_per_dimension) {
+        // Normals hash each Threefry block once for both of its words: dispatch over the
+        // blocks whose words fall in [word0, word0 + count).
+        let pairs = matches!(fill, Fill::Normal { .. });
+        let (first_item, items) = if pairs { pair_blocks(total, word0, word0 + count) } else { (0, count) };
+        for (first, c, gx, gy) in dispatches(items as u64, WORKGROUP, self.limits.max_workgroups_per_dimension) {
             let params = FillParams {
                 key,
                 total_words: total,
-                word_offset: word0 + first as u32,
+                word_offset: if pairs { word0 } else { word0 + first as u32 },
                 count: c as u32,
                 groups_x: gx,
-                out_offset: first as u32,
-                _pad0: 0,
+                out_offset: first_item + first as u32,
+                _pad0: if pairs { word0 + count } else { 0 },
                 a,
                 b,
                 one: 1.0,
@@ -364,7 +390,7 @@ impl GpuContext {
         cache
             .entry(n)
             .or_insert_with(|| {
-                let module = self.device.create_shader_module(wgpu::ShaderModuleDescriptor {
+                let module = shader_module(&self.device, wgpu::ShaderModuleDescriptor {
                     label: Some("mvn::fused"),
                     source: wgpu::ShaderSource::Wgsl(crate::shaders::fused_module(n).into()),
                 });
@@ -480,6 +506,7 @@ impl GpuContext {
             let rm_buf = self.uniform("mvn::row maps", &maps.unwrap_or(RowMaps::EXPLICIT));
             let staging = if to_buffer { None } else { Some(self.staging(max_chunk)) };
             let triangular = dist.is_triangular() as u32;
+            let tiled = dist.factors().len() == n * n && n > crate::shaders::FUSED_MAX_N && std::env::var_os("MVN_GPU_NO_TILED").is_none();
             prof.mark("inputs + staging");
             let mut enc = self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("mvn::sample") });
             {
@@ -496,8 +523,25 @@ impl GpuContext {
                     let ri_buf = self.storage("mvn::row_index", bytemuck::cast_slice(&row_index));
                     let a = crate::prng::math::SQRT2;
                     self.encode_fill(&mut enc, Fill::Normal { a, loc: 0.0 }, plan.key.0, total as u32, (r0 * n) as u32, count as u32, &z_buf, 0, bytes);
-                    for (first, c, gx, gy) in dispatches(count, WORKGROUP, self.limits.max_workgroups_per_dimension) {
-                        let p = AffineParams { n: n as u32, count: c as u32, elem_offset: first as u32, row_offset: r0 as u32, groups_x: gx, triangular, _pad: [0; 2] };
+                    // One covariance and n above the fused kernel's: the tiled product, one
+                    // workgroup per output tile; otherwise one invocation per output element.
+                    let (items, per_group, pipeline) = if tiled {
+                        let bn = if n <= 64 { 64 } else { crate::shaders::TILE };
+                        let tiles = (r1 - r0).div_ceil(crate::shaders::TILE) * n.div_ceil(bn);
+                        (tiles as u64, 1, if n <= 64 { &self.affine_tiled64 } else { &self.affine_tiled })
+                    } else {
+                        (count, WORKGROUP, &self.affine)
+                    };
+                    for (first, c, gx, gy) in dispatches(items, per_group, self.limits.max_workgroups_per_dimension) {
+                        let p = AffineParams {
+                            n: n as u32,
+                            count: c as u32,
+                            elem_offset: first as u32,
+                            row_offset: r0 as u32,
+                            groups_x: gx,
+                            triangular,
+                            _pad: [(r1 - r0) as u32, 0],
+                        };
                         let ub = self.uniform("mvn::affine params", &p);
                         let bg = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
                             label: Some("mvn::affine"),
@@ -520,7 +564,7 @@ impl GpuContext {
                             ],
                         });
                         let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("mvn::affine"), timestamp_writes: None });
-                        pass.set_pipeline(&self.affine);
+                        pass.set_pipeline(pipeline);
                         pass.set_bind_group(0, &bg, &[]);
                         pass.dispatch_workgroups(gx, gy, 1);
                     }
@@ -728,13 +772,13 @@ async fn close_scopes(op: &str, val: wgpu::ErrorScopeGuard, oom: wgpu::ErrorScop
 }
 
 /// Stage timings on stderr when `MVN_GPU_PROFILE` is set (native only): where a call's time goes.
-struct Profile {
+pub(crate) struct Profile {
     #[cfg(not(target_arch = "wasm32"))]
     last: Option<std::time::Instant>,
 }
 
 impl Profile {
-    fn start() -> Profile {
+    pub(crate) fn start() -> Profile {
         #[cfg(not(target_arch = "wasm32"))]
         {
             static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
@@ -745,13 +789,38 @@ impl Profile {
         Profile {}
     }
 
-    fn mark(&mut self, _stage: &str) {
+    pub(crate) fn mark(&mut self, _stage: &str) {
         #[cfg(not(target_arch = "wasm32"))]
         if let Some(t) = self.last {
             let now = std::time::Instant::now();
             eprintln!("mvn-gpu profile: {_stage:<24} {:9.3} ms", (now - t).as_secs_f64() * 1e3);
             self.last = Some(now);
         }
+    }
+}
+
+/// The block range `(first, count)` whose words cover `[lo, hi)` of a `total`-word stream in
+/// MLX's layout (block b gives words b and b + half; an odd stream's last word comes from block
+/// `full`). Blocks in the range whose words both fall outside are skipped by the kernel.
+fn pair_blocks(total: u32, lo: u32, hi: u32) -> (u32, u32) {
+    let full = total / 2;
+    let half = full + (total & 1);
+    let mut ranges = Vec::new();
+    if lo < hi.min(full) {
+        ranges.push((lo, hi.min(full)));
+    }
+    if hi > half {
+        let (s, e) = (lo.max(half) - half, (hi - half).min(full));
+        if s < e {
+            ranges.push((s, e));
+        }
+    }
+    if total & 1 == 1 && lo <= full && full < hi {
+        ranges.push((full, full + 1));
+    }
+    match (ranges.iter().map(|r| r.0).min(), ranges.iter().map(|r| r.1).max()) {
+        (Some(s), Some(e)) => (s, e - s),
+        _ => (0, 0),
     }
 }
 

@@ -43,6 +43,8 @@ fn layouts() -> Vec<(Vec<usize>, Vec<usize>, usize, Vec<i64>)> {
         (vec![40], vec![], 40, vec![300]),
         (vec![2, 70], vec![], 70, vec![66, 1]),
         (vec![17], vec![3], 17, vec![5, 3]),
+        // The tiled product: two column tiles (128 + 2) and a partial row tile.
+        (vec![130], vec![], 130, vec![257]),
     ]
 }
 
@@ -103,6 +105,15 @@ fn tiny() -> &'static Sampler {
     })
 }
 
+/// Bindings of 96 KiB: room for the factors of n = 130, while its outputs still split.
+fn wide() -> &'static Sampler {
+    static S: OnceLock<Sampler> = OnceLock::new();
+    S.get_or_init(|| {
+        let limits = ChunkLimits { max_workgroups_per_dimension: 3, max_storage_buffer_binding_size: 96 << 10, max_buffer_size: 192 << 10 };
+        block_on(Sampler::gpu(&SamplerOptions { limits, ..SamplerOptions::default() })).expect("GPU adapter")
+    })
+}
+
 /// Bindings of 32 KiB: room for the factors of n = 70, while outputs still split.
 fn mid() -> &'static Sampler {
     static S: OnceLock<Sampler> = OnceLock::new();
@@ -121,7 +132,7 @@ fn splitting_under_tiny_limits_gives_exactly_the_unsplit_result() {
             let key = mvn_gpu::key(7 + i as u64);
             let whole = block_on(gpu().sample(&d, &shape, Some(key))).unwrap();
             let mut compared = 0;
-            for s in [tiny(), mid()] {
+            for s in [tiny(), mid(), wide()] {
                 let split = match block_on(s.sample(&d, &shape, Some(key))) {
                     Ok(x) => x,
                     Err(e) => {

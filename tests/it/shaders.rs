@@ -12,7 +12,7 @@ fn validate(label: &str, src: &str) -> naga::Module {
 
 #[test]
 fn every_shader_module_validates_with_naga() {
-    let expected = [("mvn::fill", vec!["fill_bits", "fill_uniform", "fill_normal"]), ("mvn::affine", vec!["affine"])];
+    let expected = [("mvn::fill", vec!["fill_bits", "fill_uniform", "fill_normal_pairs"]), ("mvn::affine", vec!["affine", "affine_tiled", "affine_tiled64"])];
     let modules = mvn_gpu::shaders::modules();
     assert_eq!(modules.len(), expected.len());
     for ((label, src), (want_label, entries)) in modules.iter().zip(expected) {
