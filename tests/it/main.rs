@@ -1,5 +1,6 @@
 //! The integration tests: one binary (`cargo test --test it`).
 
+mod catalogue;
 mod cli;
 mod errors;
 mod fixtures;
