@@ -697,8 +697,11 @@ fn parse_header_dict(h: &str) -> Result<HashMap<String, PyVal>, String> {
 }
 
 fn parse_npy(bytes: &[u8]) -> Result<Array, String> {
-    if !bytes.starts_with(b"\x93NUMPY") || bytes.len() < 10 {
+    if !bytes.starts_with(b"\x93NUMPY") {
         return Err("missing the \\x93NUMPY magic".into());
+    }
+    if bytes.len() < 10 {
+        return Err("truncated header".into());
     }
     let (major, minor) = (bytes[6], bytes[7]);
     let (hlen, hstart): (usize, usize) = match major {
