@@ -28,11 +28,15 @@ pub fn check_shape(op: &str, shape: &[i64]) -> Result<Vec<usize>> {
         .map_err(|_| too_large(op, shape))
 }
 
-fn too_large(op: &str, shape: &[i64]) -> Error {
+fn too_large<T: std::fmt::Display + Default + PartialEq>(op: &str, shape: &[T]) -> Error {
     Error::new(
         ErrorKind::TooLarge,
         op,
-        format!("shape {} has more than the {MAX_ELEMENTS} elements allowed per request.", fmt_shape(shape)),
+        if shape.contains(&T::default()) {
+            format!("shape {} is empty but its other dimensions exceed the limit of {MAX_ELEMENTS} elements per request.", fmt_shape(shape))
+        } else {
+            format!("shape {} has more than the {MAX_ELEMENTS} elements allowed per request.", fmt_shape(shape))
+        },
     )
 }
 
@@ -47,15 +51,7 @@ pub fn numel(op: &str, shape: &[usize]) -> Result<usize> {
     match nonzero {
         Some(_) if shape.contains(&0) => Ok(0),
         Some(n) => Ok(n),
-        None => Err(Error::new(
-            ErrorKind::TooLarge,
-            op,
-            if shape.contains(&0) {
-                format!("shape {} is empty but its other dimensions exceed the limit of {MAX_ELEMENTS} elements per request.", fmt_shape(shape))
-            } else {
-                format!("shape {} has more than the {MAX_ELEMENTS} elements allowed per request.", fmt_shape(shape))
-            },
-        )),
+        None => Err(too_large(op, shape)),
     }
 }
 

@@ -729,7 +729,11 @@ async fn close_scopes(op: &str, val: wgpu::ErrorScopeGuard, oom: wgpu::ErrorScop
     if let Some(e) = oom.pop().await {
         return Err(device_error(op, e));
     }
-    result
+    // A failed readback is reported as the caller's operation.
+    result.map_err(|e| match e.message().strip_prefix("[readback] ") {
+        Some(m) => Error::new(e.kind(), op, format!("readback: {m}")),
+        None => e,
+    })
 }
 
 /// Stage timings on stderr when `MVN_GPU_PROFILE` is set (native only): where a call's time goes.

@@ -215,7 +215,7 @@ fn catalogue_sizes_and_limits() {
     let d1 = MultivariateNormal::new(&zeros(1), &eye(1), &Options::default()).unwrap();
     refused("L04", ErrorKind::TooLarge, OP, &[&limit], |s| block_on(s.sample(&d1, &[1 << 32], k())));
     refused("L04", ErrorKind::TooLarge, OP, &[&limit], |s| block_on(s.sample(&d, &[1 << 31], k())));
-    assert_eq!(d1.output_shape(&[MAX_ELEMENTS as i64]).unwrap(), vec![MAX_ELEMENTS, 1], "L04");
+    assert_eq!(d1.output_shape(&[MAX_ELEMENTS as i64]).unwrap(), vec![MAX_ELEMENTS, 1], "E19");
     assert!(t.elapsed().as_secs_f64() < 10.0, "L01-L04: refusals must not allocate or compute ({:?})", t.elapsed());
 
     // L05: within the element limit but beyond what one device buffer holds: samples kept on
@@ -270,9 +270,9 @@ fn catalogue_keys_and_seeds() {
     refused("K01", ErrorKind::InvalidKey, "key", &["Expected key shape (2)", "(3)"], |_| Key::from_slice(&[1, 2, 3]));
     refused("K01", ErrorKind::InvalidKey, "key", &["(1)"], |_| Key::from_slice(&[1]));
     refused("K01", ErrorKind::InvalidKey, "key", &["(0)"], |_| Key::from_slice(&[]));
-    // K05: a seed is a u64, so one beyond 2^64 does not type-check; the largest one works.
-    assert_eq!(mvn_gpu::key(u64::MAX).words(), [u32::MAX, u32::MAX], "K05");
-    assert_eq!(mvn_gpu::key(1 << 32).words(), [1, 0], "K05");
+    // K08: a seed is a u64, so one beyond 2^64 (K05) does not type-check; the largest works.
+    assert_eq!(mvn_gpu::key(u64::MAX).words(), [u32::MAX, u32::MAX], "K08");
+    assert_eq!(mvn_gpu::key(1 << 32).words(), [1, 0], "K08");
     refused("K09", ErrorKind::InvalidShape, "split", &["Negative"], |_| mvn_gpu::split_n(Key::new(0, 1), -3));
     assert_eq!(mvn_gpu::split_n(Key::new(0, 1), 0).unwrap(), vec![], "E14");
 }
@@ -298,13 +298,13 @@ fn catalogue_options() {
     refused("O07", ErrorKind::InvalidArgument, "bits", &["Bit width", "3"], |s| block_on(s.bits_width(&[2], 3, k())));
     let d = probe_dist();
     let e = block_on(cpu().sample_to_buffer(d, &[2], k())).unwrap_err();
-    assert_err("O08", &e, ErrorKind::InvalidArgument, "sample_to_buffer", &["CPU backend"]);
-    assert_usable("O08", cpu());
+    assert_err("O12", &e, ErrorKind::InvalidArgument, "sample_to_buffer", &["CPU backend"]);
+    assert_usable("O12", cpu());
     let s = gpu();
     let device = s.device().unwrap();
     let small = device.create_buffer(&wgpu::BufferDescriptor { label: None, size: 64, usage: wgpu::BufferUsages::STORAGE, mapped_at_creation: false });
     let e = block_on(cpu().sample_into(d, &[2], k(), &small)).unwrap_err();
-    assert_err("O08", &e, ErrorKind::InvalidArgument, "sample_into", &["CPU backend"]);
+    assert_err("O12", &e, ErrorKind::InvalidArgument, "sample_into", &["CPU backend"]);
     let e = block_on(s.sample_into(d, &[100], k(), &small)).unwrap_err();
     assert_err("O09", &e, ErrorKind::InvalidArgument, "sample_into", &["1200 bytes", "64 bytes"]);
     let vertex = device.create_buffer(&wgpu::BufferDescriptor { label: None, size: 4096, usage: wgpu::BufferUsages::VERTEX, mapped_at_creation: false });
@@ -460,5 +460,49 @@ fn catalogue_valid_degenerate_covariances() {
             assert!((var - 1.5).abs() < 0.15 && x.data().chunks(2).all(|r| (r[0] - r[1]).abs() < 1e-4), "{}: {var}", id("E17"));
         }
         assert_usable("E06-E17", s);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The catalogue itself
+// ---------------------------------------------------------------------------------------------
+
+/// Every row of docs/errors.md has its ID in the test file of each surface it lists, and the
+/// tests check no ID that the document lacks (for that surface).
+#[test]
+fn catalogue_rows_have_tests() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let read = |p: &str| std::fs::read_to_string(format!("{root}/{p}")).unwrap_or_else(|e| panic!("{p}: {e}"));
+    let doc = read("docs/errors.md");
+    let files = [("Rust", "tests/it/catalogue.rs", '"'), ("CLI", "tests/it/catalogue_cli.rs", '"'), ("JS", "tests/node/catalogue.test.mjs", '\'')];
+    let is_id = |s: &str| s.len() == 3 && "VSCLKODFE".contains(&s[..1]) && s[1..].bytes().all(|b| b.is_ascii_digit());
+    let mut rows: Vec<(String, Vec<String>)> = Vec::new();
+    for line in doc.lines() {
+        let cells: Vec<&str> = line.split(" | ").map(|c| c.trim_matches(|ch| ch == '|' || ch == ' ')).collect();
+        if cells.len() >= 5 && is_id(cells[0]) {
+            rows.push((cells[0].to_string(), cells[2].split(", ").map(str::to_string).collect()));
+        }
+    }
+    assert!(rows.len() >= 80, "docs/errors.md: only {} rows found", rows.len());
+    let mut ids: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+    ids.sort();
+    let n = ids.len();
+    ids.dedup();
+    assert_eq!(ids.len(), n, "docs/errors.md: duplicate row IDs");
+    for (surface, path, q) in files {
+        let src = read(path);
+        for (id, surfaces) in &rows {
+            assert!(surfaces.iter().all(|s| ["Rust", "CLI", "JS"].contains(&s.as_str())), "{id}: unknown surface in {surfaces:?}");
+            let listed = surfaces.iter().any(|s| s == surface);
+            // JS messages may also be templates that start with the ID (`E05 ${method}`).
+            let tested = src.contains(&format!("{q}{id}{q}")) || (surface == "JS" && src.contains(&format!("`{id} ")));
+            assert_eq!(listed, tested, "{id}: listed for {surface} in docs/errors.md: {listed}; checked in {path}: {tested}");
+        }
+        // IDs the tests use must be rows of the document.
+        for part in src.split(q).skip(1).step_by(2) {
+            if is_id(part) {
+                assert!(rows.iter().any(|r| r.0 == part), "{path} checks {part}, which docs/errors.md lacks");
+            }
+        }
     }
 }

@@ -184,8 +184,11 @@ fn cli_catalogue_sizes_and_limits() {
 
 #[test]
 fn cli_catalogue_keys_and_seeds() {
-    for k in ["1,2,3", "1", "", "a,b", "1.5,2", "0x1,2"] {
+    for k in ["1,2,3", "1", ""] {
         refused("K01", &s(Z2, I2, &["--key", k]), &["--key", "two unsigned 32-bit words"]);
+    }
+    for k in ["a,b", "1.5,2", "0x1,2"] {
+        refused("K03", &s(Z2, I2, &["--key", k]), &["--key", "two unsigned 32-bit words"]);
     }
     refused("K04", &s(Z2, I2, &["--key", "4294967296,0"]), &["--key", "does not fit in 32 bits"]);
     refused("K04", &s(Z2, I2, &["--key=-1,0"]), &["--key", "two unsigned 32-bit words"]);
