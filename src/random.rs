@@ -64,6 +64,11 @@ pub(crate) fn cut_elements(words: Vec<u32>, width: u32, count: usize) -> Vec<u32
         .collect()
 }
 
+/// A float32 for messages: `3e38` rather than its 39 digits.
+fn short(x: f32) -> String {
+    if x.is_finite() && x != 0.0 && !(1e-5..1e16).contains(&x.abs()) { format!("{x:e}") } else { format!("{x}") }
+}
+
 /// Refuses a NaN or infinite `value` of parameter `what` of `op`.
 pub(crate) fn check_finite_param(op: &str, what: &str, value: f32) -> Result<()> {
     if value.is_finite() {
@@ -79,7 +84,7 @@ pub(crate) fn check_normal_params(op: &str, loc: f32, scale: f32) -> Result<()> 
     check_finite_param(op, "loc", loc)?;
     check_finite_param(op, "scale", scale)?;
     if !(math::SQRT2 * scale).is_finite() {
-        return Err(Error::new(ErrorKind::NonFinite, op, format!("scale {scale} times sqrt(2) overflows float32.")));
+        return Err(Error::new(ErrorKind::NonFinite, op, format!("scale {} times sqrt(2) overflows float32.", short(scale))));
     }
     Ok(())
 }
@@ -105,8 +110,8 @@ pub(crate) fn uniform_bounds(shape: &[usize], low: &Array, high: &Array) -> Resu
             op,
             format!(
                 "high - low overflows float32 ({} - {}).",
-                high.data()[hmap.index(i)],
-                low.data()[lmap.index(i)]
+                short(high.data()[hmap.index(i)]),
+                short(low.data()[lmap.index(i)])
             ),
         ));
     }
