@@ -147,7 +147,7 @@ export class Sampler {
 /** A validated, factored multivariate normal. */
 export class Distribution {
   private constructor();
-  /** Samples of shape `broadcast(shape, batchShape) + [n]`. */
+  /** Samples of shape `broadcast(shape, batchShape) + [n]` (`DESTROYED` once its sampler is destroyed or freed). */
   sample(shape?: number[], key?: Key | number[]): Promise<Samples>;
   /** Samples kept on the GPU (WebGPU backend). */
   sampleToBuffer(shape?: number[], key?: Key | number[]): Promise<GpuSamples>;

@@ -22,6 +22,10 @@ export class MvnError extends Error {
 }
 
 const TWO_32 = 2 ** 32;
+/** The most elements one request may produce (MLX's 32-bit counter): 2^32 - 1. */
+const MAX_ELEMENTS = TWO_32 - 1;
+/** Samplers that were destroyed or freed: their distributions refuse to sample. */
+const deadSamplers = new WeakSet();
 
 function fail(code, op, message) {
   throw new MvnError(code, `[${op}] ${message}`);
@@ -67,6 +71,7 @@ function checkKey(k, op) {
 
 /** MLX's `split(key, num = 2)`: an array of `num` new keys. */
 export function split(k, num = 2) {
+  if (typeof num !== 'number') fail('INVALID_ARGUMENT', 'split', `num must be a number, got ${typeof num}.`);
   const words = splitKey(checkKey(k, 'split') ?? fail('INVALID_KEY', 'split', 'a key is required.'), num);
   const out = [];
   for (let i = 0; i < words.length; i += 2) out.push(words.slice(i, i + 2));
@@ -99,10 +104,20 @@ function toArray(x, name, op, shape) {
     return toArray(x.data, name, op, x.shape ?? shape);
   }
   if (ArrayBuffer.isView(x) || (shape !== undefined && Array.isArray(x))) {
+    if (Array.isArray(x)) {
+      const i = x.findIndex((v) => typeof v !== 'number');
+      if (i >= 0) fail('INVALID_ARGUMENT', op, `${name}[${i}] is not a number: ${String(x[i])}.`);
+    } else if (x instanceof BigInt64Array || x instanceof BigUint64Array) {
+      fail('INVALID_ARGUMENT', op, `${name} must hold numbers, not ${x.constructor.name}.`);
+    }
     const data = Float32Array.from(x, Number);
     const s = shape ?? [data.length];
     if (!Array.isArray(s) || s.some((d) => !Number.isInteger(d) || d < 0)) {
       fail('INVALID_SHAPE', op, `${name} shape must be an array of non-negative integers.`);
+    }
+    // Checked here: a Uint32Array would wrap larger entries silently.
+    if (s.reduce((a, d) => (d === 0 ? a : a * d), 1) > MAX_ELEMENTS) {
+      fail('TOO_LARGE', op, `${name} shape (${s.join(',')}) is beyond the limit of ${MAX_ELEMENTS} elements.`);
     }
     return [data, Uint32Array.from(s)];
   }
@@ -253,6 +268,7 @@ export class Sampler {
   free() {
     if (!this.#destroyed) {
       this.#destroyed = true;
+      deadSamplers.add(this);
       this.#inner.free();
     }
   }
@@ -281,19 +297,20 @@ export class Distribution {
     this.#sampler = sampler;
   }
 
-  #live(op) {
+  #live(op, sampling = false) {
     if (this.#freed) fail('DESTROYED', op, 'the distribution was freed.');
+    if (sampling && deadSamplers.has(this.#sampler)) fail('DESTROYED', op, 'the sampler of this distribution was destroyed.');
     return this.#inner;
   }
 
   /** Samples of shape `broadcast(shape, batchShape) + [n]`: `{ data: Float32Array, shape }`. */
   async sample(shape, k) {
-    return this.#live('multivariate_normal').sample(checkShape(shape, 'multivariate_normal'), checkKey(k, 'multivariate_normal'));
+    return this.#live('multivariate_normal', true).sample(checkShape(shape, 'multivariate_normal'), checkKey(k, 'multivariate_normal'));
   }
 
   /** Samples kept on the GPU: `{ buffer: GPUBuffer, device: GPUDevice, shape }` (WebGPU backend only). */
   async sampleToBuffer(shape, k) {
-    return this.#live('sample_to_buffer').sampleToBuffer(checkShape(shape, 'sample_to_buffer'), checkKey(k, 'sample_to_buffer'));
+    return this.#live('sample_to_buffer', true).sampleToBuffer(checkShape(shape, 'sample_to_buffer'), checkKey(k, 'sample_to_buffer'));
   }
 
   /** Per distinct covariance: `{ batchIndex, method, methodUsed, rank, minEigenvalue, maxEigenvalue, clipped }`. */

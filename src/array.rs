@@ -13,9 +13,11 @@ impl<T> Array<T> {
     /// An array of `shape` holding `data` in row-major order.
     ///
     /// # Errors
-    /// [`ErrorKind::InvalidShape`] when `data.len()` is not the product of `shape`.
+    /// [`ErrorKind::InvalidShape`] when `data.len()` is not the product of `shape`;
+    /// [`ErrorKind::TooLarge`] for a shape beyond [`crate::MAX_ELEMENTS`] (see [`crate::shape::numel`]).
     pub fn new(shape: impl Into<Vec<usize>>, data: Vec<T>) -> Result<Self> {
         let shape = shape.into();
+        crate::shape::numel("array", &shape)?;
         let size = shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d));
         if size != Some(data.len()) {
             return Err(Error::new(

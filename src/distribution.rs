@@ -184,10 +184,13 @@ impl MultivariateNormal {
         check_finite("mean", mean)?;
         check_finite("cov", cov)?;
         let tol = options.tolerance.unwrap_or_else(|| linalg::default_tolerance(n));
-        if !(tol >= 0.0) {
-            return Err(Error::new(ErrorKind::InvalidArgument, OP, format!("tolerance must be >= 0, got {tol}.")));
+        if !(tol >= 0.0 && tol.is_finite()) {
+            return Err(Error::new(ErrorKind::InvalidArgument, OP, format!("tolerance must be finite and >= 0, got {tol}.")));
         }
         let num_cov: usize = cov_batch.iter().product();
+        // n = 0: every covariance is the same empty matrix, and nothing is ever sampled from
+        // it; one entry stands for them all (a batch of 2^31 empty matrices costs nothing).
+        let num_cov = if n == 0 { num_cov.min(1) } else { num_cov };
         let nn = n * n;
         prof.mark("validate");
         // Deduplicate identical matrices so each distinct covariance is factored once.
@@ -270,6 +273,7 @@ impl MultivariateNormal {
         check_finite("scale_tril", scale_tril)?;
         let nn = n * n;
         let num = cov_batch.iter().product::<usize>();
+        let num = if n == 0 { num.min(1) } else { num };
         let mut factors = vec![0f32; num * nn];
         for b in 0..num {
             let l = &scale_tril.data()[b * nn..(b + 1) * nn];

@@ -64,14 +64,57 @@ pub(crate) fn cut_elements(words: Vec<u32>, width: u32, count: usize) -> Vec<u32
         .collect()
 }
 
+/// A float32 for messages: `3e38` rather than its 39 digits.
+fn short(x: f32) -> String {
+    if x.is_finite() && x != 0.0 && !(1e-5..1e16).contains(&x.abs()) { format!("{x:e}") } else { format!("{x}") }
+}
+
+/// Refuses a NaN or infinite `value` of parameter `what` of `op`.
+pub(crate) fn check_finite_param(op: &str, what: &str, value: f32) -> Result<()> {
+    if value.is_finite() {
+        Ok(())
+    } else {
+        Err(Error::new(ErrorKind::NonFinite, op, format!("{what} must be finite, got {value}.")))
+    }
+}
+
+/// Checks `normal`'s `loc` and `scale`: finite, and `sqrt(2) * scale` (the constant MLX folds
+/// the scale into) finite too; otherwise every sample would be infinite or NaN.
+pub(crate) fn check_normal_params(op: &str, loc: f32, scale: f32) -> Result<()> {
+    check_finite_param(op, "loc", loc)?;
+    check_finite_param(op, "scale", scale)?;
+    if !(math::SQRT2 * scale).is_finite() {
+        return Err(Error::new(ErrorKind::NonFinite, op, format!("scale {} times sqrt(2) overflows float32.", short(scale))));
+    }
+    Ok(())
+}
+
 /// Checks MLX's uniform bounds against `shape` and returns `(low, range)` broadcast maps.
+/// Non-finite bounds, and bounds whose difference overflows float32, are refused (they would
+/// give infinite or NaN samples).
 pub(crate) fn uniform_bounds(shape: &[usize], low: &Array, high: &Array) -> Result<(Array, Array)> {
     let op = "uniform";
+    for (what, a) in [("low", low), ("high", high)] {
+        if let Some(&v) = a.data().iter().find(|v| !v.is_finite()) {
+            return Err(Error::new(ErrorKind::NonFinite, op, format!("{what} must be finite, got {v}.")));
+        }
+    }
     let bshape = broadcast_shapes(op, low.shape(), high.shape())?;
     let lmap = BroadcastMap::new(&bshape, low.shape());
     let hmap = BroadcastMap::new(&bshape, high.shape());
     let count: usize = bshape.iter().product();
     let range: Vec<f32> = (0..count).map(|i| high.data()[hmap.index(i)] - low.data()[lmap.index(i)]).collect();
+    if let Some(i) = range.iter().position(|r| !r.is_finite()) {
+        return Err(Error::new(
+            ErrorKind::NonFinite,
+            op,
+            format!(
+                "high - low overflows float32 ({} - {}).",
+                short(high.data()[hmap.index(i)]),
+                short(low.data()[lmap.index(i)])
+            ),
+        ));
+    }
     let out = broadcast_shapes(op, shape, &bshape)?;
     if out != shape {
         return Err(Error::new(
@@ -106,7 +149,8 @@ pub(crate) fn apply_uniform(shape: &[usize], words: &[u32], low: &Array, range: 
 ///
 /// # Errors
 /// [`ErrorKind::InvalidShape`] for a negative dimension, [`ErrorKind::BroadcastError`] when
-/// the bounds do not broadcast to `shape`, [`ErrorKind::TooLarge`] beyond the limit.
+/// the bounds do not broadcast to `shape`, [`ErrorKind::NonFinite`] for non-finite bounds or a
+/// `high - low` that overflows float32, [`ErrorKind::TooLarge`] beyond the limit.
 pub fn uniform(shape: &[i64], low: impl Into<Array>, high: impl Into<Array>, key: Option<Key>) -> Result<Array> {
     let op = "uniform";
     let shape = check_shape(op, shape)?;
@@ -127,9 +171,12 @@ pub fn uniform(shape: &[i64], low: impl Into<Array>, high: impl Into<Array>, key
 /// ```
 ///
 /// # Errors
-/// [`ErrorKind::InvalidShape`] for a negative dimension, [`ErrorKind::TooLarge`] beyond the limit.
+/// [`ErrorKind::NonFinite`] for a NaN or infinite `loc` or `scale` (or one so large that
+/// `sqrt(2) * scale` overflows), [`ErrorKind::InvalidShape`]
+/// for a negative dimension, [`ErrorKind::TooLarge`] beyond the limit.
 pub fn normal(shape: &[i64], loc: f32, scale: f32, key: Option<Key>) -> Result<Array> {
     let op = "normal";
+    check_normal_params(op, loc, scale)?;
     let shape = check_shape(op, shape)?;
     let count = numel(op, &shape)?;
     let key = resolve(key);

@@ -228,6 +228,7 @@ impl Sampler {
     pub async fn normal(&self, shape: &[i64], loc: f32, scale: f32, key: Option<Key>) -> Result<Array> {
         let Some(g) = &self.gpu else { return crate::random::normal(shape, loc, scale, key) };
         let op = "normal";
+        crate::random::check_normal_params(op, loc, scale)?;
         let shape = check_shape(op, shape)?;
         let count = numel(op, &shape)?;
         let key = resolve(key);

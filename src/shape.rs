@@ -28,26 +28,31 @@ pub fn check_shape(op: &str, shape: &[i64]) -> Result<Vec<usize>> {
         .map_err(|_| too_large(op, shape))
 }
 
-fn too_large(op: &str, shape: &[i64]) -> Error {
+fn too_large<T: std::fmt::Display + Default + PartialEq>(op: &str, shape: &[T]) -> Error {
     Error::new(
         ErrorKind::TooLarge,
         op,
-        format!("shape {} has more than the {MAX_ELEMENTS} elements allowed per request.", fmt_shape(shape)),
+        if shape.contains(&T::default()) {
+            format!("shape {} is empty but its other dimensions exceed the limit of {MAX_ELEMENTS} elements per request.", fmt_shape(shape))
+        } else {
+            format!("shape {} has more than the {MAX_ELEMENTS} elements allowed per request.", fmt_shape(shape))
+        },
     )
 }
 
 /// Number of elements of `shape`, refused above [`MAX_ELEMENTS`] (before anything is allocated).
+/// An empty shape is refused too when its non-zero dimensions alone exceed the limit (such as
+/// `(2^40, 0)`): row counts and strides derived from it would overflow.
 pub fn numel(op: &str, shape: &[usize]) -> Result<usize> {
-    if shape.contains(&0) {
-        return Ok(0);
-    }
-    shape
+    let nonzero = shape
         .iter()
-        .try_fold(1usize, |a, &d| a.checked_mul(d).filter(|&v| v <= MAX_ELEMENTS))
-        .ok_or_else(|| {
-            let s: Vec<i64> = shape.iter().map(|&d| d as i64).collect();
-            too_large(op, &s)
-        })
+        .filter(|&&d| d != 0)
+        .try_fold(1usize, |a, &d| a.checked_mul(d).filter(|&v| v <= MAX_ELEMENTS));
+    match nonzero {
+        Some(_) if shape.contains(&0) => Ok(0),
+        Some(n) => Ok(n),
+        None => Err(too_large(op, shape)),
+    }
 }
 
 /// Numpy broadcasting of two shapes.

@@ -417,9 +417,15 @@ fn parse_shape(s: &str) -> CliResult<Vec<i64>> {
     items
         .iter()
         .map(|d| match d {
-            Value::Number(n) => match (n.as_i64(), n.as_u64()) {
-                (Some(i), _) => Ok(i),
-                (None, Some(_)) => fail(format!("--shape: dimension {n} is too large")),
+            Value::Number(n) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
+                (Some(i), _, _) => Ok(i),
+                (None, Some(_), _) => fail(format!("--shape: dimension {n} is beyond the limit of {} elements per request", mvn_gpu::MAX_ELEMENTS)),
+                // Integral floats (2.0, 1e3) are integers as in JavaScript; 1e20 is too large.
+                (None, None, Some(x)) if x.fract() == 0.0 && x.abs() < 9.2e18 => Ok(x as i64),
+                (None, None, Some(x)) if x.fract() == 0.0 && x > 0.0 => {
+                    fail(format!("--shape: dimension {n} is beyond the limit of {} elements per request", mvn_gpu::MAX_ELEMENTS))
+                }
+                (None, None, Some(x)) if x.fract() == 0.0 => fail(format!("--shape: negative dimension {n}")),
                 _ => fail(format!("--shape: dimensions must be integers, got {n}")),
             },
             other => fail(format!("--shape: dimensions must be integers, got {other}")),
@@ -691,8 +697,11 @@ fn parse_header_dict(h: &str) -> Result<HashMap<String, PyVal>, String> {
 }
 
 fn parse_npy(bytes: &[u8]) -> Result<Array, String> {
-    if !bytes.starts_with(b"\x93NUMPY") || bytes.len() < 10 {
+    if !bytes.starts_with(b"\x93NUMPY") {
         return Err("missing the \\x93NUMPY magic".into());
+    }
+    if bytes.len() < 10 {
+        return Err("truncated header".into());
     }
     let (major, minor) = (bytes[6], bytes[7]);
     let (hlen, hstart): (usize, usize) = match major {

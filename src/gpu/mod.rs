@@ -10,7 +10,6 @@ use crate::distribution::{MultivariateNormal, Plan};
 use crate::error::{Error, ErrorKind, Result};
 use bytemuck::{Pod, Zeroable};
 use plan::{dispatches, row_chunks};
-use wgpu::util::DeviceExt;
 
 const WORKGROUP: u32 = 256;
 const MAX_MAP_DIMS: usize = 8;
@@ -265,19 +264,25 @@ impl GpuContext {
     fn storage(&self, label: &str, data: &[u8]) -> wgpu::Buffer {
         // Bindings must not be empty: pad to one word.
         let pad = [0u8; 4];
-        self.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-            label: Some(label),
-            contents: if data.is_empty() { &pad } else { data },
-            usage: wgpu::BufferUsages::STORAGE,
-        })
+        self.buffer_with(label, if data.is_empty() { &pad } else { data }, wgpu::BufferUsages::STORAGE)
     }
 
     fn uniform<T: Pod>(&self, label: &str, v: &T) -> wgpu::Buffer {
-        self.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+        self.buffer_with(label, bytemuck::bytes_of(v), wgpu::BufferUsages::UNIFORM)
+    }
+
+    /// A buffer holding `data` (a multiple of 4 bytes), written through the queue: unlike
+    /// `create_buffer_init`, this does not panic when the device is lost (the failure is
+    /// reported by the call's error scopes instead).
+    fn buffer_with(&self, label: &str, data: &[u8], usage: wgpu::BufferUsages) -> wgpu::Buffer {
+        let b = self.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some(label),
-            contents: bytemuck::bytes_of(v),
-            usage: wgpu::BufferUsages::UNIFORM,
-        })
+            size: data.len() as u64,
+            usage: usage | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        self.queue.write_buffer(&b, 0, data);
+        b
     }
 
     fn check_upload(&self, op: &str, what: &str, bytes: u64) -> Result<()> {
@@ -768,7 +773,11 @@ async fn close_scopes(op: &str, val: wgpu::ErrorScopeGuard, oom: wgpu::ErrorScop
     if let Some(e) = oom.pop().await {
         return Err(device_error(op, e));
     }
-    result
+    // A failed readback is reported as the caller's operation.
+    result.map_err(|e| match e.message().strip_prefix("[readback] ") {
+        Some(m) => Error::new(e.kind(), op, format!("readback: {m}")),
+        None => e,
+    })
 }
 
 /// Stage timings on stderr when `MVN_GPU_PROFILE` is set (native only): where a call's time goes.

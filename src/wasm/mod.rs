@@ -41,7 +41,11 @@ fn to_shape(op: &str, shape: &[f64]) -> Result<Vec<i64>, JsValue> {
             if d.fract() != 0.0 || !d.is_finite() {
                 Err(js_error(Error::new(ErrorKind::InvalidShape, op, format!("shape entries must be integers, got {d}."))))
             } else if d.abs() > 9.007_199_254_740_991e15 {
-                Err(js_error(Error::new(ErrorKind::TooLarge, op, format!("shape entry {d} is beyond 2^53."))))
+                Err(js_error(Error::new(
+                    ErrorKind::TooLarge,
+                    op,
+                    format!("shape entry {d} is beyond the limit of {} elements per request.", crate::MAX_ELEMENTS),
+                )))
             } else {
                 Ok(d as i64)
             }

@@ -1,5 +1,7 @@
 //! The integration tests: one binary (`cargo test --test it`).
 
+mod catalogue;
+mod catalogue_cli;
 mod cli;
 mod errors;
 mod fixtures;

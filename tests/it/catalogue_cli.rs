@@ -1,0 +1,351 @@
+//! The bad- and edge-input catalogue of docs/errors.md through the `mvn-gpu` command line.
+//! Every refusal: exit status 2, nothing on stdout, `error: ...` on stderr naming the flag or
+//! the operation and the problem (library errors end with their code), never a panic. Valid
+//! edge cases are compared with the library or with independent truth.
+
+use mvn_gpu::{key, Array, MultivariateNormal, Options};
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+fn run(args: &[&str]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_mvn-gpu"));
+    c.args(args);
+    if std::env::var_os("XDG_RUNTIME_DIR").is_none() {
+        c.env("XDG_RUNTIME_DIR", std::env::temp_dir());
+    }
+    c.output().expect("the mvn-gpu binary runs")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// A refused command line: exit 2, empty stdout, `error: ` + every word on stderr, no panic.
+#[track_caller]
+fn refused(id: &str, args: &[&str], words: &[&str]) {
+    let o = run(args);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{id}: mvn-gpu {args:?}: want exit 2; stderr: {err}");
+    assert!(err.starts_with("error: "), "{id}: mvn-gpu {args:?}: {err}");
+    assert!(!err.contains("panicked"), "{id}: mvn-gpu {args:?} panicked: {err}");
+    assert!(o.stdout.is_empty(), "{id}: mvn-gpu {args:?}: stdout on error: {}", text(&o.stdout));
+    for w in words {
+        assert!(err.contains(w), "{id}: mvn-gpu {args:?}: stderr lacks {w:?}: {err}");
+    }
+}
+
+/// A command line that must succeed: its JSON output.
+#[track_caller]
+fn ok(id: &str, args: &[&str]) -> (Vec<usize>, Vec<f32>) {
+    let o = run(args);
+    assert!(o.status.success(), "{id}: mvn-gpu {args:?} failed: {}", text(&o.stderr));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{id}: not JSON ({e})"));
+    (crate::fixtures::shape(&v), crate::fixtures::f32s(&v))
+}
+
+fn tmp(name: &str) -> PathBuf {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    std::env::temp_dir().join(format!("mvn-gpu-catalogue-{}-{n}-{name}", std::process::id()))
+}
+
+/// A file holding `bytes`, removed when dropped.
+struct TempFile(PathBuf);
+
+impl TempFile {
+    fn new(name: &str, bytes: &[u8]) -> Self {
+        let p = tmp(name);
+        std::fs::write(&p, bytes).unwrap();
+        TempFile(p)
+    }
+    fn arg(&self) -> String {
+        format!("@{}", self.0.to_str().unwrap())
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// An .npy file with a free-form header dict and payload (version `major`.0).
+fn npy(major: u8, dict: &str, payload: &[u8]) -> Vec<u8> {
+    let prefix = if major == 1 { 10 } else { 12 };
+    let mut header = dict.to_string();
+    while (prefix + header.len() + 1) % 64 != 0 {
+        header.push(' ');
+    }
+    header.push('\n');
+    let mut b = b"\x93NUMPY".to_vec();
+    b.extend_from_slice(&[major, 0]);
+    if major == 1 {
+        b.extend_from_slice(&(header.len() as u16).to_le_bytes());
+    } else {
+        b.extend_from_slice(&(header.len() as u32).to_le_bytes());
+    }
+    b.extend_from_slice(header.as_bytes());
+    b.extend_from_slice(payload);
+    b
+}
+
+fn f4(v: &[f32]) -> Vec<u8> {
+    v.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+
+const I2: &str = "[[1, 0], [0, 1]]";
+const Z2: &str = "[0, 0]";
+
+/// `sample` on the CPU with mean `m`, cov `c` and extra flags.
+fn s<'a>(m: &'a str, c: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    [&["sample", "--mean", m, "--cov", c, "--backend", "cpu"][..], extra].concat()
+}
+
+#[test]
+fn cli_catalogue_invalid_values() {
+    refused("V01", &s("[0, \"nan\"]", I2, &[]), &["[multivariate_normal]", "mean contains NaN", "(NON_FINITE)"]);
+    refused("V02", &s(Z2, "[[1, \"inf\"], [\"inf\", 1]]", &[]), &["cov contains inf", "(NON_FINITE)"]);
+    refused("V03", &s("[\"-inf\", 0]", I2, &[]), &["mean contains -inf", "(NON_FINITE)"]);
+    refused("V04", &s(Z2, "[[1e39, 0], [0, 1]]", &[]), &["cov contains inf", "(NON_FINITE)"]);
+    let f8 = TempFile::new("big.npy", &npy(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }", &[1e300f64, 0.0].iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<_>>()));
+    refused("V04", &s(&f8.arg(), I2, &[]), &["mean contains inf", "(NON_FINITE)"]);
+    refused("V05", &["sample", "--mean", Z2, "--scale-tril", "[[1, 0], [\"nan\", 1]]", "--backend", "cpu"], &["scale_tril contains NaN", "(NON_FINITE)"]);
+    refused("V06", &["normal", "--loc", "nan", "--backend", "cpu"], &["[normal] loc must be finite", "(NON_FINITE)"]);
+    refused("V06", &["normal", "--scale", "inf", "--backend", "cpu"], &["[normal] scale must be finite", "(NON_FINITE)"]);
+    refused("V06", &["normal", "--scale", "3e38", "--backend", "cpu"], &["overflows float32", "(NON_FINITE)"]);
+    refused("V07", &["uniform", "--low", "nan", "--backend", "cpu"], &["[uniform] low must be finite", "(NON_FINITE)"]);
+    refused("V07", &["uniform", "--shape", "[2]", "--high", "[1, \"inf\"]", "--backend", "cpu"], &["high must be finite", "(NON_FINITE)"]);
+    refused("V08", &["uniform", "--low", "-3e38", "--high", "3e38", "--backend", "cpu"], &["high - low overflows", "(NON_FINITE)"]);
+    refused("V09", &s("[0, true]", I2, &[]), &["--mean", "not a number: true"]);
+    refused("V09", &s("[0, null]", I2, &[]), &["--mean", "not a number: null"]);
+    refused("V09", &s("{\"shape\": [2], \"data\": [0, \"x\"]}", I2, &[]), &["--mean", "\"data\"[1] is not a number"]);
+}
+
+#[test]
+fn cli_catalogue_shapes_and_broadcasting() {
+    let op = "[multivariate_normal]";
+    refused("S01", &s("0", "[[1]]", &[]), &[op, "mean must have at least one dimension", "(INVALID_SHAPE)"]);
+    refused("S02", &s(Z2, "[1, 1]", &[]), &["cov must have at least two dimensions", "(INVALID_SHAPE)"]);
+    refused("S03", &s(Z2, "[[1, 0, 0], [0, 1, 0]]", &[]), &["last two dimensions of cov must be equal", "(INVALID_SHAPE)"]);
+    refused("S04", &s("[0, 0, 0]", I2, &[]), &["compatible shapes", "(3)", "(2,2)", "(INVALID_SHAPE)"]);
+    let cov4 = format!("[{}]", [I2; 4].join(", "));
+    refused("S05", &s("[[0, 0], [0, 0], [0, 0]]", &cov4, &[]), &["cannot be broadcast", "(BROADCAST_ERROR)"]);
+    refused("S06", &s("[[0, 0], [0, 0]]", I2, &["--shape", "[3]"]), &["cannot be broadcast", "(BROADCAST_ERROR)"]);
+    refused("S07", &s(Z2, I2, &["--shape", "[-1]"]), &[op, "Negative dimensions", "(INVALID_SHAPE)"]);
+    refused("S07", &["normal", "--shape", "[2, -3]", "--backend", "cpu"], &["[normal] Negative", "(INVALID_SHAPE)"]);
+    refused("S07", &["split", "--seed", "0", "--num", "-1"], &["[split] Negative", "(INVALID_SHAPE)"]);
+    refused("S07", &s(Z2, I2, &["--shape", "[-1e20]"]), &["--shape", "negative dimension"]);
+    refused("S08", &s(Z2, I2, &["--shape", "[1.5]"]), &["--shape", "dimensions must be integers, got 1.5"]);
+    refused("S09", &s(Z2, I2, &["--shape", "[\"a\"]"]), &["--shape", "dimensions must be integers"]);
+    refused("S09", &s(Z2, I2, &["--shape", "[null]"]), &["--shape", "dimensions must be integers"]);
+    refused("S09", &s(Z2, I2, &["--shape", "{\"a\": 1}"]), &["--shape", "expected a JSON list of integers"]);
+    refused("S09", &s(Z2, I2, &["--shape", "abc"]), &["--shape", "malformed JSON"]);
+    refused("S10", &s(Z2, I2, &["--shape", "[9223372036854775807]"]), &["4294967295", "(TOO_LARGE)"]);
+    refused("S10", &s(Z2, I2, &["--shape", "[18446744073709551615]"]), &["--shape", "beyond the limit of 4294967295"]);
+    refused("S10", &s(Z2, I2, &["--shape", "[1e20]"]), &["--shape", "beyond the limit of 4294967295"]);
+    refused("S11", &s(Z2, I2, &["--shape", "[1099511627776, 0]"]), &["empty", "4294967295", "(TOO_LARGE)"]);
+    refused("S12", &s(Z2, "[[1, 0], [0]]", &[]), &["--cov", "ragged"]);
+    refused("S12", &s("[0, [0]]", I2, &[]), &["--mean", "ragged"]);
+    refused("S13", &s("{\"shape\": [3], \"data\": [1, 2]}", I2, &[]), &["--mean", "[array] data of length 2 does not fill shape (3)"]);
+    refused("S14", &s("{\"shape\": [18446744073709551615, 0], \"data\": []}", I2, &[]), &["--mean", "4294967295"]);
+    refused("S15", &["uniform", "--shape", "[2]", "--low", "[0, 0, 0]", "--backend", "cpu"], &["[uniform]", "(2) and (3)", "(BROADCAST_ERROR)"]);
+    refused("S16", &["uniform", "--shape", "[3]", "--low", "[[0], [0], [0]]", "--backend", "cpu"], &["from broadcasted shape (3,3)", "(BROADCAST_ERROR)"]);
+}
+
+#[test]
+fn cli_catalogue_covariance_checks() {
+    for m in ["cholesky", "eigh", "svd"] {
+        refused("C01", &s(Z2, "[[1, 0.5], [0, 1]]", &["--method", m]), &["not symmetric", "batch index 0", "(NOT_SYMMETRIC)"]);
+        refused("C02", &s(Z2, "[[1, 2], [2, 1]]", &["--method", m]), &["eigenvalue -1", "(NOT_POSITIVE_SEMIDEFINITE)"]);
+        refused("C03", &s(Z2, "[[-2, 0], [0, -2]]", &["--method", m]), &["eigenvalue -2", "(NOT_POSITIVE_SEMIDEFINITE)"]);
+        refused("C04", &s(Z2, "[[[1, 0], [0, 1]], [[1, 0], [0, 1]], [[1, 2], [2, 1]]]", &["--method", m]), &["batch index 2", "(NOT_POSITIVE_SEMIDEFINITE)"]);
+        refused("C06", &s(Z2, "[[1, 0.5], [0.50001, 1]]", &["--method", m]), &["tolerance 1.90735e-6", "(NOT_SYMMETRIC)"]);
+        let (shape, data) = ok("C06", &s(Z2, "[[1, 0.5], [0.50001, 1]]", &["--method", m, "--tolerance", "1e-4", "--shape", "[4]", "--seed", "1"]));
+        assert_eq!(shape, vec![4, 2], "C06");
+        assert!(data.iter().all(|v| v.is_finite()), "C06");
+    }
+    refused("C05", &["sample", "--mean", Z2, "--scale-tril", "[[1, 0.5], [0, 1]]", "--backend", "cpu"], &["lower triangular", "(INVALID_ARGUMENT)"]);
+}
+
+#[test]
+fn cli_catalogue_sizes_and_limits() {
+    let t = std::time::Instant::now();
+    for b in ["cpu", "gpu"] {
+        refused("L01", &["sample", "--mean", Z2, "--cov", I2, "--shape", "[1099511627776]", "--backend", b], &["[multivariate_normal]", "4294967295", "(TOO_LARGE)"]);
+    }
+    refused("L02", &["normal", "--shape", "[1099511627776]", "--backend", "cpu"], &["[normal]", "4294967295", "(TOO_LARGE)"]);
+    refused("L02", &["uniform", "--shape", "[1048576, 1048576]", "--backend", "cpu"], &["[uniform]", "4294967295", "(TOO_LARGE)"]);
+    refused("L03", &["split", "--seed", "0", "--num", "1099511627776"], &["[split]", "limit", "(TOO_LARGE)"]);
+    refused("L04", &["sample", "--mean", "[0]", "--cov", "[[1]]", "--shape", "[4294967296]", "--backend", "cpu"], &["4294967295", "(TOO_LARGE)"]);
+    assert!(t.elapsed().as_secs_f64() < 20.0, "L01-L04: refusals must not allocate ({:?})", t.elapsed());
+}
+
+#[test]
+fn cli_catalogue_keys_and_seeds() {
+    for k in ["1,2,3", "1", ""] {
+        refused("K01", &s(Z2, I2, &["--key", k]), &["--key", "two unsigned 32-bit words"]);
+    }
+    for k in ["a,b", "1.5,2", "0x1,2"] {
+        refused("K03", &s(Z2, I2, &["--key", k]), &["--key", "two unsigned 32-bit words"]);
+    }
+    refused("K04", &s(Z2, I2, &["--key", "4294967296,0"]), &["--key", "does not fit in 32 bits"]);
+    refused("K04", &s(Z2, I2, &["--key=-1,0"]), &["--key", "two unsigned 32-bit words"]);
+    refused("K05", &s(Z2, I2, &["--seed", "18446744073709551616"]), &["--seed", "out of range", "2^64"]);
+    refused("K05", &["key", "18446744073709551616"], &["SEED", "out of range"]);
+    for seed in ["-1", "1.5", "abc", "1e3"] {
+        refused("K06", &s(Z2, I2, &[&format!("--seed={seed}")]), &["--seed", "non-negative decimal integer"]);
+    }
+    refused("K06", &["key", "-5"], &["SEED"]);
+    let (shape, data) = ok("K08", &["key", "18446744073709551615"]);
+    assert_eq!((shape, data), (vec![2], vec![4294967295.0, 4294967295.0]), "K08");
+    refused("K09", &["split", "--seed", "0", "--num", "2.5"], &["--num", "expected an integer"]);
+    refused("K09", &["split", "--seed", "0", "--num", "abc"], &["--num", "expected an integer"]);
+    refused("K10", &s(Z2, I2, &["--seed", "1", "--key", "0,1"]), &["either --key or --seed"]);
+}
+
+#[test]
+fn cli_catalogue_options() {
+    refused("O01", &s(Z2, I2, &["--method", "qr"]), &["--method", "Unknown method 'qr'", "(INVALID_ARGUMENT)"]);
+    refused("O02", &["sample", "--mean", Z2, "--cov", I2, "--backend", "tpu"], &["--backend", "'tpu'"]);
+    refused("O02", &["normal", "--backend", "cuda"], &["--backend", "'cuda'"]);
+    for dt in ["float16", "bfloat16", "float64", "int32"] {
+        refused("O03", &s(Z2, I2, &["--dtype", dt]), &["[multivariate_normal] dtype must be float32", dt, "(INVALID_DTYPE)"]);
+    }
+    refused("O03", &["normal", "--dtype", "int32", "--backend", "cpu"], &["[normal]", "(INVALID_DTYPE)"]);
+    refused("O03", &["uniform", "--dtype", "float64", "--backend", "cpu"], &["[uniform]", "(INVALID_DTYPE)"]);
+    refused("O03", &["sample", "--mean", Z2, "--scale-tril", I2, "--dtype", "float16", "--backend", "cpu"], &["(INVALID_DTYPE)"]);
+    refused("O04", &s(Z2, I2, &["--dtype", "complex128"]), &["--dtype", "'complex128'", "(INVALID_DTYPE)"]);
+    refused("O05", &s(Z2, I2, &["--on-invalid", "ignore"]), &["--on-invalid", "'ignore'", "(INVALID_ARGUMENT)"]);
+    for tol in ["-1", "nan", "inf"] {
+        refused("O06", &s(Z2, I2, &["--tolerance", tol]), &["tolerance must be finite and >= 0", "(INVALID_ARGUMENT)"]);
+    }
+    refused("O06", &s(Z2, I2, &["--tolerance", "abc"]), &["--tolerance", "expected a number"]);
+    for flag in [["--method", "eigh"], ["--on-invalid", "clip"], ["--tolerance", "1e-3"]] {
+        refused("O10", &["sample", "--mean", Z2, "--scale-tril", I2, flag[0], flag[1], "--backend", "cpu"], &[flag[0], "applies to --cov only"]);
+    }
+}
+
+#[test]
+fn cli_catalogue_arguments_and_files() {
+    refused("F01", &s("[0, 0", I2, &[]), &["--mean", "malformed JSON"]);
+    refused("F01", &s(Z2, "[[1, 0], [0, 1]", &[]), &["--cov", "malformed JSON"]);
+    refused("F01", &s(Z2, "[[1, 0], [0, 1e400]]", &[]), &["--cov", "malformed JSON"]);
+    let missing = tmp("missing.json");
+    refused("F02", &s(&format!("@{}", missing.to_str().unwrap()), I2, &[]), &["--mean", "cannot read"]);
+    refused("F03", &s("@", I2, &[]), &["--mean", "'@' must be followed by a file name"]);
+    let bad = TempFile::new("bad.json", b"[1, 2");
+    refused("F04", &s(&bad.arg(), I2, &[]), &["--mean", "malformed JSON in"]);
+    let empty = TempFile::new("empty.json", b"");
+    refused("F04", &s(&empty.arg(), I2, &[]), &["--mean", "malformed JSON in"]);
+    let cov = f4(&[1.0, 0.0, 0.0, 1.0]);
+    for (descr, words) in [("<c8", "unsupported dtype '<c8'"), ("|b1", "unsupported dtype '|b1'"), ("<u2", "unsupported dtype '<u2'"), (">f4", "big-endian")] {
+        let f = TempFile::new("dtype.npy", &npy(1, &format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': (2, 2), }}"), &cov));
+        refused("F05", &s(Z2, &f.arg(), &[]), &["--cov", "not a usable .npy file", words]);
+    }
+    let f = TempFile::new("fortran.npy", &npy(1, "{'descr': '<f4', 'fortran_order': True, 'shape': (2, 2), }", &cov));
+    refused("F06", &s(Z2, &f.arg(), &[]), &["--cov", "fortran_order is True"]);
+    let full = npy(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }", &cov);
+    let short = TempFile::new("short.npy", &full[..full.len() - 3]);
+    refused("F07", &s(Z2, &short.arg(), &[]), &["--cov", "data holds 13 bytes but shape [2, 2] of <f4 needs 16"]);
+    let cut = TempFile::new("cut.npy", &full[..30]);
+    refused("F07", &s(Z2, &cut.arg(), &[]), &["--cov", "truncated header"]);
+    let magic = TempFile::new("magic.npy", b"\x93NUMPY");
+    refused("F07", &s(Z2, &magic.arg(), &[]), &["--cov", "truncated header"]);
+    let v2 = TempFile::new("v2cut.npy", b"\x93NUMPY\x02\x00\xff");
+    refused("F07", &s(Z2, &v2.arg(), &[]), &["--cov", "truncated header"]);
+    let f = TempFile::new("vec.npy", &npy(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (3,), }", &f4(&[1.0, 2.0, 3.0])));
+    refused("F08", &s(Z2, &f.arg(), &[]), &["cov must have at least two dimensions", "(INVALID_SHAPE)"]);
+    let f = TempFile::new("mean22.npy", &npy(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }", &cov));
+    refused("F08", &s(&f.arg(), "[[1, 0, 0], [0, 1, 0], [0, 0, 1]]", &[]), &["compatible shapes", "(INVALID_SHAPE)"]);
+    let f = TempFile::new("v9.npy", &npy(2, "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }", &cov).iter().enumerate().map(|(i, &b)| if i == 6 { 9 } else { b }).collect::<Vec<_>>());
+    refused("F09", &s(Z2, &f.arg(), &[]), &["--cov", "unsupported format version 9.0"]);
+    for dict in ["{'descr': '<f4', 'shape': (2, 2), }", "{'descr': '<f4', 'fortran_order': False, 'shape': (2, x), }", "not a dict"] {
+        let f = TempFile::new("hdr.npy", &npy(1, dict, &cov));
+        refused("F09", &s(Z2, &f.arg(), &[]), &["--cov", "not a usable .npy file"]);
+    }
+    let garbage = TempFile::new("garbage.bin", &[0xff, 0xfe, 0x00, 0x80, 0x12]);
+    refused("F10", &s(Z2, &garbage.arg(), &[]), &["--cov", "neither a .npy file nor UTF-8 JSON"]);
+    refused("F11", &s(Z2, I2, &["--frobnicate"]), &["unknown flag '--frobnicate'"]);
+    refused("F11", &s(Z2, I2, &["--frobnicate=1"]), &["unknown flag '--frobnicate'"]);
+    refused("F11", &s(Z2, I2, &["-x"]), &["unknown flag '-x'"]);
+    refused("F11", &s(Z2, I2, &["stray"]), &["unexpected argument 'stray'"]);
+    refused("F11", &["frobnicate"], &["unknown command 'frobnicate'"]);
+    refused("F11", &["--frobnicate"], &["unknown flag '--frobnicate' before the command"]);
+    refused("F11", &[], &["no command given"]);
+    refused("F12", &["sample", "--mean"], &["missing value for --mean"]);
+    refused("F12", &["sample", "--mean", Z2, "--cov", I2, "--shape", "--seed", "1"], &["missing value for --shape"]);
+    refused("F12", &["sample", "--mean", Z2, "--cov", I2, "--report=1"], &["--report takes no value"]);
+    refused("F13", &["sample", "--mean", Z2, "--mean", Z2, "--cov", I2], &["--mean given more than once"]);
+    refused("F14", &["sample", "--cov", I2], &["missing required flag --mean"]);
+    refused("F14", &["sample", "--mean", Z2], &["missing required flag --cov"]);
+    refused("F14", &["key"], &["missing SEED"]);
+    refused("F14", &["split"], &["missing --key"]);
+    refused("F15", &["sample", "--mean", Z2, "--cov", I2, "--scale-tril", I2], &["either --cov or --scale-tril"]);
+    let out_txt = tmp("x.txt");
+    refused("F16", &s(Z2, I2, &["--out", out_txt.to_str().unwrap()]), &["--out", "must end in .npy, .json or .csv"]);
+    assert!(!out_txt.exists(), "F16");
+    let nodir = tmp("no-such-dir").join("x.npy");
+    refused("F16", &s(Z2, I2, &["--out", nodir.to_str().unwrap()]), &["--out", "cannot write"]);
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let o = Command::new(env!("CARGO_BIN_EXE_mvn-gpu")).arg("key").arg(std::ffi::OsStr::from_bytes(b"\xff\xfe")).output().unwrap();
+        assert_eq!(o.status.code(), Some(2), "F17");
+        assert!(text(&o.stderr).starts_with("error: argument") && text(&o.stderr).contains("not valid UTF-8"), "F17: {}", text(&o.stderr));
+    }
+    // F18: a header that claims far more data than the file holds: refused, nothing allocated.
+    let f = TempFile::new("huge.npy", &npy(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (1000000000000,), }", &cov));
+    refused("F18", &s(&f.arg(), I2, &[]), &["--mean", "data holds 16 bytes"]);
+    let f = TempFile::new("overflow.npy", &npy(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (4294967296, 4294967296, 4294967296), }", &cov));
+    refused("F18", &s(&f.arg(), I2, &[]), &["--mean", "shape is too large"]);
+}
+
+#[test]
+fn cli_catalogue_valid_edge_cases() {
+    let (shape, data) = ok("E01", &s("[1, 2]", I2, &["--seed", "3"]));
+    assert_eq!((shape.as_slice(), data.len()), (&[2][..], 2), "E01");
+    for b in ["cpu", "gpu"] {
+        let (shape, data) = ok("E02", &["sample", "--mean", Z2, "--cov", I2, "--shape", "[0]", "--seed", "1", "--backend", b]);
+        assert_eq!((shape, data.len()), (vec![0, 2], 0), "E02 {b}");
+        let (shape, _) = ok("E03", &["sample", "--mean", Z2, "--cov", "{\"shape\": [0, 2, 2], \"data\": []}", "--seed", "1", "--backend", b]);
+        assert_eq!(shape, vec![0, 2], "E03 {b}");
+        let n0 = ["sample", "--mean", "[]", "--cov", "{\"shape\": [0, 0], \"data\": []}", "--seed", "1", "--backend", b];
+        assert_eq!(ok("E04", &n0).0, vec![0], "E04 {b}");
+        assert_eq!(ok("E04", &[&n0[..], &["--shape", "[3]"]].concat()).0, vec![3, 0], "E04 {b}");
+        // E05: n = 1 is 3 + 2 z with z the normals of the same key.
+        let (_, x) = ok("E05", &["sample", "--mean", "[3]", "--cov", "[[4]]", "--shape", "[100]", "--seed", "5", "--backend", b]);
+        let z = mvn_gpu::normal(&[100, 1], 0.0, 1.0, Some(key(5))).unwrap();
+        assert!(x.iter().zip(z.data()).all(|(v, z)| (v - (3.0 + 2.0 * z)).abs() <= 1e-5), "E05 {b}");
+        // E06: zero covariance: every sample is the mean.
+        let (_, x) = ok("E06", &["sample", "--mean", "[1, -2]", "--cov", "[[0, 0], [0, 0]]", "--shape", "[50]", "--seed", "1", "--backend", b]);
+        assert!(x.chunks(2).all(|r| r == [1.0, -2.0]), "E06 {b}");
+    }
+    // E07: rank 1 (v vᵀ, v = (1, 2)): x = t v.
+    let (_, x) = ok("E07", &s(Z2, "[[1, 2], [2, 4]]", &["--shape", "[500]", "--seed", "2"]));
+    assert!(x.chunks(2).all(|r| (r[1] - 2.0 * r[0]).abs() <= 1e-5 * (1.0 + r[0].abs())), "E07");
+    // E08: condition 1e12: finite and equal to the library's samples.
+    let args = s(Z2, "[[1e12, 5e5], [5e5, 1]]", &["--shape", "[100]", "--seed", "4"]);
+    let (_, x) = ok("E08", &args);
+    let cov = Array::new([2, 2], vec![1e12, 5e5, 5e5, 1.0]).unwrap();
+    let want = mvn_gpu::multivariate_normal(&Array::new([2], vec![0.0, 0.0]).unwrap(), &cov, &[100], Some(key(4)), &Options::default()).unwrap();
+    assert!(x.iter().all(|v| v.is_finite()), "E08");
+    assert_eq!(x, want.data(), "E08");
+    // E09: round-off asymmetry accepted.
+    let (_, x) = ok("E09", &s(Z2, "[[2, 0.6], [0.6000001, 1]]", &["--shape", "[10]", "--seed", "4"]));
+    assert!(x.iter().all(|v| v.is_finite()), "E09");
+    // E13, E14: empty normal, uniform and split.
+    assert_eq!(ok("E13", &["normal", "--shape", "[0]", "--backend", "cpu"]).0, vec![0], "E13");
+    assert_eq!(ok("E13", &["uniform", "--shape", "[2, 0]", "--backend", "cpu"]).0, vec![2, 0], "E13");
+    assert_eq!(ok("E14", &["split", "--seed", "0", "--num", "0"]).0, vec![0, 2], "E14");
+    // E16: a finite scale so large that samples overflow: "inf" strings, never NaN (the
+    // formatting is checked in cli::cli_non_finite_values_print_as_strings).
+    let (_, z) = ok("E16", &["normal", "--shape", "[200]", "--scale", "2.4e38", "--seed", "0", "--backend", "cpu"]);
+    assert!(z.iter().any(|v| v.is_infinite()) && z.iter().all(|v| !v.is_nan()), "E16");
+    // E17: --on-invalid clip samples the clipped matrix (rank one along (1, 1)).
+    let (_, x) = ok("E17", &s(Z2, "[[1, 2], [2, 1]]", &["--on-invalid", "clip", "--shape", "[100]", "--seed", "1"]));
+    assert!(x.chunks(2).all(|r| (r[0] - r[1]).abs() < 1e-4), "E17");
+    let d = MultivariateNormal::new(&Array::new([2], vec![0.0, 0.0]).unwrap(), &Array::new([2, 2], vec![1.0, 2.0, 2.0, 1.0]).unwrap(), &Options { on_invalid: mvn_gpu::OnInvalid::Clip, ..Options::default() }).unwrap();
+    assert_eq!(x, d.sample(&[100], Some(key(1))).unwrap().data(), "E17");
+}

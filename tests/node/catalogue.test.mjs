@@ -1,0 +1,378 @@
+// The bad- and edge-input catalogue of docs/errors.md through the JavaScript API, on the CPU
+// (wasm) backend and on WebGPU (Dawn on SwiftShader, from the npm `webgpu` package). Every
+// refusal checks name 'MvnError', the code, that the message names the operation ("[op] ")
+// and the problem, and that the same sampler afterwards still gives the CPU's samples. Valid
+// edge cases check shapes, finiteness and correctness against independent truth.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { create, globals } from 'webgpu';
+import * as api from 'mvn-gpu';
+
+const { Sampler, key, split, seed } = api;
+const OP = 'multivariate_normal';
+const I2 = [[1, 0], [0, 1]];
+const Z2 = [0, 0];
+const METHODS = ['cholesky', 'eigh', 'svd'];
+const PROBE = { mean: [1, -2, 0.5], cov: [[2, 0.3, -0.4], [0.3, 1, 0.2], [-0.4, 0.2, 0.5]] };
+
+let cpuRef; // the CPU's probe samples and normals
+async function reference() {
+  if (!cpuRef) {
+    const c = await Sampler.create({ backend: 'cpu' });
+    cpuRef = {
+      x: (await c.multivariateNormal(PROBE.mean, PROBE.cov, { shape: [33], key: key(79) })).data,
+      z: (await c.normal([5], { key: key(79) })).data,
+    };
+    c.free();
+  }
+  return cpuRef;
+}
+
+const maxDiff = (a, b) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+
+/** After an error the sampler still works: a small draw equals the CPU reference. */
+async function assertUsable(id, s) {
+  const ref = await reference();
+  const tol = s.backend === 'cpu' ? 0 : 1e-5;
+  const x = await s.multivariateNormal(PROBE.mean, PROBE.cov, { shape: [33], key: key(79) });
+  assert.deepEqual(x.shape, [33, 3], `${id}: probe shape`);
+  assert.ok(maxDiff(x.data, ref.x) <= tol, `${id} (${s.backend}): probe differs by ${maxDiff(x.data, ref.x)}`);
+  const z = await s.normal([5], { key: key(79) });
+  assert.ok(maxDiff(z.data, ref.z) <= (s.backend === 'cpu' ? 0 : 1e-6), `${id} (${s.backend}): normal after the error`);
+}
+
+/** Checks a refusal, then that `s` (if given) still works. */
+async function refused(id, s, code, op, words, fn) {
+  let err;
+  try {
+    await fn();
+  } catch (e) {
+    err = e;
+  }
+  assert.ok(err !== undefined, `${id}: expected ${code}, got a result`);
+  assert.ok(err instanceof Error, `${id}: not an Error: ${err}`);
+  assert.equal(err.name, 'MvnError', `${id}: ${err.name}: ${err.message}`);
+  assert.equal(err.code, code, `${id}: ${err.code}: ${err.message}`);
+  assert.ok(err.message.startsWith(`[${op}] `), `${id}: '${err.message}' should start with [${op}]`);
+  for (const w of words) assert.ok(err.message.includes(w), `${id}: '${err.message}' lacks '${w}'`);
+  if (s) await assertUsable(id, s);
+}
+
+const finite = (a) => a.every(Number.isFinite);
+
+function sampleCov(x, n) {
+  const rows = x.length / n;
+  const mean = new Array(n).fill(0);
+  for (let r = 0; r < rows; r++) for (let i = 0; i < n; i++) mean[i] += x[r * n + i] / rows;
+  const c = new Array(n * n).fill(0);
+  for (let r = 0; r < rows; r++) {
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) c[i * n + j] += ((x[r * n + i] - mean[i]) * (x[r * n + j] - mean[j])) / (rows - 1);
+  }
+  return c;
+}
+
+async function catalogue(s) {
+  const mvn = (mean, cov, o) => s.multivariateNormal(mean, cov, { key: key(42), ...o });
+  const gpu = s.backend === 'webgpu';
+
+  // --- Invalid values ---
+  await refused('V01', s, 'NON_FINITE', OP, ['mean contains NaN', '(1)'], () => mvn([0, NaN], I2));
+  await refused('V02', s, 'NON_FINITE', OP, ['cov contains inf', '(0,1)'], () => mvn(Z2, [[1, Infinity], [Infinity, 1]]));
+  await refused('V03', s, 'NON_FINITE', OP, ['mean contains -inf'], () => mvn([-Infinity, 0], I2));
+  await refused('V04', s, 'NON_FINITE', OP, ['cov contains inf'], () => mvn(Z2, [[1e39, 0], [0, 1]]));
+  await refused('V04', s, 'NON_FINITE', OP, ['mean contains inf'], () => mvn({ data: Float64Array.of(1e300, 0), shape: [2] }, I2));
+  await refused('V05', s, 'NON_FINITE', OP, ['scale_tril contains NaN'], () => mvn(Z2, null, { scaleTril: [[1, 0], [NaN, 1]] }));
+  await refused('V06', s, 'NON_FINITE', 'normal', ['loc must be finite'], () => s.normal([3], { loc: NaN, key: key(1) }));
+  await refused('V06', s, 'NON_FINITE', 'normal', ['loc must be finite', 'inf'], () => s.normal([3], { loc: 1e39, key: key(1) }));
+  await refused('V06', s, 'NON_FINITE', 'normal', ['scale must be finite'], () => s.normal([3], { scale: Infinity, key: key(1) }));
+  await refused('V06', s, 'NON_FINITE', 'normal', ['overflows float32'], () => s.normal([3], { scale: 3e38, key: key(1) }));
+  await refused('V07', s, 'NON_FINITE', 'uniform', ['low must be finite'], () => s.uniform([3], { low: NaN, key: key(1) }));
+  await refused('V07', s, 'NON_FINITE', 'uniform', ['high must be finite'], () => s.uniform([2], { high: [1, Infinity], key: key(1) }));
+  await refused('V08', s, 'NON_FINITE', 'uniform', ['high - low overflows'], () => s.uniform([3], { low: -3e38, high: 3e38, key: key(1) }));
+  await refused('V09', s, 'INVALID_ARGUMENT', OP, ['mean[1] is not a number'], () => mvn([0, 'a'], I2));
+  await refused('V09', s, 'INVALID_ARGUMENT', OP, ['cov[1][0] is not a number'], () => mvn(Z2, [[1, 0], [null, 1]]));
+  await refused('V09', s, 'INVALID_ARGUMENT', OP, ['mean[1] is not a number: x'], () => mvn({ data: [0, 'x'], shape: [2] }, I2));
+  await refused('V09', s, 'INVALID_ARGUMENT', OP, ['BigInt64Array'], () => mvn({ data: BigInt64Array.of(0n, 0n), shape: [2] }, I2));
+  await refused('V09', s, 'INVALID_ARGUMENT', OP, ['mean must be a number, nested arrays'], () => mvn('abc', I2));
+  await refused('V09', s, 'INVALID_ARGUMENT', OP, ['cov must be'], () => mvn(Z2, null));
+  await refused('V09', s, 'INVALID_ARGUMENT', 'normal', ['loc must be a number'], () => s.normal([3], { loc: '1' }));
+
+  // --- Shapes and broadcasting ---
+  await refused('S01', s, 'INVALID_SHAPE', OP, ['mean must have at least one dimension'], () => mvn(5, I2));
+  await refused('S02', s, 'INVALID_SHAPE', OP, ['cov must have at least two dimensions'], () => mvn(Z2, [1, 1]));
+  await refused('S03', s, 'INVALID_SHAPE', OP, ['last two dimensions of cov must be equal', '(2,3)'], () => mvn(Z2, [[1, 0, 0], [0, 1, 0]]));
+  await refused('S04', s, 'INVALID_SHAPE', OP, ['compatible shapes', '(3)', '(2,2)'], () => mvn([0, 0, 0], I2));
+  await refused('S05', s, 'BROADCAST_ERROR', OP, ['cannot be broadcast'], () => mvn([Z2, Z2, Z2], [I2, I2, I2, I2]));
+  await refused('S06', s, 'BROADCAST_ERROR', OP, ['cannot be broadcast'], () => mvn([Z2, Z2], I2, { shape: [3] }));
+  await refused('S07', s, 'INVALID_SHAPE', OP, ['Negative dimensions'], () => mvn(Z2, I2, { shape: [-1] }));
+  await refused('S07', s, 'INVALID_SHAPE', 'normal', ['Negative'], () => s.normal([2, -3]));
+  await refused('S07', s, 'INVALID_SHAPE', 'uniform', ['Negative'], () => s.uniform([-1]));
+  await refused('S07', s, 'INVALID_SHAPE', 'bits', ['Negative'], () => s.bits([-4]));
+  await refused('S07', s, 'INVALID_SHAPE', 'split', ['Negative'], () => split(key(0), -1));
+  await refused('S08', s, 'INVALID_SHAPE', OP, ['integers, got 2.5'], () => mvn(Z2, I2, { shape: [2.5] }));
+  await refused('S08', s, 'INVALID_SHAPE', 'bits', ['integers, got 0.5'], () => s.bits([0.5]));
+  await refused('S08', s, 'INVALID_SHAPE', 'split', ['integers, got 2.5'], () => split(key(0), 2.5));
+  for (const bad of [['a'], [null], [NaN], [Infinity], 'abc', {}]) {
+    await refused('S09', s, 'INVALID_SHAPE', 'normal', ['shape'], () => s.normal(bad));
+  }
+  await refused('S10', s, 'TOO_LARGE', OP, ['4294967295'], () => mvn(Z2, I2, { shape: [2 ** 62] }));
+  await refused('S10', s, 'TOO_LARGE', OP, ['beyond the limit of 4294967295'], () => mvn(Z2, I2, { shape: [2 ** 70] }));
+  await refused('S10', s, 'TOO_LARGE', 'bits', ['4294967295'], () => s.bits([2 ** 40, 2 ** 40]));
+  await refused('S11', s, 'TOO_LARGE', OP, ['empty', '4294967295'], () => mvn(Z2, I2, { shape: [2 ** 40, 0] }));
+  await refused('S11', s, 'TOO_LARGE', 'normal', ['empty'], () => s.normal([0, 2 ** 50]));
+  await refused('S12', s, 'INVALID_SHAPE', OP, ['ragged'], () => mvn([Z2, [1]], I2));
+  await refused('S12', s, 'INVALID_SHAPE', OP, ['cov is ragged'], () => mvn(Z2, [[1, 0], [0]]));
+  await refused('S13', s, 'INVALID_SHAPE', OP, ['mean: data of length 2 does not fill shape (3)'], () => mvn({ data: [1, 2], shape: [3] }, I2));
+  await refused('S13', s, 'INVALID_SHAPE', OP, ['cov: data of length 3 does not fill shape (2,2)'], () => mvn(Float32Array.of(0, 0), Float32Array.of(1, 0, 0), { covShape: [2, 2] }));
+  await refused('S14', s, 'TOO_LARGE', OP, ['4294967295'], () => mvn({ data: [1, 2], shape: [2 ** 32 + 2] }, I2));
+  await refused('S14', s, 'TOO_LARGE', OP, ['4294967295'], () => mvn({ data: [], shape: [2 ** 40, 0] }, I2));
+  await refused('S14', s, 'INVALID_SHAPE', OP, ['non-negative integers'], () => mvn({ data: [1, 2], shape: [1.5] }, I2));
+  await refused('S14', s, 'INVALID_SHAPE', OP, ['non-negative integers'], () => mvn({ data: [1, 2], shape: [-2] }, I2));
+  await refused('S15', s, 'BROADCAST_ERROR', 'uniform', ['(2) and (3)'], () => s.uniform([2], { low: [0, 0, 0] }));
+  await refused('S16', s, 'BROADCAST_ERROR', 'uniform', ['from broadcasted shape (3,3)'], () => s.uniform([3], { low: [[0], [0], [0]] }));
+
+  // --- Covariance checks ---
+  for (const method of METHODS) {
+    await refused('C01', s, 'NOT_SYMMETRIC', OP, ['not symmetric', 'batch index 0', '(0,1)'], () => mvn(Z2, [[1, 0.5], [0, 1]], { method }));
+    await refused('C02', s, 'NOT_POSITIVE_SEMIDEFINITE', OP, ['batch index 0', 'eigenvalue -1'], () => mvn(Z2, [[1, 2], [2, 1]], { method }));
+    await refused('C03', s, 'NOT_POSITIVE_SEMIDEFINITE', OP, ['eigenvalue -2'], () => mvn(Z2, [[-2, 0], [0, -2]], { method }));
+    await refused('C04', s, 'NOT_POSITIVE_SEMIDEFINITE', OP, ['batch index 2'], () => mvn(Z2, [I2, I2, [[1, 2], [2, 1]]], { method }));
+    await refused('C06', s, 'NOT_SYMMETRIC', OP, ['tolerance 1.90735e-6'], () => mvn(Z2, [[1, 0.5], [0.50001, 1]], { method }));
+  }
+  await refused('C05', s, 'INVALID_ARGUMENT', OP, ['lower triangular', '(0,1)'], () => mvn(Z2, null, { scaleTril: [[1, 0.5], [0, 1]] }));
+
+  // --- Sizes and limits ---
+  const t0 = Date.now();
+  await refused('L01', s, 'TOO_LARGE', OP, ['4294967295', '1099511627776'], () => mvn(Z2, I2, { shape: [2 ** 40] }));
+  const d = s.distribution(Z2, I2);
+  await refused('L01', s, 'TOO_LARGE', OP, ['4294967295'], () => d.sample([2 ** 40], key(1)));
+  await refused('L02', s, 'TOO_LARGE', 'normal', ['4294967295'], () => s.normal([2 ** 40]));
+  await refused('L02', s, 'TOO_LARGE', 'uniform', ['4294967295'], () => s.uniform([2 ** 20, 2 ** 20]));
+  await refused('L02', s, 'TOO_LARGE', 'bits', ['4294967295'], () => s.bits([2 ** 40]));
+  await refused('L03', s, 'TOO_LARGE', 'split', ['limit'], () => split(key(0), 2 ** 40));
+  await refused('L04', s, 'TOO_LARGE', OP, ['4294967295'], () => mvn([0], [[1]], { shape: [2 ** 32] }));
+  await refused('L04', s, 'TOO_LARGE', OP, ['4294967295'], () => d.sample([2 ** 31], key(1)));
+  assert.ok(Date.now() - t0 < 10000, `L01-L04: refusals must not allocate (${Date.now() - t0} ms)`);
+  // L06: within the element limit but beyond wasm's 4 GiB memory (2^30 floats): refused
+  // before the work starts, with the size.
+  await refused('L06', s, 'TOO_LARGE', OP, ['cannot allocate 1073741824 values'], () => d.sample([2 ** 29], key(1)));
+  await refused('L06', s, 'TOO_LARGE', 'normal', ['cannot allocate'], () => s.normal([2 ** 31]));
+  if (gpu) {
+    // L05: kept on the GPU, 2^31 floats exceed the device's max buffer size.
+    await refused('L05', s, 'TOO_LARGE', OP, ['max_buffer_size'], () => d.sampleToBuffer([2 ** 30], key(1)));
+  } else {
+    await refused('O12', s, 'INVALID_ARGUMENT', 'sample_to_buffer', ['CPU backend'], () => d.sampleToBuffer([2], key(1)));
+  }
+  d.free();
+
+  // --- Keys and seeds ---
+  for (const k of [Uint32Array.of(1, 2, 3), [1], []]) {
+    await refused('K01', s, 'INVALID_KEY', 'normal', ['Expected key shape (2)'], () => s.normal([2], { key: k }));
+  }
+  await refused('K01', s, 'INVALID_KEY', OP, ['(3)'], () => mvn(Z2, I2, { key: Uint32Array.of(1, 2, 3) }));
+  for (const k of [Int32Array.of(1, 2), Float64Array.of(1, 2), BigUint64Array.of(1n, 2n), 'ab', 5, {}]) {
+    await refused('K03', s, 'INVALID_KEY', 'bits', ['key'], () => s.bits([2], { key: k }));
+  }
+  for (const k of [[2 ** 32, 0], [-1, 0], [1.5, 0], [NaN, 0], ['1', 0]]) {
+    await refused('K04', s, 'INVALID_KEY', 'uniform', ['key words must be integers in [0, 2^32)'], () => s.uniform([2], { key: k }));
+  }
+  await refused('K01', s, 'INVALID_KEY', 'split', ['Expected key shape (2)'], () => split([1, 2, 3]));
+  await refused('K09', s, 'INVALID_KEY', 'split', ['a key is required'], () => split(undefined, 2));
+  await refused('K09', s, 'INVALID_ARGUMENT', 'split', ['num must be a number'], () => split(key(0), 3n));
+  await refused('K09', s, 'INVALID_ARGUMENT', 'split', ['num must be a number'], () => split(key(0), '3'));
+  await refused('K09', s, 'INVALID_SHAPE', 'split', ['NaN'], () => split(key(0), NaN));
+
+  // --- Options ---
+  await refused('O01', s, 'INVALID_ARGUMENT', OP, ["Unknown method 'qr'", 'cholesky'], () => mvn(Z2, I2, { method: 'qr' }));
+  await refused('O01', s, 'INVALID_ARGUMENT', OP, ["'Cholesky'"], () => mvn(Z2, I2, { method: 'Cholesky' }));
+  for (const dtype of ['float16', 'bfloat16', 'float64', 'int32']) {
+    await refused('O03', s, 'INVALID_DTYPE', OP, ['dtype must be float32', dtype], () => mvn(Z2, I2, { dtype }));
+  }
+  await refused('O03', s, 'INVALID_DTYPE', OP, ['float16'], () => mvn(Z2, null, { scaleTril: I2, dtype: 'float16' }));
+  await refused('O03', s, 'INVALID_DTYPE', 'normal', ['int32'], () => s.normal([2], { dtype: 'int32' }));
+  await refused('O03', s, 'INVALID_DTYPE', 'uniform', ['float64'], () => s.uniform([2], { dtype: 'float64' }));
+  await refused('O04', s, 'INVALID_DTYPE', OP, ["'complex128'"], () => mvn(Z2, I2, { dtype: 'complex128' }));
+  await refused('O05', s, 'INVALID_ARGUMENT', OP, ["Unknown on_invalid 'ignore'"], () => mvn(Z2, I2, { onInvalid: 'ignore' }));
+  await refused('O06', s, 'INVALID_ARGUMENT', OP, ["unknown option 'tolerance'"], () => mvn(Z2, I2, { tolerance: 1e-3 }));
+  await refused('O07', s, 'INVALID_ARGUMENT', OP, ['method must be a string'], () => mvn(Z2, I2, { method: 5 }));
+  await refused('O07', s, 'INVALID_ARGUMENT', OP, ['dtype must be a string'], () => mvn(Z2, I2, { dtype: null }));
+  await refused('O07', s, 'INVALID_ARGUMENT', OP, ['onInvalid must be a string'], () => mvn(Z2, I2, { onInvalid: true }));
+  await refused('O08', s, 'INVALID_ARGUMENT', OP, ["unknown option 'shpae'"], () => mvn(Z2, I2, { shpae: [2] }));
+  await refused('O08', s, 'INVALID_ARGUMENT', OP, ['options must be an object'], () => s.multivariateNormal(Z2, I2, 'cholesky'));
+  await refused('O08', s, 'INVALID_ARGUMENT', 'bits', ["unknown option 'seed'"], () => s.bits([2], { seed: 1 }));
+  await refused('O02', null, 'INVALID_ARGUMENT', 'Sampler.create', ["Unknown backend 'cuda'"], () => Sampler.create({ backend: 'cuda' }));
+  await refused('O02', null, 'INVALID_ARGUMENT', 'Sampler.create', ['backend must be a string'], () => Sampler.create({ backend: 5 }));
+  await refused('O11', null, 'INVALID_ARGUMENT', 'Sampler.create', ["Unknown powerPreference 'fast'"], () => Sampler.create({ backend: 'cpu', powerPreference: 'fast' }));
+  await refused('O11', null, 'INVALID_ARGUMENT', 'Sampler.create', ['options must be an object'], () => Sampler.create('cpu'));
+  await refused('O13', s, 'INVALID_ARGUMENT', 'Sampler', ['Sampler.create()'], () => new Sampler({}));
+
+  // --- Valid edge cases ---
+  {
+    const x = await mvn([1, 2], I2);
+    assert.deepEqual(x.shape, [2], 'E01');
+    assert.ok(finite(x.data), 'E01');
+    for (const [shape, want] of [[[0], [0, 2]], [[3, 0], [3, 0, 2]], [[0, 5], [0, 5, 2]]]) {
+      const e = await mvn(Z2, I2, { shape });
+      assert.deepEqual([e.shape, e.data.length], [want, 0], 'E02');
+    }
+    assert.deepEqual((await mvn(Z2, { data: [], shape: [0, 2, 2] })).shape, [0, 2], 'E03');
+    const n0 = { data: [], shape: [0, 0] };
+    assert.deepEqual((await mvn({ data: [], shape: [0] }, n0)).shape, [0], 'E04');
+    assert.deepEqual((await mvn([], n0, { shape: [3] })).shape, [3, 0], 'E04');
+    const t = Date.now();
+    assert.deepEqual((await mvn([], { data: [], shape: [2 ** 31, 0, 0] })).shape, [2 ** 31, 0], 'E18');
+    assert.ok(Date.now() - t < 5000, `E18: ${Date.now() - t} ms`);
+    // E05: n = 1 is 3 + 2 z with z the normals of the same key.
+    const z = (await s.normal([100, 1], { key: key(5) })).data;
+    for (const method of METHODS) {
+      const x1 = await s.multivariateNormal([3], [[4]], { shape: [100], key: key(5), method });
+      assert.ok(x1.data.every((v, i) => Math.abs(v - (3 + 2 * z[i])) <= 1e-5), `E05 ${method}`);
+    }
+    // E13, E14, E15, E16.
+    assert.deepEqual((await s.normal([0])).shape, [0], 'E13');
+    assert.deepEqual((await s.uniform([2, 0])).shape, [2, 0], 'E13');
+    assert.deepEqual((await s.bits([0])).shape, [0], 'E13');
+    const sc = await s.normal([], { key: key(1) });
+    assert.deepEqual([sc.shape, sc.data.length], [[], 1], 'E13');
+    assert.deepEqual(split(key(0), 0), [], 'E14');
+    const u = await s.uniform([1000], { low: 1, high: 0, key: key(2) });
+    assert.ok(u.data.every((v) => v > 0 && v <= 1), 'E15');
+    const big = await s.normal([200], { scale: 2.4e38, key: key(0) });
+    assert.ok(big.data.some((v) => !Number.isFinite(v)) && !big.data.some(Number.isNaN), 'E16');
+  }
+  const mean3 = [1, -2, 0.5];
+  for (const method of METHODS) {
+    const id = (r) => `${r} (${s.backend}, ${method})`;
+    let x = await mvn(mean3, [[0, 0, 0], [0, 0, 0], [0, 0, 0]], { shape: [100], method });
+    assert.ok(x.data.every((v, i) => v === Math.fround(mean3[i % 3])), id('E06'));
+    // E07: rank 1 (v vᵀ): x - mean = t v.
+    const v = [1, 2, -1];
+    x = await mvn(mean3, v.map((a) => v.map((b) => a * b)), { shape: [2000], method });
+    for (let r = 0; r < 2000; r++) {
+      const tt = (x.data[3 * r] - 1) / v[0];
+      for (let j = 0; j < 3; j++) assert.ok(Math.abs(x.data[3 * r + j] - mean3[j] - tt * v[j]) <= 2e-5 * (1 + Math.abs(tt)), id('E07'));
+    }
+    // E08: condition 1e12, diagonal and correlated: finite, sample covariance close.
+    for (const cov of [[1, 0, 0, 1e-12], [1e12, 5e5, 5e5, 1]]) {
+      x = await mvn(Z2, { data: cov, shape: [2, 2] }, { shape: [20000], method });
+      assert.ok(finite(x.data), id('E08'));
+      const c = sampleCov(x.data, 2);
+      const cf = cov.map(Math.fround);
+      for (let i = 0; i < 2; i++) {
+        for (let j = 0; j < 2; j++) {
+          const err = Math.abs(c[2 * i + j] - cf[2 * i + j]) / Math.sqrt(cf[3 * i] * cf[3 * j]);
+          assert.ok(err < 0.05, `${id('E08')}: ${c} vs ${cf}`);
+        }
+      }
+    }
+    // E09: round-off asymmetry accepted, samples of the symmetric matrix up to round-off.
+    const a = await mvn(Z2, [[2, 0.6], [0.6, 1]], { shape: [500], method });
+    const b = await mvn(Z2, [[2, 0.6], [0.6 + 1e-7, 1]], { shape: [500], method });
+    assert.ok(maxDiff(a.data, b.data) < 1e-5, id('E09'));
+    // E10: a tiny negative eigenvalue from round-off is accepted.
+    x = await mvn(Z2, [[1, 1], [1, 1 - 1e-7]], { shape: [100], method });
+    assert.ok(finite(x.data), id('E10'));
+    // E11, E12: huge and subnormal finite values.
+    assert.ok(finite((await mvn([3e38, -3e38], [[1e38, 0], [0, 1e38]], { shape: [100], method })).data), id('E11'));
+    x = await mvn([1, 2], [[1e-40, 0], [0, 1e-40]], { shape: [100], method });
+    assert.ok(x.data.every((v, i) => Math.abs(v - (i % 2 ? 2 : 1)) < 1e-18), id('E12'));
+    // E17: onInvalid 'clip' samples the clipped matrix (rank one along (1, 1)).
+    x = await mvn(Z2, [[1, 2], [2, 1]], { shape: [1000], method, onInvalid: 'clip' });
+    assert.ok(x.data.every((val, i) => i % 2 === 0 || Math.abs(val - x.data[i - 1]) < 1e-4), id('E17'));
+  }
+  // Seeds (no sampler involved).
+  await refused('K05', null, 'INVALID_ARGUMENT', 'key', ['[0, 2^64)'], () => key(2n ** 64n));
+  await refused('K05', null, 'INVALID_ARGUMENT', 'seed', ['[0, 2^64)'], () => seed(2n ** 64n + 5n));
+  await refused('K05', null, 'INVALID_ARGUMENT', 'key', ['BigInt'], () => key(2 ** 64));
+  for (const bad of [-1, 1.5, '5', NaN, -1n, null, undefined, Infinity]) {
+    await refused('K06', null, 'INVALID_ARGUMENT', 'key', ['seed must be an integer in [0, 2^64)'], () => key(bad));
+  }
+  await refused('K07', null, 'INVALID_ARGUMENT', 'key', ['beyond 2^53 - 1', 'BigInt'], () => key(2 ** 53 + 2));
+  assert.deepEqual([...key(2n ** 64n - 1n)], [0xffffffff, 0xffffffff], 'K08');
+  assert.deepEqual([...key(2 ** 53 - 1)], [0x1fffff, 0xffffffff], 'K08');
+  await assertUsable('catalogue end', s);
+}
+
+async function lifecycle(make) {
+  // D01: every call after destroy() throws DESTROYED, synchronously or as a rejection.
+  let s = await make();
+  const d = s.distribution(Z2, I2);
+  const live = s.distribution(Z2, I2);
+  const before = await live.sample([4], key(1));
+  s.destroy();
+  for (const [name, f] of [
+    ['normal', () => s.normal([2])],
+    ['uniform', () => s.uniform([2])],
+    ['bits', () => s.bits([2])],
+    ['multivariate_normal', () => s.multivariateNormal(Z2, I2)],
+    ['multivariate_normal', () => s.multivariateNormalToBuffer(Z2, I2)],
+    ['multivariate_normal', () => s.distribution(Z2, I2)],
+    ['backend', () => s.backend],
+    ['device', () => s.device],
+    ['adapterInfo', () => s.adapterInfo],
+  ]) {
+    await refused('D01', null, 'DESTROYED', name, ['the sampler was destroyed'], f);
+  }
+  // D04: a distribution made before keeps its report but cannot sample on a destroyed sampler.
+  await refused('D04', null, 'DESTROYED', OP, ['the sampler of this distribution was destroyed'], () => d.sample([2], key(1)));
+  await refused('D04', null, 'DESTROYED', 'sample_to_buffer', ['sampler of this distribution'], () => d.sampleToBuffer([2], key(1)));
+  assert.equal(d.dim, 2, 'D04');
+  // D05: destroy() and free() again are no-ops.
+  assert.doesNotThrow(() => {
+    s.destroy();
+    s.free();
+    d.free();
+    d.free();
+  }, 'D05');
+  await refused('D03', null, 'DESTROYED', OP, ['the distribution was freed'], () => d.sample([2]));
+  await refused('D03', null, 'DESTROYED', 'report', ['freed'], () => d.report);
+  await refused('D03', null, 'DESTROYED', 'dim', ['freed'], () => d.dim);
+  live.free();
+  // D02: free() alone.
+  s = await make();
+  s.free();
+  await refused('D02', null, 'DESTROYED', 'normal', ['destroyed'], () => s.normal([2]));
+  // D06: other samplers are unaffected; a new one gives the same samples as before.
+  s = await make();
+  const after = await s.multivariateNormal(Z2, I2, { shape: [4], key: key(1) });
+  assert.deepEqual(after.data, before.data, 'D06');
+  await assertUsable('D06', s);
+  s.destroy();
+}
+
+test('catalogue: CPU backend (wasm)', async () => {
+  const s = await Sampler.create({ backend: 'cpu' });
+  assert.equal(s.backend, 'cpu');
+  await catalogue(s);
+  s.free();
+});
+
+test('catalogue: lifecycle on the CPU backend', async () => {
+  await lifecycle(() => Sampler.create({ backend: 'cpu' }));
+});
+
+test('catalogue: WebGPU backend (Dawn on SwiftShader)', async () => {
+  Object.assign(globalThis, globals);
+  const gpu = create([]);
+  const s = await Sampler.create({ backend: 'webgpu', gpu });
+  assert.equal(s.backend, 'webgpu', 'Dawn must provide an adapter (VK_ICD_FILENAMES, see scripts/test.sh)');
+  await catalogue(s);
+  await lifecycle(() => Sampler.create({ backend: 'webgpu', gpu }));
+  // L08: the application destroys the GPUDevice under the sampler: DEVICE_ERROR, no hang.
+  const t = await Sampler.create({ backend: 'webgpu', gpu });
+  const dist = t.distribution(PROBE.mean, PROBE.cov);
+  await dist.sample([8], key(1));
+  t.device.destroy();
+  let timer;
+  const outcome = await Promise.race([
+    dist.sample([8], key(1)).then(() => 'resolved', (e) => e),
+    new Promise((r) => {
+      timer = setTimeout(() => r('timeout'), 10000);
+    }),
+  ]);
+  clearTimeout(timer);
+  assert.ok(outcome instanceof Error, `L08: sampling on a destroyed GPUDevice gave ${outcome}`);
+  assert.equal(outcome.code, 'DEVICE_ERROR', `L08: ${outcome.code}: ${outcome.message}`);
+  assert.match(outcome.message, /^\[multivariate_normal\] /, 'L08');
+  s.destroy();
+});
