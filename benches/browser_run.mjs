@@ -9,7 +9,7 @@
 // our CPU (wasm) path.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { serve } from '../tests/js/server.mjs';
@@ -132,6 +132,7 @@ export function table(doc) {
   const lines = [
     `device: ${doc.device}`,
     `versions: ${Object.entries(doc.peer_versions).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+    ...(doc.load ? [`load average (1 min) ${doc.load.loadavg_1m_before} before, ${doc.load.loadavg_1m_after} after, on ${doc.load.cpus} CPUs`] : []),
     `| workload | ${OURS} (ms) | ${impls.join(' | ')} |`,
     `|---|---|${impls.map(() => '---').join('|')}|`,
   ];
@@ -155,7 +156,7 @@ export function table(doc) {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const args = process.argv.slice(2);
   const query = {};
-  let out = `${root}/benches/results/browser-latest.json`;
+  let out = join(root, 'benches/results/browser-latest.json');
   for (const a of args) {
     if (a === '--smoke') query.mode = 'smoke';
     else if (a.startsWith('--')) {
@@ -164,12 +165,15 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     } else out = a;
   }
   const t0 = Date.now();
+  const loadBefore = os.loadavg();
   const { result, browserVersion } = await runBrowserBench({ query, onLog: (l) => console.error(l) });
   if (result.error) {
     console.error(`the benchmark page failed: ${result.error}`);
     process.exit(1);
   }
   const doc = report(result, browserVersion);
+  // The machine may be shared: its load (1-minute average, before and after the run) says how much.
+  doc.load = { cpus: os.cpus().length, loadavg_1m_before: +loadBefore[0].toFixed(2), loadavg_1m_after: +os.loadavg()[0].toFixed(2), wall_s: Math.round((Date.now() - t0) / 1000) };
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(doc, null, 1)}\n`);
   console.log(table(doc));

@@ -277,7 +277,7 @@ async function timeBudgeted(impl, p) {
   const est = estimate(full);
   if (est * 2 <= BUDGET_MS) {
     const runs = Math.max(2, Math.min(WARMUPS + REPS, Math.floor(BUDGET_MS / est)));
-    const warmups = Math.min(WARMUPS, runs - 1);
+    const warmups = Math.min(WARMUPS, Math.floor((runs - 1) / 2)); // the probe warmed up too
     const r = await timeReps(() => impl.run(p), runs - warmups, warmups);
     return { ...r, count: full, extrapolated: false, estimate_ms: +est.toFixed(1) };
   }
