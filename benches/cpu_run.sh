@@ -2,6 +2,7 @@
 # CPU benchmarks on this machine (C1-C4): our native CPU backend, our wasm CPU path in Node,
 # and the peers MLX (CPU), NumPy and JAX (CPU), in one run. Peers are installed into
 # .venv-bench on first use. Writes benches/results/cpu-latest.json and prints a table.
+# Then the browser part (benches/browser_run.mjs, browser-latest.json).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp}"
@@ -16,3 +17,6 @@ node benches/wasm_cpu.mjs > "$tmp/wasm.json"
 .venv-bench/bin/python benches/peers/cpu.py > "$tmp/peers.json"
 mkdir -p benches/results
 python3 benches/report.py "$tmp/ours.json" "$tmp/wasm.json" "$tmp/peers.json" benches/results/cpu-latest.json
+# The browser part (headless Chromium, WebGPU on SwiftShader): ours on WebGPU and on the CPU (wasm)
+# vs TensorFlow.js and multivariate-normal; writes benches/results/browser-latest.json.
+node benches/browser_run.mjs

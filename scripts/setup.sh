@@ -5,7 +5,8 @@
 #    and Xvfb + xwd (the native viewer's screenshot test);
 #  - rustup: the wasm32 and aarch64-apple-darwin targets (the latter to check the Metal build);
 #    cargo: wasm-pack and the matching wasm-bindgen CLI;
-#  - npm: the dev dependencies (binaryen's wasm-opt, playwright-core, webgpu, vite).
+#  - npm: the dev dependencies (binaryen's wasm-opt, playwright-core, webgpu, vite; tfjs and
+#    multivariate-normal for the browser benchmark).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
