@@ -16,14 +16,14 @@ struct AffineParams {
 
 override WORKGROUP_SIZE: u32 = 256u;
 
-@group(0) @binding(0) var<uniform> ap: AffineParams;
+@group(0) @binding(0) var<storage, read> ap: AffineParams;
 @group(0) @binding(1) var<storage, read> z: array<f32>;
 @group(0) @binding(2) var<storage, read> factors: array<f32>;
 @group(0) @binding(3) var<storage, read> means: array<f32>;
 @group(0) @binding(4) var<storage, read> factor_map: array<u32>;
 @group(0) @binding(5) var<storage, read> row_index: array<u32>;
 @group(0) @binding(6) var<storage, read_write> out: array<f32>;
-@group(0) @binding(7) var<uniform> rm: RowMaps;
+@group(0) @binding(7) var<storage, read> rm: RowMaps;
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn affine(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {

@@ -18,7 +18,7 @@ struct FillParams {
 
 override WORKGROUP_SIZE: u32 = 256u;
 
-@group(0) @binding(0) var<uniform> fp: FillParams;
+@group(0) @binding(0) var<storage, read> fp: FillParams;
 @group(0) @binding(1) var<storage, read_write> out_words: array<u32>;
 
 fn fill_index(wg: vec3<u32>, lid: u32) -> u32 {

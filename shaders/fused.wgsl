@@ -22,12 +22,12 @@ struct FusedParams {
 
 override WORKGROUP_SIZE: u32 = 256u;
 
-@group(0) @binding(0) var<uniform> fp: FusedParams;
+@group(0) @binding(0) var<storage, read> fp: FusedParams;
 @group(0) @binding(1) var<storage, read> factors: array<f32>;
 @group(0) @binding(2) var<storage, read> means: array<f32>;
 @group(0) @binding(3) var<storage, read> factor_map: array<u32>;
 @group(0) @binding(4) var<storage, read_write> out_lo: array<f32>;  // rows [r0, r1)
-@group(0) @binding(5) var<uniform> rm: RowMaps;
+@group(0) @binding(5) var<storage, read> rm: RowMaps;
 @group(0) @binding(6) var<storage, read_write> out_hi: array<f32>;  // rows [r0, r1) + R/2
 
 fn store_hi(k: u32, v: f32) {

@@ -1,6 +1,6 @@
 // Which mean and which covariance an output row uses: the row's index is unravelled over the
 // (merged) broadcast batch dimensions, with stride 0 where an input is broadcast. Needs a
-// module-scope `var<uniform> rm: RowMaps` in the including module.
+// module-scope `var<storage, read> rm: RowMaps` in the including module.
 
 struct RowMaps {
     ndim_mean: u32,    // merged dims of the mean map; 0xffffffff: use the explicit row_index
