@@ -39,6 +39,12 @@ fn too_large(op: &str, shape: &[i64]) -> Error {
 /// Number of elements of `shape`, refused above [`MAX_ELEMENTS`] (before anything is allocated).
 pub fn numel(op: &str, shape: &[usize]) -> Result<usize> {
     if shape.contains(&0) {
+        // Empty, but callers still multiply the other dimensions (rows, batch sizes): their
+        // product must fit in a usize.
+        if shape.iter().filter(|&&d| d != 0).try_fold(1usize, |a, &d| a.checked_mul(d)).is_none() {
+            let s: Vec<i64> = shape.iter().map(|&d| d as i64).collect();
+            return Err(too_large(op, &s));
+        }
         return Ok(0);
     }
     shape

@@ -3,7 +3,9 @@
 mod cli;
 mod errors;
 mod fixtures;
+mod fuzz_regressions;
 mod gpu_paths;
+mod props;
 mod readme;
 mod shaders;
 mod stats;
