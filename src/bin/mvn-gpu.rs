@@ -842,6 +842,10 @@ fn write_csv(w: &mut dyn Write, shape: &[usize], data: &Data) -> std::io::Result
         Data::F32(v) => v.len(),
         Data::U32(v) => v.len(),
     };
+    if len == 0 {
+        // No values, no rows: a shape such as [4294967296, 4, 0] must not write 2^34 empty lines.
+        return Ok(());
+    }
     let (rows, cols) = if shape.len() >= 2 {
         let cols = shape[shape.len() - 1];
         (shape[..shape.len() - 1].iter().product::<usize>(), cols)

@@ -60,7 +60,7 @@ fn dist(mean_shape: &[usize], cov_batch: &[usize], n: usize, method: Method, see
 
 /// |gpu - cpu| <= (ulp bound + n + 2) * eps * (|mean| + sum_l |z_l R_lj|) elementwise, bounded
 /// here with the largest factor entry.
-fn assert_close(id: &str, d: &MultivariateNormal, key: Key, cpu: &Array, gpu: &Array) -> f64 {
+pub(crate) fn assert_close(id: &str, d: &MultivariateNormal, key: Key, cpu: &Array, gpu: &Array) -> f64 {
     assert_eq!(cpu.shape(), gpu.shape(), "{id}");
     let n = d.dim();
     if cpu.is_empty() {
@@ -97,7 +97,7 @@ fn gpu_matches_cpu_for_every_method_and_layout() {
     println!("GPU vs CPU multivariate_normal: max |diff| / bound = {worst:.3}");
 }
 
-fn tiny() -> &'static Sampler {
+pub(crate) fn tiny() -> &'static Sampler {
     static S: OnceLock<Sampler> = OnceLock::new();
     S.get_or_init(|| {
         let limits = ChunkLimits { max_workgroups_per_dimension: 2, max_storage_buffer_binding_size: 3072, max_buffer_size: 4096 };
@@ -115,7 +115,7 @@ fn wide() -> &'static Sampler {
 }
 
 /// Bindings of 32 KiB: room for the factors of n = 70, while outputs still split.
-fn mid() -> &'static Sampler {
+pub(crate) fn mid() -> &'static Sampler {
     static S: OnceLock<Sampler> = OnceLock::new();
     S.get_or_init(|| {
         let limits = ChunkLimits { max_workgroups_per_dimension: 2, max_storage_buffer_binding_size: 32 << 10, max_buffer_size: 64 << 10 };

@@ -1,0 +1,5 @@
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    mvn_gpu_fuzz::cli::fuzz_args(&mvn_gpu_fuzz::cli::args_of(data));
+});
