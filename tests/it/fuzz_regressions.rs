@@ -33,7 +33,7 @@ fn empty_shapes_whose_other_dimensions_overflow_are_too_large() {
         assert_eq!(d.output_shape(&shape).unwrap_err().kind(), ErrorKind::TooLarge);
     }
     // Empty outputs whose other dimensions fit the limit are fine, on both backends.
-    for shape in [vec![1_000_000_000i64, 2, 0], vec![0, 1 << 16, 1 << 15]] {
+    for shape in [vec![1_000_000_000i64, 2, 0], vec![0, 1 << 16, 1 << 14]] {
         for s in [&cpu, gpu()] {
             let x = block_on(s.sample(&d, &shape, k)).unwrap();
             let mut want: Vec<usize> = shape.iter().map(|&v| v as usize).collect();
