@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# CPU benchmarks on this machine (C1-C4): our native CPU backend, our wasm CPU path in Node,
+# CPU and browser benchmarks on this machine (C1-C4): our native CPU backend, our wasm CPU path in Node,
 # and the peers MLX (CPU), NumPy and JAX (CPU), in one run. Peers are installed into
 # .venv-bench on first use. Writes benches/results/cpu-latest.json and prints a table.
 # Then the browser part (benches/browser_run.mjs, browser-latest.json).
@@ -12,7 +12,7 @@ if [ ! -x .venv-bench/bin/python ]; then
 fi
 tmp=$(mktemp -d)
 cargo bench --locked --bench mvn -- --backend cpu --json "$tmp/ours.json" | grep -v '^{'
-[ -f pkg/mvn_gpu_bg.wasm ] || bash scripts/build-wasm.sh
+bash scripts/build-wasm.sh   # always: a stale pkg/ would time old code
 node benches/wasm_cpu.mjs > "$tmp/wasm.json"
 .venv-bench/bin/python benches/peers/cpu.py > "$tmp/peers.json"
 mkdir -p benches/results
@@ -20,3 +20,6 @@ python3 benches/report.py "$tmp/ours.json" "$tmp/wasm.json" "$tmp/peers.json" be
 # The browser part (headless Chromium, WebGPU on SwiftShader): ours on WebGPU and on the CPU (wasm)
 # vs TensorFlow.js and multivariate-normal; writes benches/results/browser-latest.json.
 node benches/browser_run.mjs
+# Charts of both runs (docs/bench-cpu.svg, docs/bench-browser.svg).
+python3 benches/chart.py benches/results/cpu-latest.json docs/bench-cpu.svg "CPU workloads, 2 cores (C1-C4)"
+python3 benches/chart.py benches/results/browser-latest.json docs/bench-browser.svg "Browser workloads, headless Chromium, SwiftShader WebGPU (C1-C4 shapes)"
