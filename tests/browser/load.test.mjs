@@ -77,7 +77,7 @@ test(`load in Chromium: ${SEQ} sequential and ${PAR} concurrent calls, WebGPU an
       assert.ok(r.wasmEnd < 16 * MiB, `${backend}: wasm memory ${r.wasmEnd} bytes`);
       assert.ok(r.buffersSeq <= r.buffersWarm + 2 && r.buffersEnd <= r.buffersWarm + 2, `${backend}: live GPUBuffers ${r.buffersWarm} -> ${r.buffersSeq} -> ${r.buffersEnd}`);
       const [w, s] = [rss[`${backend} warm`], rss[`${backend} sequential`]];
-      if (w !== undefined && s !== undefined) assert.ok(s - w < 64 * MiB, `${backend}: the GPU process grew ${fmt(s - w)} over the sequential calls`);
+      if (w !== undefined && s !== undefined) assert.ok(s - w < 16 * MiB, `${backend}: the GPU process grew ${fmt(s - w)} over the sequential calls`);
     }
     assert.ok(result.backends.webgpu.buffersCreated >= SEQ, 'the WebGPU calls must have made buffers (counting works)');
     assert.ok(result.worstGpuCpu <= 1e-5, `WebGPU vs CPU: ${result.worstGpuCpu}`);

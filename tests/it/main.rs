@@ -6,6 +6,7 @@ mod cli;
 mod errors;
 mod fixtures;
 mod gpu_paths;
+mod load;
 mod readme;
 mod shaders;
 mod stats;
