@@ -192,14 +192,15 @@ impl Sampler {
     ///
     /// # Errors
     /// As [`Sampler::sample`]; [`ErrorKind::InvalidArgument`] on the CPU backend or for a buffer
-    /// without `STORAGE` usage or too small.
+    /// without `STORAGE` usage or too small; [`ErrorKind::DeviceLost`] when the device (and so
+    /// `out`) was lost: a sampler with its own device has a new one for later calls.
     pub async fn sample_into(&self, dist: &MultivariateNormal, shape: &[i64], key: Option<Key>, out: &wgpu::Buffer) -> Result<Vec<usize>> {
         let g = self.gpu.as_ref().ok_or_else(|| {
             Error::new(ErrorKind::InvalidArgument, "sample_into", "the CPU backend has no GPU buffers; use sample().")
         })?;
         let plan = dist.plan(shape, key)?;
         let plan_ref = &plan;
-        g.run("sample_into", |c| async move { c.mvn_into(dist, plan_ref, out).await }).await?;
+        g.run_on_current("sample_into", |c| async move { c.mvn_into(dist, plan_ref, out).await }).await?;
         Ok(plan.out_shape)
     }
 
@@ -231,8 +232,7 @@ impl Sampler {
         let shape = check_shape(op, shape)?;
         let count = numel(op, &shape)?;
         let key = resolve(key);
-        let fill = Fill::Normal { a: math::SQRT2 * scale, loc };
-        let words = g.run(op, |c| async move { c.fill(op, fill, key.0, count as u32).await }).await?;
+        let words = fill(g, op, Fill::Normal { a: math::SQRT2 * scale, loc }, key, count).await?;
         Ok(Array::from_parts(shape, bytemuck::allocation::cast_vec(words)))
     }
 
@@ -249,11 +249,10 @@ impl Sampler {
         let (low, range) = uniform_bounds(&shape, &low.into(), &high.into())?;
         let key = resolve(key);
         if low.len() == 1 {
-            let fill = Fill::Uniform { low: low.data()[0], range: range.data()[0] };
-            let words = g.run(op, |c| async move { c.fill(op, fill, key.0, count as u32).await }).await?;
+            let words = fill(g, op, Fill::Uniform { low: low.data()[0], range: range.data()[0] }, key, count).await?;
             return Ok(Array::from_parts(shape, bytemuck::allocation::cast_vec(words)));
         }
-        let words = g.run(op, |c| async move { c.fill(op, Fill::Bits, key.0, count as u32).await }).await?;
+        let words = fill(g, op, Fill::Bits, key, count).await?;
         Ok(Array::from_parts(shape.clone(), apply_uniform(&shape, &words, &low, &range)))
     }
 
@@ -275,7 +274,13 @@ impl Sampler {
         let op = "bits";
         let (shape, count, nwords) = crate::random::bits_request(shape, width)?;
         let key = resolve(key);
-        let words = g.run(op, |c| async move { c.fill(op, Fill::Bits, key.0, nwords as u32).await }).await?;
+        let words = fill(g, op, Fill::Bits, key, nwords).await?;
         Ok(Array::from_parts(shape, crate::random::cut_elements(words, width, count)))
     }
+}
+
+/// `count` words of `key`'s stream transformed by `f`, on the GPU (one instantiation of
+/// [`Gpu::run`] for every fill).
+async fn fill(g: &Gpu, op: &str, f: Fill, key: Key, count: usize) -> Result<Vec<u32>> {
+    g.run(op, |c| async move { c.fill(op, f, key.0, count as u32).await }).await
 }

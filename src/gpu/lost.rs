@@ -77,7 +77,8 @@ async fn open(options: &SamplerOptions) -> Result<GpuContext> {
 }
 
 /// Lets the browser run its queued tasks (a `GPUDevice.lost` promise settles in a task of its
-/// own, after the failure of the work the loss interrupted). Natively: fires pending callbacks.
+/// own, after the failure of the work the loss interrupted). Natively: waits (at most 5 s) for
+/// the queue to drain, which fires the lost callback of a destroyed device.
 async fn settle(device: &wgpu::Device) {
     #[cfg(target_arch = "wasm32")]
     {
@@ -95,8 +96,9 @@ async fn settle(device: &wgpu::Device) {
         });
         let _ = wasm_bindgen_futures::JsFuture::from(tick).await;
     }
+    // A destroyed device reports its loss once its queue is empty: wait for that (bounded).
     #[cfg(not(target_arch = "wasm32"))]
-    let _ = device.poll(wgpu::PollType::Poll);
+    let _ = device.poll(wgpu::PollType::Wait { submission_index: None, timeout: Some(std::time::Duration::from_secs(5)) });
 }
 
 #[cfg(target_arch = "wasm32")]
@@ -185,6 +187,37 @@ impl Gpu {
         Ok(ctx)
     }
 
+    /// Runs `call`, which uses the caller's resources of the current device (`sample_into`'s
+    /// buffer), on that device: when it was lost, it is replaced (own device) for later calls,
+    /// but this call fails with [`ErrorKind::DeviceLost`]: the caller's buffer died with it.
+    pub async fn run_on_current<T, Fut: Future<Output = Result<T>>>(&self, op: &str, call: impl FnOnce(Arc<GpuContext>) -> Fut) -> Result<T> {
+        let ctx = self.context();
+        #[cfg(not(target_arch = "wasm32"))]
+        let _ = ctx.device.poll(wgpu::PollType::Poll);
+        let why = match self.lost_reason(&ctx) {
+            Some(why) => why,
+            None => {
+                let err = match call(ctx.clone()).await {
+                    Ok(v) => return Ok(v),
+                    Err(e) if e.kind() == ErrorKind::Device => e,
+                    Err(e) => return Err(e),
+                };
+                ctx.trim();
+                settle(&ctx.device).await;
+                match self.lost_reason(&ctx) {
+                    Some(why) => why,
+                    None => return Err(err),
+                }
+            }
+        };
+        self.replace(op, &ctx, &why).await?;
+        Err(Error::new(
+            ErrorKind::DeviceLost,
+            op,
+            format!("the GPU device was lost ({why}) with the output buffer on it; the sampler has a new device: create the buffer on Sampler::device() again."),
+        ))
+    }
+
     /// Runs `call` on a usable device. A device error drops the scratch buffers; when the
     /// device turns out to have been lost, the call is run once more on a replacement (own
     /// device) or fails with [`ErrorKind::DeviceLost`] (application's device).
@@ -195,18 +228,25 @@ impl Gpu {
     {
         let ctx = self.usable(op).await?;
         let err = match call(ctx.clone()).await {
-            Ok(v) => return Ok(v),
             Err(e) if e.kind() == ErrorKind::Device => e,
-            Err(e) => return Err(e),
+            other => return other,
         };
-        ctx.trim();
-        settle(&ctx.device).await;
-        let Some(why) = self.lost_reason(&ctx) else { return Err(err) };
-        let ctx = self.replace(op, &ctx, &why).await?;
+        let ctx = self.after_failure(op, ctx, err).await?;
         let out = call(ctx.clone()).await;
         if matches!(&out, Err(e) if e.kind() == ErrorKind::Device) {
             ctx.trim();
         }
         out
+    }
+
+    /// After a call failed with `err` on `ctx`: the context to run it again on, when the device
+    /// was lost (and replaced), or the error.
+    async fn after_failure(&self, op: &str, ctx: Arc<GpuContext>, err: Error) -> Result<Arc<GpuContext>> {
+        ctx.trim();
+        settle(&ctx.device).await;
+        match self.lost_reason(&ctx) {
+            None => Err(err),
+            Some(why) => self.replace(op, &ctx, &why).await,
+        }
     }
 }

@@ -276,6 +276,16 @@ fn catalogue_lost_device() {
         assert!(x.is_ok(), "L08 round {round}: {x:?}");
         assert_eq!(s.device_replacements(), 2 + round, "L08 round {round}");
     }
+    // sample_into the caller's buffer, which died with the device: DEVICE_LOST for that call;
+    // a buffer made on the new device then works.
+    let usage = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC;
+    let buffer = |s: &Sampler| s.device().unwrap().create_buffer(&wgpu::BufferDescriptor { label: None, size: 96, usage, mapped_at_creation: false });
+    let on_old = buffer(&s);
+    s.device().unwrap().destroy();
+    let e = block_on(s.sample_into(d, &[8], k(), &on_old)).expect_err("L08: sample_into a buffer of the lost device");
+    assert_err("L08", &e, ErrorKind::DeviceLost, "sample_into", &["output buffer", "Sampler::device()"]);
+    assert_eq!(s.device_replacements(), 5, "L08: sample_into replaces the device for later calls");
+    assert_eq!(block_on(s.sample_into(d, &[8], k(), &buffer(&s))).unwrap(), vec![8, 3], "L08: sample_into on the new device");
 
     let app = block_on(Sampler::gpu(&SamplerOptions::default())).expect("GPU adapter");
     let on_app = Sampler::from_device(app.device().unwrap(), app.queue().unwrap(), mvn_gpu::ChunkLimits::UNLIMITED);
