@@ -19,6 +19,7 @@ export type MvnErrorCode =
   | 'NOT_CONVERGED'
   | 'NO_ADAPTER'
   | 'DEVICE_ERROR'
+  | 'DEVICE_LOST'
   | 'DESTROYED';
 
 /**
@@ -103,6 +104,8 @@ export function split(key: Key | number[], num?: number): Key[];
 export function seed(s: number | bigint): void;
 /** The current key of the default sequence (MLX's `mx.random.state`). */
 export function state(): Key;
+/** Bytes of the package's WebAssembly memory now (it only grows): for watching memory use. */
+export function wasmMemoryBytes(): number;
 
 /** Options of {@link Sampler.create}. */
 export interface SamplerCreateOptions {
@@ -124,8 +127,15 @@ export class Sampler {
   readonly adapterInfo: { name: string; vendor: number; device: number; driver: string; driverInfo: string; backend: string } | null;
   /** Why `'auto'` fell back to the CPU. */
   readonly fallbackReason: string | undefined;
-  /** The `GPUDevice` samples are drawn on, or `null` on the CPU. */
+  /** The `GPUDevice` samples are drawn on, or `null` on the CPU (a new one after a lost device was replaced). */
   readonly device: GPUDevice | null;
+  /**
+   * Why the GPU device was lost, until the next call replaces it (that call runs on a new device;
+   * a call the loss interrupted runs again there once), or `undefined`.
+   */
+  readonly deviceLost: string | undefined;
+  /** How many lost GPU devices the sampler replaced with new ones. */
+  readonly deviceReplacements: number;
   /** MLX's `multivariate_normal(mean (..., n), cov (..., n, n))`: output `broadcast(shape, batch) + [n]`. */
   multivariateNormal(mean: ArrayInput, cov: ArrayInput | null, options?: MvnOptions): Promise<Samples>;
   /** As {@link Sampler.multivariateNormal}, the samples kept on the GPU (WebGPU backend). */

@@ -4,12 +4,18 @@ import init, { WasmSampler, keyFromParts, splitKey, seedFromParts, keyState } fr
 
 const wasmUrl = new URL('../pkg/mvn_gpu_bg.wasm', import.meta.url);
 const isNode = typeof process !== 'undefined' && !!(process.versions && process.versions.node);
+let wasm;
 if (isNode && wasmUrl.protocol === 'file:') {
   const fsModule = 'node:fs/promises'; // a variable, so bundlers leave this Node-only import alone
   const { readFile } = await import(/* @vite-ignore */ fsModule);
-  await init({ module_or_path: await readFile(wasmUrl) });
+  wasm = await init({ module_or_path: await readFile(wasmUrl) });
 } else {
-  await init({ module_or_path: wasmUrl });
+  wasm = await init({ module_or_path: wasmUrl });
+}
+
+/** Bytes of the package's WebAssembly memory now (it only grows): for watching memory use. */
+export function wasmMemoryBytes() {
+  return wasm.memory.buffer.byteLength;
 }
 
 /** The error every failed call throws: `name === 'MvnError'`, a stable `code`, MLX's message. */
@@ -199,8 +205,12 @@ export class Sampler {
   get adapterInfo() { return this.#live('adapterInfo').adapterInfo; }
   /** Why `'auto'` fell back to the CPU, or `undefined`. */
   get fallbackReason() { return this.#live('fallbackReason').fallbackReason; }
-  /** The `GPUDevice` the samples live on (WebGPU backend), or `null`. */
+  /** The `GPUDevice` the samples live on (WebGPU backend), or `null`: a new one after a lost device was replaced. */
   get device() { return this.#live('device').device; }
+  /** Why the GPU device was lost, until the next call replaces it; otherwise `undefined`. */
+  get deviceLost() { return this.#live('deviceLost').deviceLost; }
+  /** How many lost GPU devices the sampler replaced with new ones. */
+  get deviceReplacements() { return this.#live('deviceReplacements').deviceReplacements; }
 
   /** Validates and factors once; sample many times with `.sample(shape, key)`. */
   distribution(mean, cov, options) {

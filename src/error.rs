@@ -25,14 +25,19 @@ pub enum ErrorKind {
     InvalidDtype,
     /// An unknown method, backend, option value or other malformed argument.
     InvalidArgument,
-    /// The request is larger than can be allocated (checked before allocating).
+    /// The request is larger than can be allocated: checked before allocating, or refused by
+    /// the GPU device when it allocates (out of GPU memory).
     TooLarge,
     /// A factorization did not converge (eigen or singular value iteration).
     NotConverged,
     /// No GPU adapter or device could be obtained.
     NoAdapter,
-    /// The GPU device reported an error (out of memory, lost device, failed map).
+    /// The GPU device reported an error (a failed buffer map, a validation error).
     Device,
+    /// The GPU device was lost (destroyed, driver reset) and could not be replaced: a sampler
+    /// on an application's device ([`crate::Sampler::from_device`]) cannot replace it, and a
+    /// sampler with its own device reports this when opening a new one failed.
+    DeviceLost,
 }
 
 impl ErrorKind {
@@ -51,6 +56,7 @@ impl ErrorKind {
             ErrorKind::NotConverged => "NOT_CONVERGED",
             ErrorKind::NoAdapter => "NO_ADAPTER",
             ErrorKind::Device => "DEVICE_ERROR",
+            ErrorKind::DeviceLost => "DEVICE_LOST",
         }
     }
 }

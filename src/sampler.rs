@@ -3,7 +3,7 @@
 use crate::array::Array;
 use crate::distribution::MultivariateNormal;
 use crate::error::{Error, ErrorKind, Result};
-use crate::gpu::{ChunkLimits, Fill, GpuContext};
+use crate::gpu::{ChunkLimits, Fill, Gpu};
 use crate::key::{resolve, Key};
 use crate::options::Options;
 use crate::prng::math;
@@ -69,7 +69,9 @@ impl GpuSamples {
 }
 
 /// Draws MLX-compatible samples on the GPU or on the CPU with one API. A failed call leaves
-/// the sampler usable.
+/// the sampler usable. A sampler with a device of its own ([`Sampler::gpu`]) replaces a lost
+/// device on its next call; one on an application's device ([`Sampler::from_device`]) then
+/// fails with [`ErrorKind::DeviceLost`].
 ///
 /// ```no_run
 /// use mvn_gpu::{Array, MultivariateNormal, Options, Sampler, SamplerOptions, key};
@@ -83,7 +85,7 @@ impl GpuSamples {
 /// # Ok::<(), mvn_gpu::Error>(())
 /// ```
 pub struct Sampler {
-    gpu: Option<GpuContext>,
+    gpu: Option<Gpu>,
 }
 
 impl Sampler {
@@ -93,43 +95,24 @@ impl Sampler {
     }
 
     /// A GPU sampler on a device of its own (honours `WGPU_BACKEND` and `WGPU_ADAPTER_NAME`).
+    /// When the device is lost (destroyed, driver reset), the next call opens a new one, and a
+    /// call the loss interrupted is run again there once: same key, same samples.
     ///
     /// # Errors
     /// [`ErrorKind::NoAdapter`] when no adapter or device can be obtained.
     pub async fn gpu(options: &SamplerOptions) -> Result<Self> {
-        let op = "Sampler";
-        let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
-        let adapter = instance
-            .request_adapter(&wgpu::RequestAdapterOptions {
-                power_preference: options.power_preference,
-                force_fallback_adapter: false,
-                compatible_surface: None,
-                ..Default::default()
-            })
-            .await
-            .map_err(|e| Error::new(ErrorKind::NoAdapter, op, format!("no GPU adapter: {e}.")))?;
-        let (device, queue) = adapter
-            .request_device(&wgpu::DeviceDescriptor {
-                label: Some("mvn-gpu"),
-                required_limits: adapter.limits(),
-                ..Default::default()
-            })
-            .await
-            .map_err(|e| Error::new(ErrorKind::NoAdapter, op, format!("GPU device request failed: {e}.")))?;
-        // Errors of our own work are caught by error scopes; never panic on stray ones.
-        device.on_uncaptured_error(std::sync::Arc::new(|e: wgpu::Error| {
-            #[cfg(not(target_arch = "wasm32"))]
-            eprintln!("mvn-gpu: uncaptured GPU error: {e}");
-            #[cfg(target_arch = "wasm32")]
-            let _ = e;
-        }));
-        Ok(Sampler { gpu: Some(GpuContext::new(device, queue, Some(adapter.get_info()), options.limits)) })
+        Ok(Sampler { gpu: Some(Gpu::open(options).await?) })
     }
 
     /// A GPU sampler on an application's own device and queue (e.g. a native wgpu app that
     /// renders the samples). `limits` may restrict splitting further ([`ChunkLimits::UNLIMITED`]).
+    ///
+    /// The sampler sets the device's lost callback to learn of a loss (wgpu keeps one callback
+    /// per device natively; on the web it is added to `GPUDevice.lost`): once the device is
+    /// lost, calls fail with [`ErrorKind::DeviceLost`] and [`Sampler::device_lost`] says why
+    /// (an application that replaces the callback afterwards sees `DEVICE_ERROR` instead).
     pub fn from_device(device: wgpu::Device, queue: wgpu::Queue, limits: ChunkLimits) -> Self {
-        Sampler { gpu: Some(GpuContext::new(device, queue, None, limits)) }
+        Sampler { gpu: Some(Gpu::from_device(device, queue, limits)) }
     }
 
     /// Which backend runs the work.
@@ -138,23 +121,36 @@ impl Sampler {
     }
 
     /// The adapter, when this sampler created its own device.
-    pub fn adapter_info(&self) -> Option<&wgpu::AdapterInfo> {
-        self.gpu.as_ref().and_then(|g| g.adapter_info.as_ref())
+    pub fn adapter_info(&self) -> Option<wgpu::AdapterInfo> {
+        self.gpu.as_ref().and_then(|g| g.context().adapter_info.clone())
     }
 
-    /// The wgpu device (GPU backend).
-    pub fn device(&self) -> Option<&wgpu::Device> {
-        self.gpu.as_ref().map(|g| &g.device)
+    /// The wgpu device (GPU backend): the current one, after a lost device was replaced.
+    pub fn device(&self) -> Option<wgpu::Device> {
+        self.gpu.as_ref().map(|g| g.context().device.clone())
     }
 
     /// The wgpu queue (GPU backend).
-    pub fn queue(&self) -> Option<&wgpu::Queue> {
-        self.gpu.as_ref().map(|g| &g.queue)
+    pub fn queue(&self) -> Option<wgpu::Queue> {
+        self.gpu.as_ref().map(|g| g.context().queue.clone())
     }
 
     /// The limits the work is split by (GPU backend).
     pub fn limits(&self) -> Option<ChunkLimits> {
-        self.gpu.as_ref().map(|g| g.limits)
+        self.gpu.as_ref().map(|g| g.context().limits)
+    }
+
+    /// Why the GPU device was lost, while it is lost and not yet replaced: a sampler with a
+    /// device of its own replaces it on its next call; one on an application's device stays
+    /// lost. `None` on the CPU backend and while the device works.
+    pub fn device_lost(&self) -> Option<String> {
+        self.gpu.as_ref().and_then(|g| g.lost())
+    }
+
+    /// How many lost devices this sampler replaced with new ones (0 on the CPU backend and on
+    /// an application's device).
+    pub fn device_replacements(&self) -> u64 {
+        self.gpu.as_ref().map_or(0, |g| g.replacements())
     }
 
     /// Samples `dist` with output shape `broadcast(shape, batch) + (n,)`, read back to the host.
@@ -167,7 +163,8 @@ impl Sampler {
         match &self.gpu {
             None => crate::cpu::sample(dist, &plan),
             Some(g) => {
-                let data = g.mvn(dist, &plan).await?;
+                let p = &plan;
+                let data = g.run("multivariate_normal", |c| async move { c.mvn(dist, p).await }).await?;
                 Ok(Array::from_parts(plan.out_shape, data))
             }
         }
@@ -184,7 +181,8 @@ impl Sampler {
             Error::new(ErrorKind::InvalidArgument, "sample_to_buffer", "the CPU backend has no GPU buffers; use sample().")
         })?;
         let plan = dist.plan(shape, key)?;
-        let buffer = g.mvn_to_buffer(dist, &plan).await?;
+        let p = &plan;
+        let buffer = g.run("multivariate_normal", |c| async move { c.mvn_to_buffer(dist, p).await }).await?;
         Ok(GpuSamples { buffer, shape: plan.out_shape })
     }
 
@@ -194,13 +192,15 @@ impl Sampler {
     ///
     /// # Errors
     /// As [`Sampler::sample`]; [`ErrorKind::InvalidArgument`] on the CPU backend or for a buffer
-    /// without `STORAGE` usage or too small.
+    /// without `STORAGE` usage or too small; [`ErrorKind::DeviceLost`] when the device (and so
+    /// `out`) was lost: a sampler with its own device has a new one for later calls.
     pub async fn sample_into(&self, dist: &MultivariateNormal, shape: &[i64], key: Option<Key>, out: &wgpu::Buffer) -> Result<Vec<usize>> {
         let g = self.gpu.as_ref().ok_or_else(|| {
             Error::new(ErrorKind::InvalidArgument, "sample_into", "the CPU backend has no GPU buffers; use sample().")
         })?;
         let plan = dist.plan(shape, key)?;
-        g.mvn_into(dist, &plan, out).await?;
+        let plan_ref = &plan;
+        g.run_on_current("sample_into", |c| async move { c.mvn_into(dist, plan_ref, out).await }).await?;
         Ok(plan.out_shape)
     }
 
@@ -208,7 +208,7 @@ impl Sampler {
     /// avoid allocating hundreds of megabytes per call).
     pub fn trim(&self) {
         if let Some(g) = &self.gpu {
-            g.trim();
+            g.context().trim();
         }
     }
 
@@ -232,7 +232,7 @@ impl Sampler {
         let shape = check_shape(op, shape)?;
         let count = numel(op, &shape)?;
         let key = resolve(key);
-        let words = g.fill(op, Fill::Normal { a: math::SQRT2 * scale, loc }, key.0, count as u32).await?;
+        let words = fill(g, op, Fill::Normal { a: math::SQRT2 * scale, loc }, key, count).await?;
         Ok(Array::from_parts(shape, bytemuck::allocation::cast_vec(words)))
     }
 
@@ -249,10 +249,10 @@ impl Sampler {
         let (low, range) = uniform_bounds(&shape, &low.into(), &high.into())?;
         let key = resolve(key);
         if low.len() == 1 {
-            let words = g.fill(op, Fill::Uniform { low: low.data()[0], range: range.data()[0] }, key.0, count as u32).await?;
+            let words = fill(g, op, Fill::Uniform { low: low.data()[0], range: range.data()[0] }, key, count).await?;
             return Ok(Array::from_parts(shape, bytemuck::allocation::cast_vec(words)));
         }
-        let words = g.fill(op, Fill::Bits, key.0, count as u32).await?;
+        let words = fill(g, op, Fill::Bits, key, count).await?;
         Ok(Array::from_parts(shape.clone(), apply_uniform(&shape, &words, &low, &range)))
     }
 
@@ -274,7 +274,13 @@ impl Sampler {
         let op = "bits";
         let (shape, count, nwords) = crate::random::bits_request(shape, width)?;
         let key = resolve(key);
-        let words = g.fill(op, Fill::Bits, key.0, nwords as u32).await?;
+        let words = fill(g, op, Fill::Bits, key, nwords).await?;
         Ok(Array::from_parts(shape, crate::random::cut_elements(words, width, count)))
     }
+}
+
+/// `count` words of `key`'s stream transformed by `f`, on the GPU (one instantiation of
+/// [`Gpu::run`] for every fill).
+async fn fill(g: &Gpu, op: &str, f: Fill, key: Key, count: usize) -> Result<Vec<u32>> {
+    g.run(op, |c| async move { c.fill(op, f, key.0, count as u32).await }).await
 }

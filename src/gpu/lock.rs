@@ -1,6 +1,11 @@
 //! A small async lock (std only): one GPU operation of a sampler at a time. WebGPU error scopes
 //! form one stack per device on the web, so interleaved operations would pop each other's
 //! scopes; serializing them keeps every call's errors its own.
+//!
+//! The lock also ends each call's temporary buffers: on the web, dropping a `wgpu::Buffer`
+//! leaves its `GPUBuffer` (and its GPU memory) to the JavaScript garbage collector, so the
+//! buffers a call made for itself are destroyed explicitly when its guard drops (work already
+//! submitted still completes, as WebGPU specifies for `GPUBuffer.destroy()`).
 
 use std::collections::VecDeque;
 use std::future::Future;
@@ -11,6 +16,8 @@ use std::task::{Context, Poll, Waker};
 #[derive(Default)]
 pub(crate) struct AsyncLock {
     state: Mutex<(bool, VecDeque<Waker>)>,
+    /// Buffers of the call that holds the lock, destroyed when it releases it (web only).
+    temporaries: Mutex<Vec<wgpu::Buffer>>,
 }
 
 pub(crate) struct Guard<'a>(&'a AsyncLock);
@@ -18,6 +25,15 @@ pub(crate) struct Guard<'a>(&'a AsyncLock);
 impl AsyncLock {
     pub fn lock(&self) -> impl Future<Output = Guard<'_>> {
         LockFuture(self)
+    }
+
+    /// Destroys `buffer` when the current holder releases the lock (web only: natively a
+    /// dropped buffer is freed at once).
+    pub fn destroy_after_call(&self, buffer: &wgpu::Buffer) {
+        #[cfg(target_arch = "wasm32")]
+        self.temporaries.lock().unwrap_or_else(|e| e.into_inner()).push(buffer.clone());
+        #[cfg(not(target_arch = "wasm32"))]
+        let _ = buffer;
     }
 }
 
@@ -39,6 +55,9 @@ impl<'a> Future for LockFuture<'a> {
 
 impl Drop for Guard<'_> {
     fn drop(&mut self) {
+        for b in std::mem::take(&mut *self.0.temporaries.lock().unwrap_or_else(|e| e.into_inner())) {
+            b.destroy();
+        }
         let mut s = self.0.state.lock().unwrap_or_else(|e| e.into_inner());
         s.0 = false;
         if let Some(w) = s.1.pop_front() {

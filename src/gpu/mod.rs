@@ -1,9 +1,11 @@
 //! The wgpu backend: pipelines, chunked dispatch, readback.
 
 mod lock;
+mod lost;
 mod plan;
 mod readback;
 
+pub(crate) use lost::Gpu;
 pub use plan::ChunkLimits;
 
 use crate::distribution::{MultivariateNormal, Plan};
@@ -280,6 +282,7 @@ impl GpuContext {
             mapped_at_creation: false,
         });
         self.queue.write_buffer(&b, 0, data);
+        self.lock.destroy_after_call(&b);
         b
     }
 
@@ -428,7 +431,9 @@ impl GpuContext {
             }
         }
         let b = self.device.create_buffer(&wgpu::BufferDescriptor { label: Some(role), size: size.max(4), usage, mapped_at_creation: false });
-        cache.insert(role, b.clone());
+        if let Some(old) = cache.insert(role, b.clone()) {
+            self.lock.destroy_after_call(&old);
+        }
         b
     }
 
@@ -764,11 +769,18 @@ impl GpuContext {
 }
 
 /// Pops a call's error scopes (innermost first): a GPU error wins over the call's own result.
+/// Out of GPU memory (the root cause of the validation errors that follow it) wins.
 async fn close_scopes(op: &str, val: wgpu::ErrorScopeGuard, oom: wgpu::ErrorScopeGuard, result: Result<()>) -> Result<()> {
-    if let Some(e) = val.pop().await {
-        return Err(device_error(op, e));
-    }
+    let invalid = val.pop().await;
     if let Some(e) = oom.pop().await {
+        let e = e.to_string();
+        return Err(Error::new(
+            ErrorKind::TooLarge,
+            op,
+            format!("the GPU is out of memory for this request ({}); draw fewer samples at once or release GPU buffers.", e.trim().replace('\n', " ")),
+        ));
+    }
+    if let Some(e) = invalid {
         return Err(device_error(op, e));
     }
     // A failed readback is reported as the caller's operation.

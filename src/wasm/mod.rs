@@ -193,7 +193,20 @@ impl WasmSampler {
     /// The `GPUDevice` (WebGPU backend) or `null`.
     #[wasm_bindgen(getter)]
     pub fn device(&self) -> JsValue {
-        self.inner.device().and_then(|d| d.as_webgpu()).map(|d| d.clone().into()).unwrap_or(JsValue::NULL)
+        self.inner.device().and_then(|d| d.as_webgpu().map(|d| d.clone().into())).unwrap_or(JsValue::NULL)
+    }
+
+    /// Why the GPU device was lost, while it is lost and not yet replaced (the next call
+    /// replaces it), or `undefined`.
+    #[wasm_bindgen(getter, js_name = deviceLost)]
+    pub fn device_lost(&self) -> Option<String> {
+        self.inner.device_lost()
+    }
+
+    /// How many lost GPU devices this sampler replaced.
+    #[wasm_bindgen(getter, js_name = deviceReplacements)]
+    pub fn device_replacements(&self) -> f64 {
+        self.inner.device_replacements() as f64
     }
 
     /// Validates and factors: `mean (..., n)`, `cov (..., n, n)` (or a lower-triangular
@@ -299,7 +312,7 @@ impl WasmDistribution {
             let out = s.sample_to_buffer(&d, &shape, key).await.map_err(js_error)?;
             let obj = Object::new();
             let buffer: JsValue = out.buffer.as_webgpu().map(|b| b.clone().into()).unwrap_or(JsValue::NULL);
-            let device: JsValue = s.device().and_then(|d| d.as_webgpu()).map(|d| d.clone().into()).unwrap_or(JsValue::NULL);
+            let device: JsValue = s.device().and_then(|d| d.as_webgpu().map(|d| d.clone().into())).unwrap_or(JsValue::NULL);
             set(&obj, "buffer", buffer);
             set(&obj, "device", device);
             set(&obj, "shape", shape_js(&out.shape));

@@ -248,17 +248,58 @@ fn catalogue_sizes_and_limits() {
     assert_usable("L07", &small);
 }
 
-/// L08: the device is lost (destroyed) under a sampler: a typed DEVICE_ERROR, no panic, no hang.
+/// L08: the sampler's own device is lost (destroyed) between calls: the next call opens a new
+/// device and gives the very samples of a fresh sampler; no panic, no hang.
+/// L09: the application's device (`from_device`) is lost: DEVICE_LOST, and the sampler says so.
 #[test]
 fn catalogue_lost_device() {
     let s = block_on(Sampler::gpu(&SamplerOptions::default())).expect("GPU adapter");
     let d = probe_dist();
-    assert!(block_on(s.sample(d, &[8], k())).is_ok());
+    let before = block_on(s.sample(d, &[8], k())).unwrap();
+    let old = s.device().unwrap();
+    old.destroy();
+    let after = block_on(s.sample(d, &[8], k())).unwrap_or_else(|e| panic!("L08: the call after the loss failed: {e}"));
+    assert_eq!(after.data(), before.data(), "L08: samples on the replacement device differ");
+    assert_eq!(s.device_replacements(), 1, "L08: the device was not replaced");
+    assert_eq!(s.device_lost(), None, "L08");
+    let z = block_on(s.normal(&[8], 0.0, 1.0, k())).unwrap();
+    assert_eq!(z.data(), block_on(gpu().normal(&[8], 0.0, 1.0, k())).unwrap().data(), "L08: normal after the loss");
+    assert_usable("L08", &s);
+    // Destroyed again, right before a call of each kind: each recovers.
+    for round in 0..3 {
+        s.device().unwrap().destroy();
+        let x = match round {
+            0 => block_on(s.normal(&[8], 0.0, 1.0, k())).map(|a| a.data().to_vec()),
+            1 => block_on(s.sample(d, &[8], k())).map(|a| a.data().to_vec()),
+            _ => block_on(s.sample_to_buffer(d, &[8], k())).map(|b| vec![b.len() as f32]),
+        };
+        assert!(x.is_ok(), "L08 round {round}: {x:?}");
+        assert_eq!(s.device_replacements(), 2 + round, "L08 round {round}");
+    }
+    // sample_into the caller's buffer, which died with the device: DEVICE_LOST for that call;
+    // a buffer made on the new device then works.
+    let usage = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC;
+    let buffer = |s: &Sampler| s.device().unwrap().create_buffer(&wgpu::BufferDescriptor { label: None, size: 96, usage, mapped_at_creation: false });
+    let on_old = buffer(&s);
     s.device().unwrap().destroy();
-    let e = block_on(s.sample(d, &[8], k())).expect_err("L08: sampling on a destroyed device");
-    assert_err("L08", &e, ErrorKind::Device, OP, &["GPU"]);
-    let e = block_on(s.normal(&[8], 0.0, 1.0, k())).expect_err("L08: normal on a destroyed device");
-    assert_eq!(e.kind(), ErrorKind::Device, "L08: {e}");
+    let e = block_on(s.sample_into(d, &[8], k(), &on_old)).expect_err("L08: sample_into a buffer of the lost device");
+    assert_err("L08", &e, ErrorKind::DeviceLost, "sample_into", &["output buffer", "Sampler::device()"]);
+    assert_eq!(s.device_replacements(), 5, "L08: sample_into replaces the device for later calls");
+    assert_eq!(block_on(s.sample_into(d, &[8], k(), &buffer(&s))).unwrap(), vec![8, 3], "L08: sample_into on the new device");
+
+    let app = block_on(Sampler::gpu(&SamplerOptions::default())).expect("GPU adapter");
+    let on_app = Sampler::from_device(app.device().unwrap(), app.queue().unwrap(), mvn_gpu::ChunkLimits::UNLIMITED);
+    assert_eq!(block_on(on_app.sample(d, &[8], k())).unwrap().data(), before.data(), "L09: before the loss");
+    assert_eq!(on_app.device_lost(), None, "L09");
+    app.device().unwrap().destroy();
+    for _ in 0..2 {
+        let e = block_on(on_app.sample(d, &[8], k())).expect_err("L09: sampling on a lost application device");
+        assert_err("L09", &e, ErrorKind::DeviceLost, OP, &["GPU device was lost", "application's device", "new sampler"]);
+        let e = block_on(on_app.normal(&[8], 0.0, 1.0, k())).expect_err("L09: normal on a lost application device");
+        assert_err("L09", &e, ErrorKind::DeviceLost, "normal", &["lost"]);
+    }
+    let why = on_app.device_lost().expect("L09: device_lost() should say why");
+    assert!(why.contains("Destroyed"), "L09: {why}");
 }
 
 // ---------------------------------------------------------------------------------------------

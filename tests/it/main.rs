@@ -7,6 +7,7 @@ mod errors;
 mod fixtures;
 mod fuzz_regressions;
 mod gpu_paths;
+mod load;
 mod props;
 mod readme;
 mod shaders;
@@ -28,7 +29,7 @@ pub fn gpu() -> &'static Sampler {
     S.get_or_init(|| {
         let s = pollster::block_on(Sampler::gpu(&SamplerOptions::default()))
             .unwrap_or_else(|e| panic!("GPU tests need a GPU adapter (lavapipe: apt-get install mesa-vulkan-drivers): {e}"));
-        eprintln!("GPU adapter: {:?}", s.adapter_info().map(|i| (&i.name, i.backend)));
+        eprintln!("GPU adapter: {:?}", s.adapter_info().map(|i| (i.name, i.backend)));
         s
     })
 }

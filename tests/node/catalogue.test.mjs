@@ -340,6 +340,70 @@ async function lifecycle(make) {
   s.destroy();
 }
 
+/** `p`, or a rejection after `ms`: no fault may hang a call. */
+function withTimeout(id, p, ms = 60000) {
+  let timer;
+  const t = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${id}: no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}
+
+/** L08, L10-L12: device faults under a WebGPU sampler (its own device). */
+async function deviceFaults(gpu) {
+  const t = await Sampler.create({ backend: 'webgpu', gpu });
+  const fresh = await Sampler.create({ backend: 'webgpu', gpu });
+  const dist = t.distribution(PROBE.mean, PROBE.cov);
+  // L08: the GPUDevice is destroyed between calls: the next call opens a new one, same samples.
+  const before = await dist.sample([8], key(1));
+  const old = t.device;
+  old.destroy();
+  const after = await withTimeout('L08', dist.sample([8], key(1)));
+  assert.deepEqual(after.data, before.data, 'L08: samples on the replacement device');
+  assert.notEqual(t.device, old, 'L08: device not replaced');
+  assert.equal(t.deviceReplacements, 1, 'L08');
+  assert.equal(t.deviceLost, undefined, 'L08');
+  await assertUsable('L08', t);
+  // L12: destroyed while a large call is in flight: that call gives the samples of a fresh
+  // sampler (run again on a new device) or a clean DEVICE_ERROR / DEVICE_LOST; never a hang.
+  const opts = { shape: [200000], key: key(3) };
+  const want = await fresh.multivariateNormal(PROBE.mean, PROBE.cov, opts);
+  const inflight = t.multivariateNormal(PROBE.mean, PROBE.cov, opts).then((r) => r, (e) => e);
+  t.device.destroy();
+  const got = await withTimeout('L12', inflight);
+  console.log(`L12 (Dawn): the interrupted call ${got instanceof Error ? `failed cleanly: ${got.code}` : 'ran again on a new device'}`);
+  if (got instanceof Error) {
+    assert.equal(got.name, 'MvnError', `L12: ${got}`);
+    assert.ok(['DEVICE_ERROR', 'DEVICE_LOST'].includes(got.code), `L12: ${got.code}: ${got.message}`);
+    assert.ok(got.message.startsWith(`[${OP}] `), 'L12');
+  } else {
+    assert.deepEqual(got.data, want.data, 'L12: the interrupted call, run again, differs from a fresh sampler');
+  }
+  await assertUsable('L12', t);
+  assert.equal(t.deviceReplacements, 2, 'L12');
+  // L10: a buffer map that fails (mapAsync rejects once): DEVICE_ERROR, the next call works.
+  const mapAsync = GPUBuffer.prototype.mapAsync;
+  let maps = 0;
+  GPUBuffer.prototype.mapAsync = function (...args) {
+    return maps++ === 0 ? Promise.reject(new DOMException('forced map failure', 'OperationError')) : mapAsync.apply(this, args);
+  };
+  try {
+    await refused('L10', t, 'DEVICE_ERROR', OP, ['readback: buffer map failed'], () => withTimeout('L10', dist.sample([8], key(1))));
+  } finally {
+    GPUBuffer.prototype.mapAsync = mapAsync;
+  }
+  assert.ok(maps > 1, 'L10: the forced failure was not reached');
+  assert.deepEqual((await dist.sample([8], key(1))).data, before.data, 'L10: after the failed map');
+  // L11: within the limits (1 GiB = the device's maxBufferSize) but more than SwiftShader can
+  // allocate: TOO_LARGE naming the GPU's memory, and the sampler still works.
+  assert.equal(t.device.limits.maxBufferSize, 2 ** 30, 'L11 expects a 1 GiB maxBufferSize (SwiftShader)');
+  await refused('L11', t, 'TOO_LARGE', OP, ['GPU is out of memory', 'draw fewer'], () => withTimeout('L11', t.multivariateNormalToBuffer(Z2, I2, { shape: [2 ** 27], key: key(1) })));
+  assert.equal(t.deviceReplacements, 2, 'L11: out of memory must not lose the device');
+  dist.free();
+  t.destroy();
+  fresh.destroy();
+}
+
 test('catalogue: CPU backend (wasm)', async () => {
   const s = await Sampler.create({ backend: 'cpu' });
   assert.equal(s.backend, 'cpu');
@@ -358,21 +422,6 @@ test('catalogue: WebGPU backend (Dawn on SwiftShader)', async () => {
   assert.equal(s.backend, 'webgpu', 'Dawn must provide an adapter (VK_ICD_FILENAMES, see scripts/test.sh)');
   await catalogue(s);
   await lifecycle(() => Sampler.create({ backend: 'webgpu', gpu }));
-  // L08: the application destroys the GPUDevice under the sampler: DEVICE_ERROR, no hang.
-  const t = await Sampler.create({ backend: 'webgpu', gpu });
-  const dist = t.distribution(PROBE.mean, PROBE.cov);
-  await dist.sample([8], key(1));
-  t.device.destroy();
-  let timer;
-  const outcome = await Promise.race([
-    dist.sample([8], key(1)).then(() => 'resolved', (e) => e),
-    new Promise((r) => {
-      timer = setTimeout(() => r('timeout'), 10000);
-    }),
-  ]);
-  clearTimeout(timer);
-  assert.ok(outcome instanceof Error, `L08: sampling on a destroyed GPUDevice gave ${outcome}`);
-  assert.equal(outcome.code, 'DEVICE_ERROR', `L08: ${outcome.code}: ${outcome.message}`);
-  assert.match(outcome.message, /^\[multivariate_normal\] /, 'L08');
+  await deviceFaults(gpu);
   s.destroy();
 });
