@@ -647,9 +647,10 @@ against SciPy 1.17 values, and the Anderson–Darling p-values against the exact
 a Monte Carlo run, so a broken statistic fails the run instead of passing it.
 
 **Reading the table.** `eigh` and `svd` give the same factor for a positive-semidefinite
-covariance (`Q diag(√λ) Qᵀ`), hence the same p-values. The CPU and GPU columns differ because the
-GPU draws other keys (and segments); where keys coincide the GPU reproduces the CPU's samples to a
-few ulp. `-` marks the key-level tests, which involve no factor.
+covariance (`Q diag(√λ) Qᵀ`), hence the same p-values. The GPU draws the same keys as the CPU
+and reproduces its samples to a few ulp, so its p-values are close to the CPU's: the GPU rows test
+the GPU's own output (a kernel that changed the distribution would show there). `-` marks the
+key-level tests, which involve no factor.
 
 **Power.** Perturbing the samples locally shows the gates catch real defects (the perturbation
 is not part of the code): (1) *scale*: every whitened sample multiplied by 1.01,
