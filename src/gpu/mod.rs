@@ -126,9 +126,11 @@ pub(crate) struct GpuContext {
     offset_align: u64,
     fill_layout: wgpu::BindGroupLayout,
     affine_layout: wgpu::BindGroupLayout,
-    /// Tiled `mean + z R` for one covariance: 128 x 128 tiles, and 128 x 64 for n <= 64.
-    affine_tiled: wgpu::ComputePipeline,
-    affine_tiled64: wgpu::ComputePipeline,
+    /// The affine module, for the tiled pipelines built on first use.
+    affine_mod: wgpu::ShaderModule,
+    /// Tiled `mean + z R` for one covariance by entry point (`affine_tiled`: 128 x 128 tiles,
+    /// `affine_tiled64`: 128 x 64 for n <= 64), built on first use.
+    tiled: std::sync::Mutex<std::collections::HashMap<&'static str, wgpu::ComputePipeline>>,
     fill_bits: wgpu::ComputePipeline,
     fill_uniform: wgpu::ComputePipeline,
     fill_normal_pairs: wgpu::ComputePipeline,
@@ -171,6 +173,18 @@ fn shader_module(device: &wgpu::Device, desc: wgpu::ShaderModuleDescriptor<'_>) 
         return unsafe { device.create_shader_module_trusted(desc, wgpu::ShaderRuntimeChecks::unchecked()) };
     }
     device.create_shader_module(desc)
+}
+
+fn compute_pipeline(device: &wgpu::Device, label: &str, layout: &wgpu::BindGroupLayout, module: &wgpu::ShaderModule, entry: &str) -> wgpu::ComputePipeline {
+    let pl = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor { label: Some(label), bind_group_layouts: &[Some(layout)], immediate_size: 0 });
+    device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+        label: Some(label),
+        layout: Some(&pl),
+        module,
+        entry_point: Some(entry),
+        compilation_options: Default::default(),
+        cache: None,
+    })
 }
 
 fn device_error(op: &str, e: impl std::fmt::Display) -> Error {
@@ -220,26 +234,12 @@ impl GpuContext {
             ],
         });
         let pipeline = |label: &str, layout: &wgpu::BindGroupLayout, module: &wgpu::ShaderModule, entry: &str| {
-            let pl = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-                label: Some(label),
-                bind_group_layouts: &[Some(layout)],
-                immediate_size: 0,
-            });
-            device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-                label: Some(label),
-                layout: Some(&pl),
-                module,
-                entry_point: Some(entry),
-                compilation_options: Default::default(),
-                cache: None,
-            })
+            compute_pipeline(&device, label, layout, module, entry)
         };
         let fill_bits = pipeline("mvn::fill_bits", &fill_layout, &fill_mod, "fill_bits");
         let fill_uniform = pipeline("mvn::fill_uniform", &fill_layout, &fill_mod, "fill_uniform");
         let fill_normal_pairs = pipeline("mvn::fill_normal_pairs", &fill_layout, &fill_mod, "fill_normal_pairs");
         let affine = pipeline("mvn::affine", &affine_layout, &affine_mod, "affine");
-        let affine_tiled = pipeline("mvn::affine_tiled", &affine_layout, &affine_mod, "affine_tiled");
-        let affine_tiled64 = pipeline("mvn::affine_tiled64", &affine_layout, &affine_mod, "affine_tiled64");
         GpuContext {
             device,
             queue,
@@ -252,8 +252,8 @@ impl GpuContext {
             fill_uniform,
             fill_normal_pairs,
             affine,
-            affine_tiled,
-            affine_tiled64,
+            affine_mod,
+            tiled: Default::default(),
             fused_layout,
             fused: Default::default(),
             scratch: Default::default(),
@@ -400,21 +400,15 @@ impl GpuContext {
                     label: Some("mvn::fused"),
                     source: wgpu::ShaderSource::Wgsl(crate::shaders::fused_module(n).into()),
                 });
-                let layout = self.device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-                    label: Some("mvn::fused"),
-                    bind_group_layouts: &[Some(&self.fused_layout)],
-                    immediate_size: 0,
-                });
-                self.device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-                    label: Some("mvn::fused"),
-                    layout: Some(&layout),
-                    module: &module,
-                    entry_point: Some("sample_pairs"),
-                    compilation_options: Default::default(),
-                    cache: None,
-                })
+                compute_pipeline(&self.device, "mvn::fused", &self.fused_layout, &module, "sample_pairs")
             })
             .clone()
+    }
+
+    /// The tiled affine pipeline for `entry`, compiled on first use.
+    fn tiled_pipeline(&self, entry: &'static str) -> wgpu::ComputePipeline {
+        let mut cache = self.tiled.lock().unwrap_or_else(|e| e.into_inner());
+        cache.entry(entry).or_insert_with(|| compute_pipeline(&self.device, entry, &self.affine_layout, &self.affine_mod, entry)).clone()
     }
 
     /// Error scopes around one call: out-of-memory outside, validation inside.
@@ -514,7 +508,15 @@ impl GpuContext {
             let rm_buf = self.uniform("mvn::row maps", &maps.unwrap_or(RowMaps::EXPLICIT));
             let staging = if to_buffer { None } else { Some(self.staging(max_chunk)) };
             let triangular = dist.is_triangular() as u32;
-            let tiled = dist.factors().len() == n * n && n > crate::shaders::FUSED_MAX_N && std::env::var_os("MVN_GPU_NO_TILED").is_none();
+            // One covariance and n above the fused kernel's: the tiled product, one workgroup
+            // per output tile (128 x 64 tiles up to n = 64); otherwise one invocation per element.
+            let tiled = dist.factors().len() == n * n && n > crate::shaders::FUSED_MAX_N;
+            let tile_cols = if n <= 64 { 64 } else { crate::shaders::TILE };
+            let pipeline = if !tiled {
+                self.affine.clone()
+            } else {
+                self.tiled_pipeline(if n <= 64 { "affine_tiled64" } else { "affine_tiled" })
+            };
             prof.mark("inputs + staging");
             let mut enc = self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("mvn::sample") });
             {
@@ -531,15 +533,8 @@ impl GpuContext {
                     let ri_buf = self.storage("mvn::row_index", bytemuck::cast_slice(&row_index));
                     let a = crate::prng::math::SQRT2;
                     self.encode_fill(&mut enc, Fill::Normal { a, loc: 0.0 }, plan.key.0, total as u32, (r0 * n) as u32, count as u32, &z_buf, 0, bytes);
-                    // One covariance and n above the fused kernel's: the tiled product, one
-                    // workgroup per output tile; otherwise one invocation per output element.
-                    let (items, per_group, pipeline) = if tiled {
-                        let bn = if n <= 64 { 64 } else { crate::shaders::TILE };
-                        let tiles = (r1 - r0).div_ceil(crate::shaders::TILE) * n.div_ceil(bn);
-                        (tiles as u64, 1, if n <= 64 { &self.affine_tiled64 } else { &self.affine_tiled })
-                    } else {
-                        (count, WORKGROUP, &self.affine)
-                    };
+                    let (items, per_group) =
+                        if tiled { (((r1 - r0).div_ceil(crate::shaders::TILE) * n.div_ceil(tile_cols)) as u64, 1) } else { (count, WORKGROUP) };
                     for (first, c, gx, gy) in dispatches(items, per_group, self.limits.max_workgroups_per_dimension) {
                         let p = AffineParams {
                             n: n as u32,
@@ -572,7 +567,7 @@ impl GpuContext {
                             ],
                         });
                         let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("mvn::affine"), timestamp_writes: None });
-                        pass.set_pipeline(pipeline);
+                        pass.set_pipeline(&pipeline);
                         pass.set_bind_group(0, &bg, &[]);
                         pass.dispatch_workgroups(gx, gy, 1);
                     }
