@@ -1,9 +1,9 @@
 //! The CLI (`src/bin/mvn-gpu.rs`, copied without its `//!` lines by `build.rs`) compiled as
 //! this module, so the harnesses below reach its private parsers, and dry runs of its commands.
 //!
-//! A dry run does what the command does up to the backend, with the same parsers in the same
-//! order, then draws on the CPU when the output is small and writes JSON, CSV and .npy into
-//! memory. No GPU is started, no file is read or written (`@FILE` arrays and `--out` paths are
+//! A dry run parses a command's arguments with the CLI's own functions (`normal_args`,
+//! `uniform_args`, `sample_args`), stops before the backend, then draws on the CPU when the
+//! output is small and writes JSON, CSV and .npy into memory. No GPU is started, no file is read or written (`@FILE` arrays and `--out` paths are
 //! only parsed) and nothing is printed. What must hold: no panic; every written output reads
 //! back to the same values through the CLI's own readers (`json_to_array`, `parse_npy`) and
 //! Rust's float parser (CSV).
@@ -15,12 +15,13 @@ include!(concat!(env!("OUT_DIR"), "/mvn_gpu_cli.rs"));
 /// Outputs larger than this are not drawn.
 const MAX_DRAW: usize = 4096;
 
-/// An array argument unless it names a file.
+/// An array argument unless it names a file or holds more than `MAX_DRAW` values (the CLI's
+/// argument parsers then stop early with `None`).
 fn dry_array(flag: &str, arg: &str) -> CliResult<Option<Array>> {
     if arg.starts_with('@') {
         return Ok(None);
     }
-    read_array(flag, arg).map(Some)
+    read_array(flag, arg).map(|a| (a.len() <= MAX_DRAW).then_some(a))
 }
 
 /// Writes `a` in every format and reads it back.
@@ -95,82 +96,33 @@ fn small(shape: &[i64]) -> bool {
 }
 
 fn dry_normal(args: &[String]) -> CliResult<()> {
-    let f = Flags::parse("normal", args, &with_random_flags(&["--loc", "--scale"]), &[], 0)?;
-    let _out = parse_out(&f)?;
-    let shape = parse_shape(f.get("--shape").unwrap_or("[]"))?;
-    let loc = f.get("--loc").map(|s| parse_f32("--loc", s)).transpose()?.unwrap_or(0.0);
-    let scale = f.get("--scale").map(|s| parse_f32("--scale", s)).transpose()?.unwrap_or(1.0);
-    let k = key_of(&f)?.unwrap_or(Key::new(0, 0));
-    parse_dtype(&f)?.require_float32("normal")?;
-    let _ = parse_backend(&f)?;
-    if small(&shape) || shape.iter().any(|&d| d < 0) {
-        let x = pollster::block_on(Sampler::cpu().normal(&shape, loc, scale, Some(k)))?;
+    let (c, loc, scale) = normal_args(args)?;
+    if small(&c.shape) || c.shape.iter().any(|&d| d < 0) {
+        let x = pollster::block_on(Sampler::cpu().normal(&c.shape, loc, scale, Some(c.key.unwrap_or(Key::new(0, 0)))))?;
         emit_dry(x.shape(), x.data());
     }
     Ok(())
 }
 
 fn dry_uniform(args: &[String]) -> CliResult<()> {
-    let f = Flags::parse("uniform", args, &with_random_flags(&["--low", "--high"]), &[], 0)?;
-    let _out = parse_out(&f)?;
-    let shape = parse_shape(f.get("--shape").unwrap_or("[]"))?;
-    let low = f.get("--low").map(|s| dry_array("--low", s)).transpose()?.flatten().unwrap_or_else(|| Array::scalar(0.0));
-    let high = f.get("--high").map(|s| dry_array("--high", s)).transpose()?.flatten().unwrap_or_else(|| Array::scalar(1.0));
-    let k = key_of(&f)?.unwrap_or(Key::new(0, 0));
-    parse_dtype(&f)?.require_float32("uniform")?;
-    let _ = parse_backend(&f)?;
-    if (small(&shape) || shape.iter().any(|&d| d < 0)) && low.len() <= MAX_DRAW && high.len() <= MAX_DRAW {
-        let x = pollster::block_on(Sampler::cpu().uniform(&shape, low, high, Some(k)))?;
+    let Some((c, low, high)) = uniform_args(args, &dry_array)? else { return Ok(()) };
+    if small(&c.shape) || c.shape.iter().any(|&d| d < 0) {
+        let x = pollster::block_on(Sampler::cpu().uniform(&c.shape, low, high, Some(c.key.unwrap_or(Key::new(0, 0)))))?;
         emit_dry(x.shape(), x.data());
     }
     Ok(())
 }
 
 fn dry_sample(args: &[String]) -> CliResult<()> {
-    let f = Flags::parse(
-        "sample",
-        args,
-        &with_random_flags(&["--mean", "--cov", "--scale-tril", "--method", "--on-invalid", "--tolerance"]),
-        &["--report"],
-        0,
-    )?;
-    let _out = parse_out(&f)?;
-    let _backend = parse_backend(&f)?;
-    let shape = parse_shape(f.get("--shape").unwrap_or("[]"))?;
-    let k = key_of(&f)?.unwrap_or(Key::new(0, 0));
-    let dtype = parse_dtype(&f)?;
-    let method = f.get("--method").map(|s| s.parse::<Method>().map_err(|e| flag_err("--method", e))).transpose()?;
-    let on_invalid = f.get("--on-invalid").map(|s| s.parse::<OnInvalid>().map_err(|e| flag_err("--on-invalid", e))).transpose()?;
-    let tolerance = f
-        .get("--tolerance")
-        .map(|s| s.trim().parse::<f64>().map_err(|_| CliError(format!("--tolerance: expected a number, got '{s}'"))))
-        .transpose()?;
-    let mean_arg = f.require("--mean")?;
-    let dist = match (f.get("--cov"), f.get("--scale-tril")) {
-        (Some(_), Some(_)) => return fail("sample: give either --cov or --scale-tril, not both"),
-        (None, None) => return fail("sample: missing required flag --cov (or --scale-tril)"),
-        (Some(cov), None) => {
-            let (Some(mean), Some(cov)) = (dry_array("--mean", mean_arg)?, dry_array("--cov", cov)?) else { return Ok(()) };
-            if mean.len() > MAX_DRAW || cov.len() > MAX_DRAW {
-                return Ok(());
-            }
-            let options = Options { method: method.unwrap_or_default(), dtype, on_invalid: on_invalid.unwrap_or_default(), tolerance };
-            MultivariateNormal::new(&mean, &cov, &options)?
-        }
-        (None, Some(tril)) => {
-            let (Some(mean), Some(tril)) = (dry_array("--mean", mean_arg)?, dry_array("--scale-tril", tril)?) else { return Ok(()) };
-            dtype.require_float32("multivariate_normal")?;
-            MultivariateNormal::from_scale_tril(&mean, &tril)?
-        }
-    };
-    if f.has("--report") {
+    let Some((c, dist, report)) = sample_args(args, &dry_array)? else { return Ok(()) };
+    if report {
         for r in dist.reports() {
             let _ = (json_f64(r.min_eigenvalue), json_f64(r.max_eigenvalue), r.method_used.as_str());
         }
     }
-    let out = dist.output_shape(&shape)?;
+    let out = dist.output_shape(&c.shape)?;
     if out.iter().product::<usize>() <= MAX_DRAW {
-        let x = pollster::block_on(Sampler::cpu().sample(&dist, &shape, Some(k)))?;
+        let x = pollster::block_on(Sampler::cpu().sample(&dist, &c.shape, Some(c.key.unwrap_or(Key::new(0, 0)))))?;
         assert_eq!(x.shape(), &out[..]);
         assert!(x.data().iter().all(|v| v.is_finite()), "non-finite samples from accepted input {args:?}");
         emit_dry(x.shape(), x.data());

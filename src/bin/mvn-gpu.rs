@@ -972,33 +972,52 @@ fn cmd_split(args: &[String]) -> CliResult<()> {
     }
 }
 
-fn cmd_normal(args: &[String]) -> CliResult<()> {
+/// What the random commands share: where to write, the backend, the shape and the key.
+struct Common {
+    out: Out,
+    backend: BackendChoice,
+    shape: Vec<i64>,
+    key: Option<Key>,
+}
+
+/// Reads one array argument (`flag`, JSON or `@FILE`). `run` reads every array; the fuzz
+/// harness (fuzz/src/cli.rs) skips files and large arrays by returning `None`, which makes the
+/// argument parsers below return `None`.
+type ArrayReader<'a> = &'a dyn Fn(&str, &str) -> CliResult<Option<Array>>;
+
+fn read_every_array(flag: &str, arg: &str) -> CliResult<Option<Array>> {
+    read_array(flag, arg).map(Some)
+}
+
+/// `normal`'s arguments, checked in the order the errors are reported: (common, loc, scale).
+fn normal_args(args: &[String]) -> CliResult<(Common, f32, f32)> {
     let f = Flags::parse("normal", args, &with_random_flags(&["--loc", "--scale"]), &[], 0)?;
     let out = parse_out(&f)?;
     let shape = parse_shape(f.get("--shape").unwrap_or("[]"))?;
     let loc = f.get("--loc").map(|s| parse_f32("--loc", s)).transpose()?.unwrap_or(0.0);
     let scale = f.get("--scale").map(|s| parse_f32("--scale", s)).transpose()?.unwrap_or(1.0);
-    let k = key_of(&f)?;
+    let key = key_of(&f)?;
     parse_dtype(&f)?.require_float32("normal")?;
-    let sampler = make_sampler(parse_backend(&f)?)?;
-    let x = pollster::block_on(sampler.normal(&shape, loc, scale, k))?;
-    emit_array(&out, x)
+    let backend = parse_backend(&f)?;
+    Ok((Common { out, backend, shape, key }, loc, scale))
 }
 
-fn cmd_uniform(args: &[String]) -> CliResult<()> {
+/// `uniform`'s arguments: (common, low, high), or `None` when `read` skipped an array.
+fn uniform_args(args: &[String], read: ArrayReader) -> CliResult<Option<(Common, Array, Array)>> {
     let f = Flags::parse("uniform", args, &with_random_flags(&["--low", "--high"]), &[], 0)?;
     let out = parse_out(&f)?;
     let shape = parse_shape(f.get("--shape").unwrap_or("[]"))?;
-    let low = f.get("--low").map(|s| read_array("--low", s)).transpose()?.unwrap_or_else(|| Array::scalar(0.0));
-    let high = f.get("--high").map(|s| read_array("--high", s)).transpose()?.unwrap_or_else(|| Array::scalar(1.0));
-    let k = key_of(&f)?;
+    let low = f.get("--low").map(|s| read("--low", s)).transpose()?.unwrap_or(Some(Array::scalar(0.0)));
+    let high = f.get("--high").map(|s| read("--high", s)).transpose()?.unwrap_or(Some(Array::scalar(1.0)));
+    let key = key_of(&f)?;
     parse_dtype(&f)?.require_float32("uniform")?;
-    let sampler = make_sampler(parse_backend(&f)?)?;
-    let x = pollster::block_on(sampler.uniform(&shape, low, high, k))?;
-    emit_array(&out, x)
+    let backend = parse_backend(&f)?;
+    Ok(low.zip(high).map(|(low, high)| (Common { out, backend, shape, key }, low, high)))
 }
 
-fn cmd_sample(args: &[String]) -> CliResult<()> {
+/// `sample`'s arguments and its distribution (factored here): (common, distribution, whether
+/// `--report` was given), or `None` when `read` skipped an array.
+fn sample_args(args: &[String], read: ArrayReader) -> CliResult<Option<(Common, MultivariateNormal, bool)>> {
     let f = Flags::parse(
         "sample",
         args,
@@ -1009,7 +1028,7 @@ fn cmd_sample(args: &[String]) -> CliResult<()> {
     let out = parse_out(&f)?;
     let backend = parse_backend(&f)?;
     let shape = parse_shape(f.get("--shape").unwrap_or("[]"))?;
-    let k = key_of(&f)?;
+    let key = key_of(&f)?;
     let dtype = parse_dtype(&f)?;
     let method = f.get("--method").map(|s| s.parse::<Method>().map_err(|e| flag_err("--method", e))).transpose()?;
     let on_invalid = f.get("--on-invalid").map(|s| s.parse::<OnInvalid>().map_err(|e| flag_err("--on-invalid", e))).transpose()?;
@@ -1022,8 +1041,7 @@ fn cmd_sample(args: &[String]) -> CliResult<()> {
         (Some(_), Some(_)) => return fail("sample: give either --cov or --scale-tril, not both"),
         (None, None) => return fail("sample: missing required flag --cov (or --scale-tril)"),
         (Some(cov), None) => {
-            let mean = read_array("--mean", mean_arg)?;
-            let cov = read_array("--cov", cov)?;
+            let (Some(mean), Some(cov)) = (read("--mean", mean_arg)?, read("--cov", cov)?) else { return Ok(None) };
             let options = Options { method: method.unwrap_or_default(), dtype, on_invalid: on_invalid.unwrap_or_default(), tolerance };
             MultivariateNormal::new(&mean, &cov, &options)?
         }
@@ -1033,16 +1051,34 @@ fn cmd_sample(args: &[String]) -> CliResult<()> {
                     return fail(format!("sample: {flag} applies to --cov only; --scale-tril is used as given"));
                 }
             }
-            let mean = read_array("--mean", mean_arg)?;
-            let tril = read_array("--scale-tril", tril)?;
+            let (Some(mean), Some(tril)) = (read("--mean", mean_arg)?, read("--scale-tril", tril)?) else { return Ok(None) };
             dtype.require_float32("multivariate_normal")?;
             MultivariateNormal::from_scale_tril(&mean, &tril)?
         }
     };
+    Ok(Some((Common { out, backend, shape, key }, dist, f.has("--report"))))
+}
+
+fn cmd_normal(args: &[String]) -> CliResult<()> {
+    let (c, loc, scale) = normal_args(args)?;
+    let sampler = make_sampler(c.backend)?;
+    let x = pollster::block_on(sampler.normal(&c.shape, loc, scale, c.key))?;
+    emit_array(&c.out, x)
+}
+
+fn cmd_uniform(args: &[String]) -> CliResult<()> {
+    let Some((c, low, high)) = uniform_args(args, &read_every_array)? else { return Ok(()) };
+    let sampler = make_sampler(c.backend)?;
+    let x = pollster::block_on(sampler.uniform(&c.shape, low, high, c.key))?;
+    emit_array(&c.out, x)
+}
+
+fn cmd_sample(args: &[String]) -> CliResult<()> {
+    let Some((c, dist, report)) = sample_args(args, &read_every_array)? else { return Ok(()) };
     for w in dist.warnings() {
         eprintln!("warning: {w}");
     }
-    if f.has("--report") {
+    if report {
         let items: Vec<String> = dist
             .reports()
             .iter()
@@ -1062,8 +1098,8 @@ fn cmd_sample(args: &[String]) -> CliResult<()> {
         eprintln!("{{\"reports\": [{}]}}", items.join(", "));
     }
     // Shape errors before the (slow) GPU start.
-    dist.output_shape(&shape)?;
-    let sampler = make_sampler(backend)?;
-    let x = pollster::block_on(sampler.sample(&dist, &shape, k))?;
-    emit_array(&out, x)
+    dist.output_shape(&c.shape)?;
+    let sampler = make_sampler(c.backend)?;
+    let x = pollster::block_on(sampler.sample(&dist, &c.shape, c.key))?;
+    emit_array(&c.out, x)
 }
