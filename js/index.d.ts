@@ -163,6 +163,8 @@ export class Distribution {
   sampleToBuffer(shape?: number[], key?: Key | number[]): Promise<GpuSamples>;
   /** One report per distinct covariance. */
   readonly report: FactorReport[];
+  /** The factors `R` with `x = mean + z R`, one per distinct covariance: shape `[k, n, n]`, row-major. */
+  readonly factors: Samples;
   /** Warnings recorded while factoring (`onInvalid: 'warn'`). */
   readonly warnings: string[];
   /** The dimension n. */

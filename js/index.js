@@ -325,6 +325,8 @@ export class Distribution {
 
   /** Per distinct covariance: `{ batchIndex, method, methodUsed, rank, minEigenvalue, maxEigenvalue, clipped }`. */
   get report() { return this.#live('report').report; }
+  /** The factors `R` with `x = mean + z R`, one per distinct covariance: `{ data: Float32Array, shape: [k, n, n] }`. */
+  get factors() { return this.#live('factors').factors; }
   /** Warnings recorded while factoring (`onInvalid: 'warn'`). */
   get warnings() { return this.#live('warnings').warnings; }
   /** The dimension `n`. */

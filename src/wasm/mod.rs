@@ -341,6 +341,15 @@ impl WasmDistribution {
             .collect()
     }
 
+    /// The factors `R` (`x = mean + z R`), one per distinct covariance: `{ data, shape: [k, n, n] }`.
+    #[wasm_bindgen(getter)]
+    pub fn factors(&self) -> JsValue {
+        let n = self.inner.dim();
+        let data = self.inner.factors().to_vec();
+        let k = if n == 0 { 0 } else { data.len() / (n * n) };
+        array_result(Array::from_parts(vec![k, n, n], data))
+    }
+
     /// Warnings recorded while factoring (`onInvalid: 'warn'`).
     #[wasm_bindgen(getter)]
     pub fn warnings(&self) -> JsArray {
