@@ -4,7 +4,7 @@
 //
 // While a control is dragged the key stays fixed, so the standard normals z stay the same and
 // x = mean + F z deforms smoothly. Between two samplings the frame shows the last samples through
-// the exact affine map x' = mean' + F' F⁻¹ (x − mean) (cholesky and eigh factors are unique), so
+// the exact affine map x' = mean' + F' F⁻¹ (x − mean) (F: the package's own factor), so
 // a drag stays interactive at millions of points; the package resamples as soon as the input
 // rests, and the picture is then the package's own output for the current input.
 import { Sampler, key as keyFromSeed, split } from '../js/index.js';
@@ -12,7 +12,7 @@ import { GpuRenderer, readPrefix } from './render.js';
 import { CpuRenderer } from './cpu-render.js';
 import { pairLayout, fitPair, matrixLayout, fitRanges, orbitLayout, fitOrbit, fromPx, pixelJacobian } from './view.js';
 import { prepare, drawBack, drawFront, pairHandles, coordName } from './plot2d.js';
-import { identity, matmul, transpose, factor, inverse, f32str, fmt, commas } from './linalg.js';
+import { identity, matmul, transpose, inverse, factorOf, f32str, fmt, commas } from './linalg.js';
 
 const STATS_MAX = 262_144;
 const CPU_MAX = 1_000_000;
@@ -102,7 +102,7 @@ function applyParams() {
   const old = valid;
   valid = {
     id: ++validSeq, n: mean.length, mean, cov, method: state.method, dist,
-    report: dist.report[0], F: factor(cov, state.method),
+    report: dist.report[0], F: factorOf(dist),
   };
   old?.dist.free();
   showCovError(null);
@@ -157,7 +157,7 @@ function needSample() {
 function display() {
   if (!valid) return null;
   if (sameDraw() && buf.validId === valid.id) return { kind: 'exact', mean: valid.mean, cov: valid.cov };
-  if (sameDraw() && buf.method === valid.method && buf.Finv && valid.F) {
+  if (sameDraw() && buf.method === valid.method && buf.Finv) {
     const A = matmul(valid.F, buf.Finv);
     const c = valid.mean.map((m, i) => m - A[i].reduce((s, v, k) => s + v * buf.mean[k], 0));
     return { kind: 'preview', mean: valid.mean, cov: valid.cov, A, c };
@@ -236,7 +236,7 @@ async function sampleNow() {
     if (ep !== epoch) return;
     const nb = {
       seq: ++bufSeq, validId: v.id, n, N, key: k, method: v.method, mean: v.mean, cov: v.cov,
-      Finv: v.F ? inverse(v.F) : null, m, stats: moments(next.prefix, m, n), ...next,
+      Finv: inverse(v.F), m, stats: moments(next.prefix, m, n), ...next, // Finv null when singular: no preview
     };
     renderer.setSamples(gpu ? { buffer: nb.buffer, count: N, n } : { data: nb.data, count: N, n });
     if (buf?.buffer) retired.push(buf.buffer);
@@ -445,6 +445,7 @@ function drawOverlays(L, d) {
     drawBack(prepare($('back'), W, H, dpr), L, { n: valid.n });
   }
   const values = new Map();
+  const c0 = L.cells[0];
   drawFront(prepare($('front'), W, H, dpr), L, {
     mean: valid.mean, cov: valid.cov,
     values: (i) => {
@@ -452,7 +453,26 @@ function drawOverlays(L, d) {
       return values.get(i);
     },
     handles: L.mode === 'pair', active: pointer?.id, hover, selected: state.pair,
+    ellipsoid: L.mode === '3d' ? ellipsoidFactor([c0.a, c0.b, c0.c], valid.cov) : null,
   });
+}
+
+/** A factor F (S = F Fᵀ) of the 3 x 3 covariance of axes `idx`, from the package (its symmetric square root), or null. */
+let ellipsoid = { key: '', F: null };
+function ellipsoidFactor(idx, cov) {
+  const S = idx.map((i) => idx.map((j) => cov[i][j]));
+  const key = JSON.stringify(S);
+  if (key !== ellipsoid.key) {
+    let F = null;
+    try {
+      const dist = sampler.distribution([0, 0, 0], S, { method: 'eigh' });
+      try { F = factorOf(dist); } finally { dist.free(); }
+    } catch (e) {
+      console.warn(e);
+    }
+    ellipsoid = { key, F };
+  }
+  return ellipsoid.F;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
-// Small dense linear algebra for the demo (n <= 8): factors, inverses, eigen-decompositions,
-// and number formatting. Plain arrays of rows, float64.
+// Small dense linear algebra for the demo (n <= 8): products, inverses, the package's factor as
+// a matrix, and number formatting. Plain arrays of rows, float64. The factorizations themselves
+// are the package's (`distribution.factors`).
 
 export const zeros = (r, c = r) => Array.from({ length: r }, () => new Array(c).fill(0));
 export const identity = (n) => zeros(n).map((row, i) => { row[i] = 1; return row; });
@@ -19,75 +20,6 @@ export function matmul(a, b) {
 
 export const transpose = (a) => a[0].map((_, j) => a.map((r) => r[j]));
 export const matvec = (a, x) => a.map((r) => r.reduce((s, v, j) => s + v * x[j], 0));
-
-/** Lower-triangular L with S = L Lᵀ; zero pivots (PSD, singular) give zero columns. */
-export function cholesky(S) {
-  const n = S.length;
-  const L = zeros(n);
-  const scale = Math.max(...S.map((r, i) => Math.abs(r[i])), 1e-300);
-  for (let j = 0; j < n; j++) {
-    let d = S[j][j];
-    for (let k = 0; k < j; k++) d -= L[j][k] * L[j][k];
-    if (d <= 1e-9 * scale) { L[j][j] = 0; continue; }
-    L[j][j] = Math.sqrt(d);
-    for (let i = j + 1; i < n; i++) {
-      let v = S[i][j];
-      for (let k = 0; k < j; k++) v -= L[i][k] * L[j][k];
-      L[i][j] = v / L[j][j];
-    }
-  }
-  return L;
-}
-
-/** Eigen-decomposition of a symmetric matrix (cyclic Jacobi): { values (descending), vectors (columns) }. */
-export function eigh(S) {
-  const n = S.length;
-  const a = clone(S);
-  const v = identity(n);
-  for (let sweep = 0; sweep < 60; sweep++) {
-    let off = 0;
-    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += a[p][q] * a[p][q];
-    if (off < 1e-30) break;
-    for (let p = 0; p < n; p++) {
-      for (let q = p + 1; q < n; q++) {
-        if (Math.abs(a[p][q]) < 1e-300) continue;
-        const theta = (a[q][q] - a[p][p]) / (2 * a[p][q]);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1);
-        const s = t * c;
-        for (let k = 0; k < n; k++) {
-          const akp = a[k][p], akq = a[k][q];
-          a[k][p] = c * akp - s * akq;
-          a[k][q] = s * akp + c * akq;
-        }
-        for (let k = 0; k < n; k++) {
-          const apk = a[p][k], aqk = a[q][k];
-          a[p][k] = c * apk - s * aqk;
-          a[q][k] = s * apk + c * aqk;
-        }
-        for (let k = 0; k < n; k++) {
-          const vkp = v[k][p], vkq = v[k][q];
-          v[k][p] = c * vkp - s * vkq;
-          v[k][q] = s * vkp + c * vkq;
-        }
-      }
-    }
-  }
-  const order = a.map((r, i) => i).sort((i, j) => a[j][j] - a[i][i]);
-  return { values: order.map((i) => a[i][i]), vectors: v.map((row) => order.map((i) => row[i])) };
-}
-
-/** Symmetric (principal) square root V √Λ Vᵀ of a PSD matrix. */
-export function sqrtm(S) {
-  const { values, vectors } = eigh(S);
-  const n = S.length;
-  const out = zeros(n);
-  for (let k = 0; k < n; k++) {
-    const l = Math.sqrt(Math.max(values[k], 0));
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) out[i][j] += vectors[i][k] * l * vectors[j][k];
-  }
-  return out;
-}
 
 /** Inverse by Gauss-Jordan with partial pivoting, or null when (nearly) singular. */
 export function inverse(M, rtol = 1e-7) {
@@ -110,20 +42,13 @@ export function inverse(M, rtol = 1e-7) {
   return a.map((r) => r.slice(n));
 }
 
-/** The factor F (x = mean + F z) the package uses for `method`, or null where it is not unique ('svd'). */
-export function factor(S, method) {
-  if (method === 'cholesky') return cholesky(S);
-  if (method === 'eigh') return sqrtm(S);
-  return null;
-}
-
-/** 2x2 symmetric: { l1 >= l2, angle of the first eigenvector }. */
-export function eig2(sxx, sxy, syy) {
-  const tr = (sxx + syy) / 2;
-  const d = Math.sqrt(Math.max(((sxx - syy) / 2) ** 2 + sxy * sxy, 0));
-  const l1 = tr + d, l2 = tr - d;
-  const angle = 0.5 * Math.atan2(2 * sxy, sxx - syy);
-  return { l1, l2: Math.max(l2, 0), angle };
+/**
+ * The factor F (x = mean + F z, column convention) of a package distribution of one covariance:
+ * the transpose of its `factors` R (x = mean + z R), so exactly what the samples were drawn with.
+ */
+export function factorOf(dist) {
+  const { data, shape: [, n] } = dist.factors;
+  return Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => data[j * n + i]));
 }
 
 /** Shortest decimal that is the same float32 (what the package sees), e.g. 0.6 not 0.6000000238. */

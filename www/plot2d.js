@@ -1,7 +1,7 @@
 // 2-D canvas layers around the point cloud: the back layer (frames, grid, ticks) and the front
 // layer (1σ/2σ/3σ ellipses, handles, marginal histograms with the exact normal densities, 3-D axes).
-import { ticks, toPx, HIST } from './view.js';
-import { eig2, eigh, fmt } from './linalg.js';
+import { ticks, toPx, pixelJacobian, HIST } from './view.js';
+import { fmt } from './linalg.js';
 
 export const COLORS = {
   frame: '#d5dbe5',
@@ -97,6 +97,15 @@ export function drawBack(ctx, L, { n }) {
     ctx.strokeStyle = COLORS.frame;
     ctx.strokeRect(r.x + 0.5, r.y + 0.5, r.w - 1, r.h - 1);
   }
+}
+
+/** 2x2 symmetric: { l1 >= l2, angle of the first eigenvector } (the 2-D ellipses' axes, closed form). */
+function eig2(sxx, sxy, syy) {
+  const tr = (sxx + syy) / 2;
+  const d = Math.sqrt(Math.max(((sxx - syy) / 2) ** 2 + sxy * sxy, 0));
+  const l1 = tr + d, l2 = tr - d;
+  const angle = 0.5 * Math.atan2(2 * sxy, sxx - syy);
+  return { l1, l2: Math.max(l2, 0), angle };
 }
 
 /** Points of the k-sigma ellipse of the 2-D marginal (a, b) in CSS pixels. */
@@ -211,7 +220,8 @@ function drawMarginal(ctx, rect, { values, lo, hi, mu, s2, horizontal, bins = 64
 
 /**
  * Front layer. `d`: { mean, cov (the distribution shown), values(i) -> Float32Array | null
- * (the statistics' samples of coordinate i), handles: bool, active: handle id, selected: [a, b] }.
+ * (the statistics' samples of coordinate i), handles: bool, active: handle id, selected: [a, b],
+ * ellipsoid: in 3-D a factor F (3 x 3, S = F Fᵀ) of the shown axes' covariance, or null }.
  */
 export function drawFront(ctx, L, d) {
   const { mean, cov } = d;
@@ -356,17 +366,30 @@ function draw3d(ctx, L, d) {
     const dx = b[0] - a[0], dy = b[1] - a[1], len = Math.hypot(dx, dy) || 1;
     ctx.fillText(coordName(coord), b[0] + (dx / len) * 12, b[1] + (dy / len) * 12);
   });
-  // the 1σ ellipsoid: its three principal ellipses
-  const { values, vectors } = eigh(S);
-  const ax = [0, 1, 2].map((k) => [0, 1, 2].map((i) => vectors[i][k] * Math.sqrt(Math.max(values[k], 0))));
-  for (const [p, q] of [[0, 1], [0, 2], [1, 2]]) {
+  // the 1σ ellipsoid {mu + F u : |u| = 1} (S = F Fᵀ): its outline (orthographic, so the 1σ
+  // ellipse of the projected covariance J S Jᵀ in pixels), and the images of three orthogonal
+  // great circles of the unit sphere under F (the package's factor), which lie on its surface
+  const J = pixelJacobian(cell);
+  const P = [0, 1].map((i) => [0, 1].map((j) => [0, 1, 2].reduce((s, k) => s + J[i][k] * [0, 1, 2].reduce((t, l) => t + S[k][l] * J[j][l], 0), 0)));
+  const { l1, l2, angle } = eig2(P[0][0], P[0][1], P[1][1]);
+  const c0 = toPx(cell, mu), ca = Math.cos(angle), sa = Math.sin(angle), r1 = Math.sqrt(l1), r2 = Math.sqrt(l2);
+  const outline = [];
+  for (let i = 0; i <= 120; i++) {
+    const t = (2 * Math.PI * i) / 120;
+    outline.push([c0[0] + r1 * Math.cos(t) * ca - r2 * Math.sin(t) * sa, c0[1] + r1 * Math.cos(t) * sa + r2 * Math.sin(t) * ca]);
+  }
+  ctx.strokeStyle = COLORS.truth;
+  ctx.lineWidth = 1.5;
+  strokePath(ctx, outline);
+  const F = d.ellipsoid;
+  ctx.strokeStyle = COLORS.truthSoft;
+  ctx.lineWidth = 1;
+  for (const [p, q] of F ? [[0, 1], [0, 2], [1, 2]] : []) {
     const pts = [];
     for (let i = 0; i <= 120; i++) {
       const t = (2 * Math.PI * i) / 120;
-      pts.push(toPx(cell, [0, 1, 2].map((k) => mu[k] + Math.cos(t) * ax[p][k] + Math.sin(t) * ax[q][k])));
+      pts.push(toPx(cell, [0, 1, 2].map((k) => mu[k] + Math.cos(t) * F[k][p] + Math.sin(t) * F[k][q])));
     }
-    ctx.strokeStyle = COLORS.truth;
-    ctx.lineWidth = 1.5;
     strokePath(ctx, pts);
   }
   ctx.restore();
