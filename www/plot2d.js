@@ -1,7 +1,7 @@
 // 2-D canvas layers around the point cloud: the back layer (frames, grid, ticks) and the front
 // layer (1σ/2σ/3σ ellipses, handles, marginal histograms with the exact normal densities, 3-D axes).
 import { ticks, toPx, pixelJacobian, HIST } from './view.js';
-import { fmt } from './linalg.js';
+import { fmt, sub } from './format.js';
 
 export const COLORS = {
   frame: '#d5dbe5',
@@ -17,8 +17,7 @@ export const COLORS = {
 };
 
 const FONT = '11px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
-const SUB = '₀₁₂₃₄₅₆₇₈₉';
-export const coordName = (i) => `x${SUB[i + 1]}`;
+export const coordName = (i) => `x${sub(i)}`;
 
 export function prepare(canvas, W, H, dpr) {
   const w = Math.max(1, Math.round(W * dpr)), h = Math.max(1, Math.round(H * dpr));

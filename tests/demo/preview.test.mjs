@@ -1,9 +1,10 @@
 // The demo's drag preview: with the key fixed, x' = mean' + F' F⁻¹ (x − mean) must equal what the
-// package draws for (mean', cov'), with F the package's own factor as the demo reads it (www/linalg.js).
+// package draws for (mean', cov'), with F the package's own factor as the demo reads it (www/matrix.js).
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { Sampler, key } from '../../js/index.js';
-import { factorOf, inverse, matmul, f32str } from '../../www/linalg.js';
+import { factorOf, inverse, matmul } from '../../www/matrix.js';
+import { f32str } from '../../www/format.js';
 
 const cases = [
   { mean: [1, 2, 3], cov: [[1, 0.5, 0.2], [0.5, 2, 0.3], [0.2, 0.3, 1.5]], mean2: [-1, 0.5, 0], cov2: [[2, -0.4, 0.1], [-0.4, 1, 0.6], [0.1, 0.6, 3]] },

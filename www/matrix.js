@@ -1,10 +1,9 @@
-// Small dense linear algebra for the demo (n <= 8): products, inverses, the package's factor as
-// a matrix, and number formatting. Plain arrays of rows, float64. The factorizations themselves
-// are the package's (`distribution.factors`).
+// Small dense matrices for the demo (n <= 8): products, inverses, and the package's factor as a
+// matrix. Plain arrays of rows, float64. The factorizations themselves are the package's
+// (`distribution.factors`).
 
 export const zeros = (r, c = r) => Array.from({ length: r }, () => new Array(c).fill(0));
 export const identity = (n) => zeros(n).map((row, i) => { row[i] = 1; return row; });
-export const clone = (m) => m.map((r) => r.slice());
 
 export function matmul(a, b) {
   const out = zeros(a.length, b[0].length);
@@ -19,7 +18,6 @@ export function matmul(a, b) {
 }
 
 export const transpose = (a) => a[0].map((_, j) => a.map((r) => r[j]));
-export const matvec = (a, x) => a.map((r) => r.reduce((s, v, j) => s + v * x[j], 0));
 
 /** Inverse by Gauss-Jordan with partial pivoting, or null when (nearly) singular. */
 export function inverse(M, rtol = 1e-7) {
@@ -50,30 +48,3 @@ export function factorOf(dist) {
   const { data, shape: [, n] } = dist.factors;
   return Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => data[j * n + i]));
 }
-
-/** Shortest decimal that is the same float32 (what the package sees), e.g. 0.6 not 0.6000000238. */
-export function f32str(v) {
-  const f = Math.fround(v);
-  if (!Number.isFinite(f)) return String(f);
-  if (Object.is(f, -0)) return '0';
-  for (let p = 1; p <= 9; p++) {
-    const s = Number(f.toPrecision(p));
-    if (Math.fround(s) === f) return String(s);
-  }
-  return String(f);
-}
-
-/** A number for a table or a label: fixed digits, tabular-friendly, true minus sign. */
-export function fmt(v, digits = 3) {
-  if (v === undefined || v === null || Number.isNaN(v)) return '–';
-  if (!Number.isFinite(v)) return v > 0 ? '∞' : '−∞';
-  const a = Math.abs(v);
-  let s;
-  if (a !== 0 && (a < 10 ** -digits || a >= 1e5)) s = v.toExponential(Math.max(digits - 2, 1));
-  else s = v.toFixed(digits);
-  if (/^-0\.?0*$/.test(s)) s = s.slice(1);
-  return s.replace('-', '−');
-}
-
-/** 1234567 -> "1,234,567". */
-export const commas = (n) => Math.round(n).toLocaleString('en-US');
