@@ -124,5 +124,3 @@ export const ready = start().catch((e) => {
   $('loading').textContent = `The demo failed to start: ${app.lastError}`;
   throw e;
 });
-
-import('./testing.js'); // temporary: the tests still expect window.demo from the page

@@ -2,6 +2,8 @@
 // from the package's GPU buffer; the controls change the picture and the statistics; bad input
 // shows the package's message and keeps the last picture; 3-D, the matrix and 1,000,000 points
 // render; without WebGPU the page falls back to the CPU and a 2-D canvas. Saves docs/demo.png.
+// The page is driven and measured through window.demo, which only the test hooks (www/testing.js)
+// install: loadDemo checks that the page starts and draws without them, then adds them.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
@@ -28,15 +30,29 @@ function launchWebGpu() {
   });
 }
 
+/**
+ * Opens the demo at `address` and adds its test hooks (www/testing.js, which installs
+ * window.demo): the page itself never loads them, so first it must start and draw without them.
+ */
+async function loadDemo(page, address) {
+  const requested = [];
+  page.on('request', (r) => requested.push(new URL(r.url()).pathname));
+  await page.goto(address);
+  await page.waitForFunction(() => document.getElementById('loading').hidden, null, { timeout: 60_000 });
+  assert.equal(await page.evaluate(() => typeof window.demo), 'undefined', 'a normal visit has no window.demo');
+  assert.ok(!requested.includes('/www/testing.js'), 'a normal visit does not load the hooks');
+  await page.addScriptTag({ type: 'module', url: new URL('/www/testing.js', address).href });
+  await page.waitForFunction(() => window.demo && window.demo.ready, null, { timeout: 60_000 });
+  await page.evaluate(() => window.demo.ready);
+  await idle(page);
+}
+
 async function openDemo(browser, url, viewport = { width: 1440, height: 900 }) {
   const page = await browser.newPage({ viewport });
   const log = [];
   page.on('console', (m) => log.push(`${m.type()}: ${m.text()}`));
   page.on('pageerror', (e) => log.push(`pageerror: ${e.message}`));
-  await page.goto(`${url}/www/`);
-  await page.waitForFunction(() => window.demo && window.demo.ready, null, { timeout: 60_000 });
-  await page.evaluate(() => window.demo.ready);
-  await idle(page);
+  await loadDemo(page, `${url}/www/`);
   return { page, log };
 }
 
@@ -285,10 +301,7 @@ test('demo on WebGPU: renders from the GPU buffer, controls, bad input, 3-D, mat
       const mine = await page.evaluate(view);
       assert.notDeepEqual(mine.key, [0, 7]);
       const other = await browser.newPage({ viewport: { width: 1200, height: 800 } });
-      await other.goto(page.url());
-      await other.waitForFunction(() => window.demo && window.demo.ready, null, { timeout: 60_000 });
-      await other.evaluate(() => window.demo.ready);
-      await other.evaluate(() => window.demo.idle());
+      await loadDemo(other, page.url());
       const theirs = await other.evaluate(view);
       await other.close();
       assert.deepEqual(theirs, mine);
@@ -314,10 +327,7 @@ test('demo on WebGPU: renders from the GPU buffer, controls, bad input, 3-D, mat
 
     await t.test('on a phone the panel stacks under the plot', async () => {
       const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1 });
-      await phone.goto(`${url}/www/`);
-      await phone.waitForFunction(() => window.demo && window.demo.ready, null, { timeout: 60_000 });
-      await phone.evaluate(() => window.demo.ready);
-      await phone.evaluate(() => window.demo.idle());
+      await loadDemo(phone, `${url}/www/`);
       const plot = await phone.locator('#plot').boundingBox();
       const panel = await phone.locator('.panel').boundingBox();
       assert.ok(panel.y >= plot.y + plot.height, 'the controls come after the plot');
