@@ -1,6 +1,7 @@
 // 2-D canvas layers around the point cloud: the back layer (frames, grid, ticks) and the front
 // layer (1σ/2σ/3σ ellipses, handles, marginal histograms with the exact normal densities, 3-D axes).
 import { ticks, toPx, pixelJacobian, HIST } from './view.js';
+import { matmul, transpose } from './matrix.js';
 import { fmt, sub } from './format.js';
 
 export const COLORS = {
@@ -107,19 +108,20 @@ function eig2(sxx, sxy, syy) {
   return { l1, l2: Math.max(l2, 0), angle };
 }
 
+/** `steps + 1` points around the k-sigma ellipse of a 2-D normal with centre m and covariance [[sxx, sxy], [sxy, syy]]. */
+function ellipsePoints(m, sxx, sxy, syy, k, steps) {
+  const { l1, l2, angle } = eig2(sxx, sxy, syy);
+  const c = Math.cos(angle), s = Math.sin(angle), r1 = k * Math.sqrt(l1), r2 = k * Math.sqrt(l2);
+  return Array.from({ length: steps + 1 }, (_, i) => {
+    const t = (2 * Math.PI * i) / steps;
+    return [m[0] + r1 * Math.cos(t) * c - r2 * Math.sin(t) * s, m[1] + r1 * Math.cos(t) * s + r2 * Math.sin(t) * c];
+  });
+}
+
 /** Points of the k-sigma ellipse of the 2-D marginal (a, b) in CSS pixels. */
 function ellipse(cell, mean, cov, k, steps = 120) {
   const { a, b } = cell;
-  const { l1, l2, angle } = eig2(cov[a][a], cov[a][b], cov[b][b]);
-  const c = Math.cos(angle), s = Math.sin(angle), r1 = k * Math.sqrt(l1), r2 = k * Math.sqrt(l2);
-  const pts = [];
-  for (let i = 0; i <= steps; i++) {
-    const t = (2 * Math.PI * i) / steps;
-    const x = mean[a] + r1 * Math.cos(t) * c - r2 * Math.sin(t) * s;
-    const y = mean[b] + r1 * Math.cos(t) * s + r2 * Math.sin(t) * c;
-    pts.push(toPx(cell, [x, y, x]));
-  }
-  return pts;
+  return ellipsePoints([mean[a], mean[b]], cov[a][a], cov[a][b], cov[b][b], k, steps).map(([x, y]) => toPx(cell, [x, y, x]));
 }
 
 function strokePath(ctx, pts) {
@@ -369,17 +371,10 @@ function draw3d(ctx, L, d) {
   // ellipse of the projected covariance J S Jᵀ in pixels), and the images of three orthogonal
   // great circles of the unit sphere under F (the package's factor), which lie on its surface
   const J = pixelJacobian(cell);
-  const P = [0, 1].map((i) => [0, 1].map((j) => [0, 1, 2].reduce((s, k) => s + J[i][k] * [0, 1, 2].reduce((t, l) => t + S[k][l] * J[j][l], 0), 0)));
-  const { l1, l2, angle } = eig2(P[0][0], P[0][1], P[1][1]);
-  const c0 = toPx(cell, mu), ca = Math.cos(angle), sa = Math.sin(angle), r1 = Math.sqrt(l1), r2 = Math.sqrt(l2);
-  const outline = [];
-  for (let i = 0; i <= 120; i++) {
-    const t = (2 * Math.PI * i) / 120;
-    outline.push([c0[0] + r1 * Math.cos(t) * ca - r2 * Math.sin(t) * sa, c0[1] + r1 * Math.cos(t) * sa + r2 * Math.sin(t) * ca]);
-  }
+  const P = matmul(matmul(J, S), transpose(J));
   ctx.strokeStyle = COLORS.truth;
   ctx.lineWidth = 1.5;
-  strokePath(ctx, outline);
+  strokePath(ctx, ellipsePoints(toPx(cell, mu), P[0][0], P[0][1], P[1][1], 1, 120));
   const F = d.ellipsoid;
   ctx.strokeStyle = COLORS.truthSoft;
   ctx.lineWidth = 1;
