@@ -106,6 +106,8 @@ export function seed(s: number | bigint): void;
 export function state(): Key;
 /** Bytes of the package's WebAssembly memory now (it only grows): for watching memory use. */
 export function wasmMemoryBytes(): number;
+/** Every {@link MvnErrorCode}, as the library defines them. */
+export const errorCodes: readonly MvnErrorCode[];
 
 /** Options of {@link Sampler.create}. */
 export interface SamplerCreateOptions {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the npm package's wasm + JS glue into pkg/ with wasm-pack (LTO, size-optimized), then
-# shrinks it with binaryen's wasm-opt from npm (Debian's older wasm-opt breaks the module).
+# shrinks it with binaryen's wasm-opt from npm (Debian's older wasm-opt breaks the module) and the
+# JS glue with esbuild.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-$(nproc)}"
@@ -8,5 +9,8 @@ wasm-pack build . --target web --out-dir pkg --out-name mvn_gpu --profile releas
 npx --no-install wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-mutable-globals --enable-reference-types --enable-multivalue \
   pkg/mvn_gpu_bg.wasm -o pkg/mvn_gpu_bg.wasm
+# The generated JS glue ships minified too (esbuild keeps its ES module exports): about 12.5 KB
+# of it gzipped becomes 8.7 KB.
+npx --no-install esbuild pkg/mvn_gpu.js --minify --format=esm --log-level=warning --allow-overwrite --outfile=pkg/mvn_gpu.js
 rm -f pkg/.gitignore
 ls -l pkg/mvn_gpu_bg.wasm

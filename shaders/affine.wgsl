@@ -5,13 +5,13 @@
 
 struct AffineParams {
     n: u32,
-    count: u32,        // elements in this dispatch
-    elem_offset: u32,  // chunk-local index of this dispatch's first element
+    count: u32,        // elements in this dispatch (output tiles, for the tiled entry points)
+    elem_offset: u32,  // chunk-local index of this dispatch's first element (tile)
     row_offset: u32,   // global row of the chunk's first row
     groups_x: u32,
     triangular: u32,
-    _pad0: u32,
-    _pad1: u32,
+    chunk_rows: u32,   // rows in the chunk (the tiled entry points' bound)
+    _pad: u32,
 }
 
 override WORKGROUP_SIZE: u32 = 256u;

@@ -9,11 +9,11 @@ struct FillParams {
     count: u32,        // words in this dispatch
     groups_x: u32,     // workgroups along x of the 2-D grid
     out_offset: u32,   // index in `out_words` of this dispatch's first word
-    _pad0: u32,
+    word_end: u32,     // normal: end of the word range to write
     a: f32,            // normal: rn(sqrt(2) * scale); uniform: range
     b: f32,            // normal: loc; uniform: low
     one: f32,          // 1.0 (see uniform_from_bits)
-    _pad1: u32,
+    _pad: u32,
 }
 
 override WORKGROUP_SIZE: u32 = 256u;
@@ -46,8 +46,8 @@ fn fill_uniform(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_
 
 // Normals with each Threefry block hashed once: block `b` gives words `b` and `b + half` of
 // the stream (MLX's layout), both written when they fall in this chunk's words [lo, hi). The
-// odd stream's last word comes alone from block (full, 0). Fields reused: word_offset = lo,
-// _pad0 = hi, out_offset = this dispatch's first block, count = its number of blocks.
+// odd stream's last word comes alone from block (full, 0). Here word_offset = lo, word_end = hi,
+// out_offset = this dispatch's first block, count = its number of blocks.
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn fill_normal_pairs(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
     let i = fill_index(wg, lid);
@@ -59,7 +59,7 @@ fn fill_normal_pairs(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invoca
     let full = total / 2u;
     let half = full + (total & 1u);
     let lo = fp.word_offset;
-    let hi = fp._pad0;
+    let hi = fp.word_end;
     // Block `full` exists only in an odd stream, with counter (full, 0) and one word. The
     // conversions run unconditionally (branches around them make Mesa's compiler very slow).
     let last = blk >= full;

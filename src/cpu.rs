@@ -1,56 +1,37 @@
 //! The CPU backend: the reference implementation and the fallback where no GPU exists.
 //! Bit-exact with MLX's Linux CPU build for bits, uniform and normal.
 
+use crate::alloc;
 use crate::array::Array;
-use crate::distribution::{MultivariateNormal, Plan};
-use crate::error::{Error, ErrorKind, Result};
-use crate::prng::{bits, math};
-#[cfg(not(target_arch = "wasm32"))]
-use crate::prng::threefry::threefry2x32;
+use crate::distribution::MultivariateNormal;
+use crate::error::Result;
+use crate::prng::bits;
+use crate::prng::math;
+use crate::request::{SampleRequest, Transform, WordsRequest};
 
 /// Rows per parallel task.
 #[cfg(not(target_arch = "wasm32"))]
 const PAR_WORDS: usize = 1 << 14;
 
-pub(crate) fn alloc<T: Clone + Default>(op: &str, len: usize) -> Result<Vec<T>> {
-    let mut v = reserve(op, len)?;
-    v.resize(len, T::default());
-    Ok(v)
-}
-
-/// An empty vector with room for `len` values (refused with `TooLarge` when it cannot be had).
-pub(crate) fn reserve<T>(op: &str, len: usize) -> Result<Vec<T>> {
-    let mut v = Vec::new();
-    v.try_reserve_exact(len).map_err(|_| {
-        Error::new(ErrorKind::TooLarge, op, format!("cannot allocate {len} values ({} bytes).", len as u64 * std::mem::size_of::<T>() as u64))
-    })?;
-    Ok(v)
-}
-
-/// The whole `out.len()`-word stream of `key`, in parallel where available.
+/// The whole `out.len()`-word stream of `key`, in parallel where available (blocks split into
+/// runs, each writing its first-half and second-half words).
 pub(crate) fn fill_words(key: [u32; 2], out: &mut [u32]) {
-    let total = out.len() as u32;
     #[cfg(not(target_arch = "wasm32"))]
     if out.len() > PAR_WORDS {
         use rayon::prelude::*;
-        let half = (total / 2 + (total & 1)) as usize;
-        let full = (total / 2) as usize;
-        let (first, second) = out.split_at_mut(half);
+        let layout = bits::Layout::new(out.len() as u32);
+        let (first, second) = out.split_at_mut(layout.half as usize);
         let chunk = PAR_WORDS / 2;
-        first[..full].par_chunks_mut(chunk).zip(second.par_chunks_mut(chunk)).enumerate().for_each(|(c, (xs, ys))| {
-            for (i, (x, y)) in xs.iter_mut().zip(ys.iter_mut()).enumerate() {
-                let j = (c * chunk + i) as u32;
-                let w = threefry2x32(key, [j, j + half as u32]);
-                *x = w[0];
-                *y = w[1];
-            }
+        // The odd middle block (no second word) is the last of `first`, past `second`'s end.
+        let (paired, middle) = first.split_at_mut(layout.full as usize);
+        paired.par_chunks_mut(chunk).zip(second.par_chunks_mut(chunk)).enumerate().for_each(|(c, (xs, ys))| {
+            let b0 = (c * chunk) as u32;
+            bits::fill_blocks(key, layout, b0..b0 + xs.len() as u32, xs, ys);
         });
-        if total & 1 == 1 {
-            first[full] = threefry2x32(key, [full as u32, 0])[0];
-        }
+        bits::fill_blocks(key, layout, layout.full..layout.half, middle, &mut []);
         return;
     }
-    bits::fill_words(key, 0, total, out);
+    bits::fill_words(key, 0, out.len() as u32, out);
 }
 
 /// Applies `f` to a chunk. `f32::mul_add` (erfinv's fma) is a true fma everywhere, but without
@@ -75,7 +56,7 @@ fn map_chunk<F: Fn(u32) -> u32>(chunk: &mut [u32], f: &F) {
 }
 
 /// Applies `f` to every element in place, in parallel where available.
-pub(crate) fn map_in_place(data: &mut [u32], f: impl Fn(u32) -> u32 + Sync + Send) {
+fn map_in_place(data: &mut [u32], f: impl Fn(u32) -> u32 + Sync + Send) {
     #[cfg(not(target_arch = "wasm32"))]
     if data.len() > PAR_WORDS {
         use rayon::prelude::*;
@@ -85,9 +66,21 @@ pub(crate) fn map_in_place(data: &mut [u32], f: impl Fn(u32) -> u32 + Sync + Sen
     map_chunk(data, &f);
 }
 
+/// The words of `req`'s stream, transformed.
+pub(crate) fn words(req: &WordsRequest) -> Result<Vec<u32>> {
+    let mut w = alloc::zeroed::<u32>(req.op, req.words)?;
+    fill_words(req.key.0, &mut w);
+    match req.transform {
+        Transform::Bits => {}
+        Transform::Uniform { low, range } => map_in_place(&mut w, |b| math::uniform(b, low, range).to_bits()),
+        Transform::Normal { a, loc } => map_in_place(&mut w, |b| math::normal(b, a, loc).to_bits()),
+    }
+    Ok(w)
+}
+
 /// Standard normals for the `len`-word stream of `key`.
-pub(crate) fn standard_normals(op: &str, key: [u32; 2], len: usize) -> Result<Vec<f32>> {
-    let mut w = alloc::<u32>(op, len)?;
+fn standard_normals(op: &str, key: [u32; 2], len: usize) -> Result<Vec<f32>> {
+    let mut w = alloc::zeroed::<u32>(op, len)?;
     fill_words(key, &mut w);
     map_in_place(&mut w, |b| math::standard_normal(b).to_bits());
     Ok(bytemuck::allocation::cast_vec(w))
@@ -95,8 +88,8 @@ pub(crate) fn standard_normals(op: &str, key: [u32; 2], len: usize) -> Result<Ve
 
 /// `out[b, j] = mean[b, j] + sum_l z[b, l] R[b][l, j]` for a block of rows starting at
 /// `row0`, accumulating in increasing `l` with separately rounded products (as reference BLAS).
-fn affine_rows(dist: &MultivariateNormal, plan: &Plan, row0: usize, block: &mut [f32]) {
-    let n = plan.n;
+fn affine_rows(dist: &MultivariateNormal, req: &SampleRequest, row0: usize, block: &mut [f32]) {
+    let n = req.n;
     let nn = n * n;
     let (factors, fmap, mean) = (dist.factors(), dist.factor_of_cov(), dist.mean_data());
     let tri = dist.is_triangular();
@@ -104,8 +97,8 @@ fn affine_rows(dist: &MultivariateNormal, plan: &Plan, row0: usize, block: &mut 
     for (r, row) in block.chunks_exact_mut(n).enumerate() {
         let b = row0 + r;
         z.copy_from_slice(row);
-        let f = fmap[plan.cov_map.index(b)] as usize;
-        let m = &mean[plan.mean_map.index(b) * n..][..n];
+        let f = fmap[req.cov_map.index(b)] as usize;
+        let m = &mean[req.mean_map.index(b) * n..][..n];
         let rm = &factors[f * nn..(f + 1) * nn];
         row.iter_mut().for_each(|v| *v = 0.0);
         for (l, &zl) in z.iter().enumerate() {
@@ -126,10 +119,10 @@ fn affine_rows(dist: &MultivariateNormal, plan: &Plan, row0: usize, block: &mut 
 /// float32 round-off of the reference order. Native only: in the npm package's wasm it would add
 /// about 16 KB (gzipped) for a path that has no threads there.
 #[cfg(not(target_arch = "wasm32"))]
-fn affine_gemm(dist: &MultivariateNormal, plan: &Plan, z: Vec<f32>) -> Result<Vec<f32>> {
+fn affine_gemm(dist: &MultivariateNormal, req: &SampleRequest, z: Vec<f32>) -> Result<Vec<f32>> {
     use faer::{MatMut, MatRef};
-    let (rows, n) = (plan.rows, plan.n);
-    let mut out = alloc::<f32>("multivariate_normal", rows * n)?;
+    let (rows, n) = (req.rows, req.n);
+    let mut out = alloc::zeroed::<f32>(req.op, rows * n)?;
     let par = faer::Par::rayon(0);
     faer::linalg::matmul::matmul(
         MatMut::from_row_major_slice_mut(&mut out, rows, n),
@@ -142,7 +135,7 @@ fn affine_gemm(dist: &MultivariateNormal, plan: &Plan, z: Vec<f32>) -> Result<Ve
     drop(z);
     let mean = dist.mean_data();
     for (r, row) in out.chunks_exact_mut(n).enumerate() {
-        let m = &mean[plan.mean_map.index(r) * n..][..n];
+        let m = &mean[req.mean_map.index(r) * n..][..n];
         row.iter_mut().zip(m).for_each(|(v, &mj)| *v += mj);
     }
     Ok(out)
@@ -153,27 +146,27 @@ fn affine_gemm(dist: &MultivariateNormal, plan: &Plan, z: Vec<f32>) -> Result<Ve
 /// 2.6x faster at n = 512, slower at n = 64).
 const GEMM_MIN_N: usize = 128;
 
-/// Samples `dist` with `plan` on the CPU.
-pub(crate) fn sample(dist: &MultivariateNormal, plan: &Plan) -> Result<Array> {
-    let len = plan.rows * plan.n;
-    let mut out = standard_normals("multivariate_normal", plan.key.0, len)?;
+/// Draws `req` from `dist` on the CPU.
+pub(crate) fn sample(dist: &MultivariateNormal, req: &SampleRequest) -> Result<Array> {
+    let len = req.rows * req.n;
+    let mut out = standard_normals(req.op, req.key.0, len)?;
     #[cfg(not(target_arch = "wasm32"))]
-    if len > 0 && plan.n >= GEMM_MIN_N && dist.factors().len() == plan.n * plan.n {
-        let out = affine_gemm(dist, plan, out)?;
-        return Ok(Array::from_parts(plan.out_shape.clone(), out));
+    if len > 0 && req.n >= GEMM_MIN_N && dist.factors().len() == req.n * req.n {
+        let out = affine_gemm(dist, req, out)?;
+        return Ok(Array::from_parts(req.out_shape.clone(), out));
     }
     if len > 0 {
         #[cfg(not(target_arch = "wasm32"))]
         {
             use rayon::prelude::*;
-            let n = plan.n;
+            let n = req.n;
             let rows_per = (PAR_WORDS / n).max(1);
             out.par_chunks_mut(rows_per * n)
                 .enumerate()
-                .for_each(|(c, block)| affine_rows(dist, plan, c * rows_per, block));
+                .for_each(|(c, block)| affine_rows(dist, req, c * rows_per, block));
         }
         #[cfg(target_arch = "wasm32")]
-        affine_rows(dist, plan, 0, &mut out);
+        affine_rows(dist, req, 0, &mut out);
     }
-    Ok(Array::from_parts(plan.out_shape.clone(), out))
+    Ok(Array::from_parts(req.out_shape.clone(), out))
 }

@@ -2,10 +2,9 @@
 
 use crate::array::Array;
 use crate::error::{Error, ErrorKind, Result};
-use crate::key::Key;
 use crate::linalg::{self, FactorMethod, FactorReport};
 use crate::options::{Method, Options};
-use crate::shape::{broadcast_shapes, check_shape, fmt_shape, numel, BroadcastMap};
+use crate::shape::{broadcast_shapes, check_shape, fmt_shape, numel};
 use std::sync::OnceLock;
 
 const OP: &str = "multivariate_normal";
@@ -44,16 +43,6 @@ pub struct MultivariateNormal {
     triangular: bool,
     warnings: Vec<String>,
     reports: OnceLock<Vec<FactorReport>>,
-}
-
-/// The per-call layout shared by the CPU and GPU paths.
-pub(crate) struct Plan {
-    pub out_shape: Vec<usize>,
-    pub rows: usize,
-    pub n: usize,
-    pub key: Key,
-    pub mean_map: BroadcastMap,
-    pub cov_map: BroadcastMap,
 }
 
 fn check_finite(what: &str, a: &Array) -> Result<()> {
@@ -178,7 +167,7 @@ impl MultivariateNormal {
     /// - [`ErrorKind::NotPositiveSemidefinite`] for a negative eigenvalue beyond the tolerance
     ///   with `on_invalid = raise` (the message names the batch index and the eigenvalue).
     pub fn new(mean: &Array, cov: &Array, options: &Options) -> Result<Self> {
-        let mut prof = crate::gpu::Profile::start();
+        let mut prof = crate::profile::Profile::start();
         options.dtype.require_float32(OP)?;
         let (n, mean_batch, cov_batch) = check_shapes(mean, cov, "cov")?;
         check_finite("mean", mean)?;
@@ -368,27 +357,8 @@ impl MultivariateNormal {
         &self.mean
     }
 
-    pub(crate) fn plan(&self, shape: &[i64], key: Option<Key>) -> Result<Plan> {
-        let out_shape = self.output_shape(shape)?;
-        let batch = &out_shape[..out_shape.len() - 1];
-        let rows = batch.iter().product();
-        Ok(Plan {
-            rows,
-            n: self.n,
-            key: crate::key::resolve(key),
-            mean_map: BroadcastMap::new(batch, &self.mean_batch),
-            cov_map: BroadcastMap::new(batch, &self.cov_batch),
-            out_shape,
-        })
-    }
-
-    /// Draws samples on the CPU: output shape `broadcast(shape, batch_shape) + (n,)`. Without a
-    /// key the default key sequence is used (one key per call, as MLX).
-    ///
-    /// # Errors
-    /// As [`MultivariateNormal::output_shape`].
-    pub fn sample(&self, shape: &[i64], key: Option<Key>) -> Result<Array> {
-        let plan = self.plan(shape, key)?;
-        crate::cpu::sample(self, &plan)
+    /// The batch shapes of mean and cov, before broadcasting.
+    pub(crate) fn batch_shapes(&self) -> (&[usize], &[usize]) {
+        (&self.mean_batch, &self.cov_batch)
     }
 }

@@ -38,6 +38,9 @@ pub enum ErrorKind {
     /// on an application's device ([`crate::Sampler::from_device`]) cannot replace it, and a
     /// sampler with its own device reports this when opening a new one failed.
     DeviceLost,
+    /// An object used after it was destroyed or freed (the JavaScript package's samplers and
+    /// distributions).
+    Destroyed,
 }
 
 impl ErrorKind {
@@ -57,8 +60,27 @@ impl ErrorKind {
             ErrorKind::NoAdapter => "NO_ADAPTER",
             ErrorKind::Device => "DEVICE_ERROR",
             ErrorKind::DeviceLost => "DEVICE_LOST",
+            ErrorKind::Destroyed => "DESTROYED",
         }
     }
+
+    /// Every kind, in declaration order: the one list of the error codes.
+    pub const ALL: [ErrorKind; 14] = [
+        ErrorKind::InvalidShape,
+        ErrorKind::BroadcastError,
+        ErrorKind::NonFinite,
+        ErrorKind::NotSymmetric,
+        ErrorKind::NotPositiveSemidefinite,
+        ErrorKind::InvalidKey,
+        ErrorKind::InvalidDtype,
+        ErrorKind::InvalidArgument,
+        ErrorKind::TooLarge,
+        ErrorKind::NotConverged,
+        ErrorKind::NoAdapter,
+        ErrorKind::Device,
+        ErrorKind::DeviceLost,
+        ErrorKind::Destroyed,
+    ];
 }
 
 /// The crate's error: a [`ErrorKind`] and a message such as

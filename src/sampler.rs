@@ -3,13 +3,10 @@
 use crate::array::Array;
 use crate::distribution::MultivariateNormal;
 use crate::error::{Error, ErrorKind, Result};
-use crate::gpu::{ChunkLimits, Fill, Gpu};
-use crate::key::{resolve, Key};
+use crate::gpu::{ChunkLimits, Gpu, SamplerOptions};
+use crate::key::Key;
 use crate::options::Options;
-use crate::prng::math;
-use crate::random::{apply_uniform, uniform_bounds};
-use crate::shape::{check_shape, numel};
-
+use crate::request::{SampleRequest, WordsRequest};
 
 /// Where a [`Sampler`] runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,22 +24,6 @@ impl Backend {
             Backend::Gpu => "gpu",
             Backend::Cpu => "cpu",
         }
-    }
-}
-
-/// How [`Sampler::gpu`] picks its device.
-#[derive(Clone, Copy, Debug)]
-pub struct SamplerOptions {
-    /// Adapter preference (default: high performance).
-    pub power_preference: wgpu::PowerPreference,
-    /// Extra limits for splitting work (default: only the device's own limits). Tests use
-    /// tiny values to prove that splitting never changes the samples.
-    pub limits: ChunkLimits,
-}
-
-impl Default for SamplerOptions {
-    fn default() -> Self {
-        SamplerOptions { power_preference: wgpu::PowerPreference::HighPerformance, limits: ChunkLimits::UNLIMITED }
     }
 }
 
@@ -159,13 +140,13 @@ impl Sampler {
     /// Shape errors as [`MultivariateNormal::output_shape`]; [`ErrorKind::TooLarge`] when the
     /// factors do not fit one GPU binding; [`ErrorKind::Device`] when the GPU fails.
     pub async fn sample(&self, dist: &MultivariateNormal, shape: &[i64], key: Option<Key>) -> Result<Array> {
-        let plan = dist.plan(shape, key)?;
+        let req = SampleRequest::new("multivariate_normal", dist, shape, key)?;
         match &self.gpu {
-            None => crate::cpu::sample(dist, &plan),
+            None => crate::cpu::sample(dist, &req),
             Some(g) => {
-                let p = &plan;
-                let data = g.run("multivariate_normal", |c| async move { c.mvn(dist, p).await }).await?;
-                Ok(Array::from_parts(plan.out_shape, data))
+                let r = &req;
+                let data = g.run(req.op, |c| async move { c.sample(dist, r).await }).await?;
+                Ok(Array::from_parts(req.out_shape, data))
             }
         }
     }
@@ -180,10 +161,10 @@ impl Sampler {
         let g = self.gpu.as_ref().ok_or_else(|| {
             Error::new(ErrorKind::InvalidArgument, "sample_to_buffer", "the CPU backend has no GPU buffers; use sample().")
         })?;
-        let plan = dist.plan(shape, key)?;
-        let p = &plan;
-        let buffer = g.run("multivariate_normal", |c| async move { c.mvn_to_buffer(dist, p).await }).await?;
-        Ok(GpuSamples { buffer, shape: plan.out_shape })
+        let req = SampleRequest::new("multivariate_normal", dist, shape, key)?;
+        let r = &req;
+        let buffer = g.run(req.op, |c| async move { c.sample_to_buffer(dist, r).await }).await?;
+        Ok(GpuSamples { buffer, shape: req.out_shape })
     }
 
     /// Samples `dist` into the caller's GPU buffer (usage must include `STORAGE`; at least
@@ -198,10 +179,10 @@ impl Sampler {
         let g = self.gpu.as_ref().ok_or_else(|| {
             Error::new(ErrorKind::InvalidArgument, "sample_into", "the CPU backend has no GPU buffers; use sample().")
         })?;
-        let plan = dist.plan(shape, key)?;
-        let plan_ref = &plan;
-        g.run_on_current("sample_into", |c| async move { c.mvn_into(dist, plan_ref, out).await }).await?;
-        Ok(plan.out_shape)
+        let req = SampleRequest::new("sample_into", dist, shape, key)?;
+        let r = &req;
+        g.run_on_current(req.op, |c| async move { c.sample_into(dist, r, out).await }).await?;
+        Ok(req.out_shape)
     }
 
     /// Releases the scratch buffers a GPU sampler keeps between calls (they are reused to
@@ -226,14 +207,9 @@ impl Sampler {
     /// # Errors
     /// As [`crate::normal`], and [`ErrorKind::Device`] when the GPU fails.
     pub async fn normal(&self, shape: &[i64], loc: f32, scale: f32, key: Option<Key>) -> Result<Array> {
-        let Some(g) = &self.gpu else { return crate::random::normal(shape, loc, scale, key) };
-        let op = "normal";
-        crate::random::check_normal_params(op, loc, scale)?;
-        let shape = check_shape(op, shape)?;
-        let count = numel(op, &shape)?;
-        let key = resolve(key);
-        let words = fill(g, op, Fill::Normal { a: math::SQRT2 * scale, loc }, key, count).await?;
-        Ok(Array::from_parts(shape, bytemuck::allocation::cast_vec(words)))
+        let req = WordsRequest::normal(shape, loc, scale, key)?;
+        let words = self.words(&req).await?;
+        Ok(req.into_floats(words))
     }
 
     /// MLX's `uniform(shape, low, high, key)` on this backend. Scalar bounds run entirely on
@@ -242,18 +218,9 @@ impl Sampler {
     /// # Errors
     /// As [`crate::uniform`], and [`ErrorKind::Device`] when the GPU fails.
     pub async fn uniform(&self, shape: &[i64], low: impl Into<Array>, high: impl Into<Array>, key: Option<Key>) -> Result<Array> {
-        let Some(g) = &self.gpu else { return crate::random::uniform(shape, low, high, key) };
-        let op = "uniform";
-        let shape = check_shape(op, shape)?;
-        let count = numel(op, &shape)?;
-        let (low, range) = uniform_bounds(&shape, &low.into(), &high.into())?;
-        let key = resolve(key);
-        if low.len() == 1 {
-            let words = fill(g, op, Fill::Uniform { low: low.data()[0], range: range.data()[0] }, key, count).await?;
-            return Ok(Array::from_parts(shape, bytemuck::allocation::cast_vec(words)));
-        }
-        let words = fill(g, op, Fill::Bits, key, count).await?;
-        Ok(Array::from_parts(shape.clone(), apply_uniform(&shape, &words, &low, &range)))
+        let req = WordsRequest::uniform(shape, &low.into(), &high.into(), key)?;
+        let words = self.words(&req).await?;
+        Ok(req.into_floats(words))
     }
 
     /// Random 32-bit words of `shape` on this backend (MLX's `random::bits(shape, 4, key)`).
@@ -270,17 +237,16 @@ impl Sampler {
     /// # Errors
     /// As [`crate::bits_width`], and [`ErrorKind::Device`] when the GPU fails.
     pub async fn bits_width(&self, shape: &[i64], width: u32, key: Option<Key>) -> Result<Array<u32>> {
-        let Some(g) = &self.gpu else { return crate::random::bits_width(shape, width, key) };
-        let op = "bits";
-        let (shape, count, nwords) = crate::random::bits_request(shape, width)?;
-        let key = resolve(key);
-        let words = fill(g, op, Fill::Bits, key, nwords).await?;
-        Ok(Array::from_parts(shape, crate::random::cut_elements(words, width, count)))
+        let req = WordsRequest::bits(shape, width, key)?;
+        let words = self.words(&req).await?;
+        Ok(req.into_bits(words))
     }
-}
 
-/// `count` words of `key`'s stream transformed by `f`, on the GPU (one instantiation of
-/// [`Gpu::run`] for every fill).
-async fn fill(g: &Gpu, op: &str, f: Fill, key: Key, count: usize) -> Result<Vec<u32>> {
-    g.run(op, |c| async move { c.fill(op, f, key.0, count as u32).await }).await
+    /// The words of `req`, on the GPU or the CPU.
+    pub(crate) async fn words(&self, req: &WordsRequest) -> Result<Vec<u32>> {
+        match &self.gpu {
+            None => crate::cpu::words(req),
+            Some(g) => g.run(req.op, |c| async move { c.words(req).await }).await,
+        }
+    }
 }

@@ -25,9 +25,23 @@ impl Future for MapFuture {
     }
 }
 
-/// Maps `buffer[..bytes]` for reading and appends it to `dst` (whose capacity the caller
-/// reserved: the host memory is written once, by this copy).
-pub(crate) async fn read_append<T: bytemuck::Pod>(device: &wgpu::Device, buffer: &wgpu::Buffer, bytes: u64, dst: &mut Vec<T>) -> Result<()> {
+/// A part of a staging buffer that goes to the host result: `bytes` bytes at `offset`, to
+/// element `at` of the result.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Piece {
+    pub offset: u64,
+    pub bytes: u64,
+    pub at: usize,
+}
+
+/// Maps `buffer` for reading and puts each piece into `dst` at its element. A piece that
+/// starts at `dst`'s end is appended (the common case: the caller reserved the capacity, and
+/// the host memory is written once, by this copy); one past the end zero-fills the gap first.
+pub(crate) async fn read_pieces<T: bytemuck::Pod>(device: &wgpu::Device, buffer: &wgpu::Buffer, pieces: &[Piece], dst: &mut Vec<T>) -> Result<()> {
+    let bytes = pieces.iter().map(|p| p.offset + p.bytes).max().unwrap_or(0);
+    if bytes == 0 {
+        return Ok(());
+    }
     let slot: Slot = Arc::new(Mutex::new((None, None)));
     let s2 = slot.clone();
     buffer.map_async(wgpu::MapMode::Read, ..bytes, move |r| {
@@ -50,7 +64,15 @@ pub(crate) async fn read_append<T: bytemuck::Pod>(device: &wgpu::Device, buffer:
         let view = buffer
             .get_mapped_range(..bytes)
             .map_err(|e| Error::new(ErrorKind::Device, "readback", format!("mapped range unavailable: {e}.")))?;
-        dst.extend_from_slice(bytemuck::cast_slice(&view[..]));
+        for p in pieces {
+            let src: &[T] = bytemuck::cast_slice(&view[p.offset as usize..(p.offset + p.bytes) as usize]);
+            if p.at > dst.len() {
+                dst.resize(p.at, T::zeroed());
+            }
+            let inside = (dst.len() - p.at).min(src.len());
+            dst[p.at..p.at + inside].copy_from_slice(&src[..inside]);
+            dst.extend_from_slice(&src[inside..]);
+        }
     }
     buffer.unmap();
     Ok(())

@@ -30,3 +30,28 @@ test('calls after destroy() throw DESTROYED', async () => {
   await assert.rejects(s.normal([2]), (e) => e.code === 'DESTROYED');
   assert.throws(() => s.backend, (e) => e.code === 'DESTROYED');
 });
+
+test('every error is an MvnError instance: from the wasm checks, the library and the wrappers', async () => {
+  const s = await api.Sampler.create({ backend: 'cpu' });
+  const errs = [];
+  const grab = async (f) => { try { await f(); } catch (e) { errs.push(e); } };
+  await grab(() => s.normal([-1]));                              // library (shape)
+  await grab(() => s.normal([2], { key: [1, 2, 3] }));            // boundary (key)
+  await grab(() => s.multivariateNormal([0, 0], [[1, 2], [2, 1]])); // library (PSD)
+  await grab(() => api.key(-1));                                   // boundary (seed)
+  await grab(() => new api.Sampler({}));                           // wrapper misuse
+  s.destroy();
+  await grab(() => s.normal([2]));                                 // lifecycle
+  assert.deepEqual(errs.map((e) => e.code), ['INVALID_SHAPE', 'INVALID_KEY', 'NOT_POSITIVE_SEMIDEFINITE', 'INVALID_ARGUMENT', 'INVALID_ARGUMENT', 'DESTROYED']);
+  for (const e of errs) {
+    assert.ok(e instanceof api.MvnError && e instanceof Error, `${e.code}: not an MvnError instance`);
+    assert.equal(e.name, 'MvnError');
+    assert.ok(api.errorCodes.includes(e.code), e.code);
+  }
+});
+
+test("the .d.ts code union is the library's list of codes", async () => {
+  const dts = await readFile(new URL('../../js/index.d.ts', import.meta.url), 'utf8');
+  const union = dts.match(/export type MvnErrorCode =([^;]+);/)[1].match(/'([A-Z_]+)'/g).map((c) => c.slice(1, -1));
+  assert.deepEqual(union, [...api.errorCodes]);
+});

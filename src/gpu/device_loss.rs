@@ -12,10 +12,10 @@
 //! After any device error the call's scratch buffers are dropped (a failed map can leave a
 //! staging buffer unusable), so the next call starts clean.
 
+use super::chunks::ChunkLimits;
+use super::context::{GpuContext, SamplerOptions};
 use super::lock::AsyncLock;
-use super::{ChunkLimits, GpuContext};
 use crate::error::{Error, ErrorKind, Result};
-use crate::sampler::SamplerOptions;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 

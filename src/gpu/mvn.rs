@@ -1,0 +1,297 @@
+//! `multivariate_normal` on the GPU: the planner picks the kernels and splits the rows into
+//! chunks that fit the device's limits; the job records each chunk for the executor.
+//!
+//! - **Fused** (`n <= 16`, an even number of rows, row maps that fit): one kernel draws the
+//!   normals and writes `mean + z R`; invocation r writes rows r and r + R/2. Chunks cover
+//!   half-rows `[r0, r1)` and bind both output regions, so splitting runs the very same kernel
+//!   on the very same words.
+//! - **Unfused**: the fill kernel writes a chunk's normals z, then the affine kernel (tiled for
+//!   one covariance with `n > 16`, elementwise otherwise) writes `mean + z R`.
+//!
+//! The kernel never depends on the chunking, so splitting never changes a bit of the output.
+
+use super::chunks::{dispatches, row_chunks};
+use super::context::GpuContext;
+use super::execute::{Dest, Job, Readback};
+use super::kernels::affine::{self, Variant};
+use super::kernels::fused::{self, FusedParams, FUSED_MAX_N};
+use super::kernels::rowmap::{row_index, RowMaps};
+use super::kernels::{fill, Region, WORKGROUP};
+use crate::alloc;
+use crate::distribution::MultivariateNormal;
+use crate::error::{Error, ErrorKind, Result};
+use crate::prng::bits::Layout;
+use crate::prng::math::SQRT2;
+use crate::profile::Profile;
+use crate::request::{SampleRequest, Transform};
+
+/// How a draw runs.
+enum Plan {
+    Fused {
+        maps: RowMaps,
+        /// Half-row chunks.
+        chunks: Vec<(usize, usize)>,
+        /// The whole output fits one binding (both halves bound together).
+        single: bool,
+        /// Most half-rows per chunk.
+        k_max: usize,
+    },
+    Unfused {
+        variant: Variant,
+        maps: Option<RowMaps>,
+        /// Row chunks.
+        chunks: Vec<(usize, usize)>,
+        /// Bytes of the largest chunk.
+        max_chunk: u64,
+    },
+}
+
+fn row_too_large(op: &str, n: usize) -> Error {
+    Error::new(ErrorKind::TooLarge, op, format!("one row of {n} values does not fit a GPU storage binding."))
+}
+
+fn gcd(a: u64, b: u64) -> u64 {
+    if b == 0 { a } else { gcd(b, a % b) }
+}
+
+impl Plan {
+    fn new(ctx: &GpuContext, req: &SampleRequest, one_factor: bool, to_buffer: bool) -> Result<Plan> {
+        let n = req.n;
+        let rb = n as u64 * 4;
+        let total_bytes = req.len() as u64 * 4;
+        let limit = ctx.limits.chunk_bytes();
+        let align = ctx.offset_align;
+        let maps = RowMaps::of(req);
+        if let (Some(maps), true) = (maps, (1..=FUSED_MAX_N).contains(&n) && req.rows >= 2 && req.rows.is_multiple_of(2)) {
+            let half = req.rows / 2;
+            let single = total_bytes <= limit;
+            if !single && limit < align + rb {
+                return Err(row_too_large(req.op, n));
+            }
+            let k_max = if single {
+                half
+            } else {
+                // Room for aligning a binding offset down, and lo/hi ranges that never overlap.
+                let room = (limit - align) / rb;
+                let apart = (half as u64).saturating_sub(align.div_ceil(rb) + 1);
+                room.min(apart).max(1) as usize
+            };
+            return Ok(Plan::Fused { maps, chunks: row_chunks(half, k_max, 1), single, k_max });
+        }
+        // One chunk's z and output must each fit one binding; in buffer mode chunk offsets must
+        // respect the storage offset alignment.
+        let align_rows = if to_buffer { (align / gcd(rb.max(1), align)) as usize } else { 1 };
+        let max_rows = (limit / rb.max(1)) as usize;
+        if n > 0 && max_rows < align_rows.max(1) {
+            return Err(row_too_large(req.op, n));
+        }
+        let chunks = if req.len() == 0 { vec![] } else { row_chunks(req.rows, max_rows, align_rows) };
+        let max_chunk = chunks.iter().map(|c| c.1 - c.0).max().unwrap_or(0) as u64 * rb;
+        Ok(Plan::Unfused { variant: Variant::choose(n, one_factor), maps, chunks, max_chunk })
+    }
+}
+
+/// The buffers of one call.
+struct Buffers {
+    factors: wgpu::Buffer,
+    means: wgpu::Buffer,
+    factor_map: wgpu::Buffer,
+    row_maps: wgpu::Buffer,
+    /// The caller's output buffer (a new one or theirs), or `None` for a readback.
+    out: Option<wgpu::Buffer>,
+    /// Unfused: the normals of a chunk. Fused: a one-word stand-in for an unused binding.
+    scratch: wgpu::Buffer,
+}
+
+struct MvnJob<'a> {
+    dist: &'a MultivariateNormal,
+    req: &'a SampleRequest,
+    dest: Dest<'a>,
+    plan: Plan,
+    buffers: Option<Buffers>,
+}
+
+impl MvnJob<'_> {
+    fn buffers(&self) -> &Buffers {
+        self.buffers.as_ref().expect("begun")
+    }
+
+    fn total_bytes(&self) -> u64 {
+        self.req.len() as u64 * 4
+    }
+
+    fn encode_fused(&self, ctx: &GpuContext, enc: &mut wgpu::CommandEncoder, (r0, r1): (usize, usize), single: bool) -> Vec<Readback> {
+        let b = self.buffers();
+        let n = self.req.n;
+        let half = self.req.rows / 2;
+        let rb = n as u64 * 4;
+        let k = (r1 - r0) as u64;
+        let total_bytes = self.total_bytes();
+        let down = |x: u64| x / ctx.offset_align * ctx.offset_align;
+        let stand_in = || Region::start_of(&b.scratch, 4);
+        // The two regions (and the element of each that holds the chunk's first row), and
+        // whether they share one binding.
+        let ((lo, lo_base), (hi, hi_base), same) = match (&b.out, single) {
+            (None, true) => ((Region::start_of(&ctx.scratch_out("mvn::out", total_bytes), total_bytes), 0), (stand_in(), half as u64 * n as u64), true),
+            (None, false) => ((Region::start_of(&ctx.scratch_out("mvn::out", k * rb), k * rb), 0), (Region::start_of(&ctx.scratch_out("mvn::out2", k * rb), k * rb), 0), false),
+            (Some(out), true) => ((Region::start_of(out, total_bytes), 0), (stand_in(), half as u64 * n as u64), true),
+            (Some(out), false) => {
+                let (lo_start, hi_start) = (r0 as u64 * rb, (r0 + half) as u64 * rb);
+                let (lo_off, hi_off) = (down(lo_start), down(hi_start));
+                (
+                    (Region { buffer: out.clone(), offset: lo_off, size: lo_start + k * rb - lo_off }, (lo_start - lo_off) / 4),
+                    (Region { buffer: out.clone(), offset: hi_off, size: hi_start + k * rb - hi_off }, (hi_start - hi_off) / 4),
+                    false,
+                )
+            }
+        };
+        let bindings = fused::Bindings { factors: &b.factors, means: &b.means, factor_map: &b.factor_map, row_maps: &b.row_maps, lo: &lo, hi: &hi };
+        for (first, c, gx, gy) in dispatches(k, WORKGROUP, ctx.limits.max_workgroups_per_dimension) {
+            let p = FusedParams {
+                key: self.req.key.0,
+                half_rows: half as u32,
+                row_offset: (r0 as u64 + first) as u32,
+                count: c as u32,
+                groups_x: gx,
+                triangular: self.dist.is_triangular() as u32,
+                local_first: first as u32,
+                lo_base: lo_base as u32,
+                hi_base: hi_base as u32,
+                same: same as u32,
+                one: 1.0,
+                a: SQRT2,
+                _pad: 0,
+            };
+            fused::encode(ctx, enc, n, &p, gx, gy, &bindings);
+        }
+        match (&b.out, single) {
+            (Some(_), _) => vec![],
+            (None, true) => vec![Readback { region: lo, at: 0 }],
+            (None, false) => vec![Readback { region: lo, at: r0 * n }, Readback { region: hi, at: (r0 + half) * n }],
+        }
+    }
+
+    fn encode_unfused(&self, ctx: &GpuContext, enc: &mut wgpu::CommandEncoder, (r0, r1): (usize, usize), variant: Variant, maps: Option<RowMaps>) -> Vec<Readback> {
+        let b = self.buffers();
+        let n = self.req.n;
+        let bytes = ((r1 - r0) * n) as u64 * 4;
+        let z = Region::start_of(&b.scratch, bytes);
+        let normal = Transform::Normal { a: SQRT2, loc: 0.0 };
+        fill::encode(ctx, enc, normal, self.req.key.0, Layout::new(self.req.len() as u32), (r0 * n) as u32, ((r1 - r0) * n) as u32, &z);
+        let ri = if maps.is_some() { vec![] } else { row_index(self.req, r0, r1) };
+        let row_index = ctx.input("mvn::row_index", bytemuck::cast_slice(&ri));
+        let out = match &b.out {
+            Some(out) => Region { buffer: out.clone(), offset: r0 as u64 * n as u64 * 4, size: bytes },
+            None => Region::start_of(&ctx.scratch_out("mvn::out", bytes), bytes),
+        };
+        let bindings = affine::Bindings { z, factors: &b.factors, means: &b.means, factor_map: &b.factor_map, row_index: &row_index, row_maps: &b.row_maps, out: out.clone() };
+        affine::encode(ctx, enc, variant, n, r0, r1, self.dist.is_triangular(), &bindings);
+        if b.out.is_some() { vec![] } else { vec![Readback { region: out, at: r0 * n }] }
+    }
+}
+
+impl Job for MvnJob<'_> {
+    fn begin(&mut self, ctx: &GpuContext) {
+        let d = self.dist;
+        let maps = match &self.plan {
+            Plan::Fused { maps, .. } => *maps,
+            Plan::Unfused { maps, .. } => maps.unwrap_or(RowMaps::EXPLICIT),
+        };
+        let scratch = match &self.plan {
+            Plan::Fused { .. } => ctx.scratch("mvn::dummy", 4, wgpu::BufferUsages::STORAGE),
+            Plan::Unfused { max_chunk, .. } => ctx.scratch("mvn::z", *max_chunk, wgpu::BufferUsages::STORAGE),
+        };
+        let out = match self.dest {
+            Dest::Host => None,
+            Dest::NewBuffer => Some(ctx.samples_buffer(self.total_bytes())),
+            Dest::Into(b) => Some(b.clone()),
+        };
+        if self.chunks() == 0 {
+            self.buffers = Some(Buffers { factors: scratch.clone(), means: scratch.clone(), factor_map: scratch.clone(), row_maps: scratch.clone(), out, scratch });
+            return;
+        }
+        self.buffers = Some(Buffers {
+            factors: ctx.input("mvn::factors", bytemuck::cast_slice(d.factors())),
+            means: ctx.input("mvn::means", bytemuck::cast_slice(d.mean_data())),
+            factor_map: ctx.input("mvn::factor_map", bytemuck::cast_slice(d.factor_of_cov())),
+            row_maps: ctx.params("mvn::row maps", &maps),
+            out,
+            scratch,
+        });
+    }
+
+    fn chunks(&self) -> usize {
+        match &self.plan {
+            Plan::Fused { chunks, .. } | Plan::Unfused { chunks, .. } => chunks.len(),
+        }
+    }
+
+    fn staging_bytes(&self) -> u64 {
+        if !matches!(self.dest, Dest::Host) {
+            return 0;
+        }
+        match &self.plan {
+            Plan::Fused { single: true, .. } => self.total_bytes(),
+            Plan::Fused { k_max, .. } => 2 * *k_max as u64 * self.req.n as u64 * 4,
+            Plan::Unfused { max_chunk, .. } => *max_chunk,
+        }
+    }
+
+    fn encode(&self, ctx: &GpuContext, enc: &mut wgpu::CommandEncoder, i: usize) -> Vec<Readback> {
+        match &self.plan {
+            Plan::Fused { chunks, single, .. } => self.encode_fused(ctx, enc, chunks[i], *single),
+            Plan::Unfused { chunks, variant, maps, .. } => self.encode_unfused(ctx, enc, chunks[i], *variant, *maps),
+        }
+    }
+}
+
+impl GpuContext {
+    /// Draws `req` from `dist`, read back.
+    pub async fn sample(&self, dist: &MultivariateNormal, req: &SampleRequest) -> Result<Vec<f32>> {
+        Ok(self.draw(dist, req, Dest::Host).await?.1)
+    }
+
+    /// Draws `req` from `dist` into the caller's buffer.
+    pub async fn sample_into(&self, dist: &MultivariateNormal, req: &SampleRequest, out: &wgpu::Buffer) -> Result<()> {
+        self.draw(dist, req, Dest::Into(out)).await.map(|_| ())
+    }
+
+    /// Draws `req` from `dist` into a new buffer.
+    pub async fn sample_to_buffer(&self, dist: &MultivariateNormal, req: &SampleRequest) -> Result<wgpu::Buffer> {
+        let (buffer, _) = self.draw(dist, req, Dest::NewBuffer).await?;
+        buffer.ok_or_else(|| Error::new(ErrorKind::Device, req.op, "no output buffer was produced."))
+    }
+
+    async fn draw(&self, dist: &MultivariateNormal, req: &SampleRequest, dest: Dest<'_>) -> Result<(Option<wgpu::Buffer>, Vec<f32>)> {
+        let op = req.op;
+        let to_buffer = !matches!(dest, Dest::Host);
+        let total_bytes = req.len() as u64 * 4;
+        if let Dest::Into(b) = dest {
+            if !b.usage().contains(wgpu::BufferUsages::STORAGE) || b.size() < total_bytes {
+                return Err(Error::new(
+                    ErrorKind::InvalidArgument,
+                    op,
+                    format!("the output buffer needs STORAGE usage and {total_bytes} bytes; it has {:?} and {} bytes.", b.usage(), b.size()),
+                ));
+            }
+        }
+        if to_buffer && total_bytes > self.limits.max_buffer_size {
+            return Err(Error::new(
+                ErrorKind::TooLarge,
+                op,
+                format!("{total_bytes} bytes of samples exceed the device's max_buffer_size ({} bytes); read them back instead or draw fewer.", self.limits.max_buffer_size),
+            ));
+        }
+        self.check_upload(op, "the covariance factors", std::mem::size_of_val(dist.factors()) as u64)?;
+        self.check_upload(op, "the means", std::mem::size_of_val(dist.mean_data()) as u64)?;
+        let mut prof = Profile::start();
+        let mut host = if to_buffer { Vec::new() } else { alloc::with_capacity::<u32>(op, req.len())? };
+        prof.mark("host alloc");
+        let one_factor = dist.factors().len() == req.n * req.n;
+        let plan = Plan::new(self, req, one_factor, to_buffer)?;
+        let mut job = MvnJob { dist, req, dest, plan, buffers: None };
+        self.execute(op, &mut job, &mut host, &mut prof).await?;
+        let out = if matches!(job.dest, Dest::NewBuffer) { job.buffers.and_then(|b| b.out) } else { None };
+        Ok((out, bytemuck::allocation::cast_vec(host)))
+    }
+}

@@ -1,0 +1,209 @@
+//! One validated, planned request per call, built here once and consumed by both backends:
+//! [`WordsRequest`] for `bits`, `uniform` and `normal` (a word stream and what it becomes),
+//! [`SampleRequest`] for drawing from a [`MultivariateNormal`] (output shape, rows, broadcast
+//! maps, key). Validation happens when a request is built; the backends only execute it.
+
+use crate::array::Array;
+use crate::distribution::MultivariateNormal;
+use crate::error::{Error, ErrorKind, Result};
+use crate::key::{resolve, Key};
+use crate::prng::math;
+use crate::shape::{broadcast_shapes, check_shape, fmt_shape, numel, BroadcastMap};
+
+/// What each word of the stream becomes (the GPU's fill kernels apply it in place).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Transform {
+    /// The words themselves.
+    Bits,
+    /// `low + range * u` (MLX's uniform with scalar bounds).
+    Uniform { low: f32, range: f32 },
+    /// `loc + a * erfinv(v)`, `a = rn(sqrt2 * scale)` (MLX's normal).
+    Normal { a: f32, loc: f32 },
+}
+
+/// What the host does with the transformed words to give the result.
+enum Finish {
+    /// They are the result.
+    Whole,
+    /// `count` elements of `width` bytes cut from the little-endian byte stream (`bits`).
+    Narrow { width: u32, count: usize },
+    /// Uniform bounds that vary over the shape, applied to the raw words.
+    Bounds { low: Array, range: Array },
+}
+
+/// A `bits`, `uniform` or `normal` call: `words` words of `key`'s stream, transformed.
+pub(crate) struct WordsRequest {
+    pub op: &'static str,
+    pub shape: Vec<usize>,
+    pub key: Key,
+    pub words: usize,
+    pub transform: Transform,
+    finish: Finish,
+}
+
+impl WordsRequest {
+    /// MLX's `bits(shape, width, key)`.
+    pub fn bits(shape: &[i64], width: u32, key: Option<Key>) -> Result<Self> {
+        let op = "bits";
+        if ![1, 2, 4].contains(&width) {
+            return Err(Error::new(ErrorKind::InvalidArgument, op, format!("Bit width must be in {{1, 2, 4}} but got {width}.")));
+        }
+        let shape = check_shape(op, shape)?;
+        let count = numel(op, &shape)?;
+        let words = (count as u64 * width as u64).div_ceil(4) as usize;
+        let finish = if width == 4 { Finish::Whole } else { Finish::Narrow { width, count } };
+        Ok(WordsRequest { op, shape, key: resolve(key), words, transform: Transform::Bits, finish })
+    }
+
+    /// MLX's `uniform(shape, low, high, key)`: scalar bounds are applied by the backend, bounds
+    /// that vary over the shape by the host.
+    pub fn uniform(shape: &[i64], low: &Array, high: &Array, key: Option<Key>) -> Result<Self> {
+        let op = "uniform";
+        let shape = check_shape(op, shape)?;
+        let words = numel(op, &shape)?;
+        let (low, range) = uniform_bounds(&shape, low, high)?;
+        let (transform, finish) = if low.len() == 1 {
+            (Transform::Uniform { low: low.data()[0], range: range.data()[0] }, Finish::Whole)
+        } else {
+            (Transform::Bits, Finish::Bounds { low, range })
+        };
+        Ok(WordsRequest { op, shape, key: resolve(key), words, transform, finish })
+    }
+
+    /// MLX's `normal(shape, loc, scale, key)`.
+    pub fn normal(shape: &[i64], loc: f32, scale: f32, key: Option<Key>) -> Result<Self> {
+        let op = "normal";
+        check_normal_params(op, loc, scale)?;
+        let shape = check_shape(op, shape)?;
+        let words = numel(op, &shape)?;
+        Ok(WordsRequest { op, shape, key: resolve(key), words, transform: Transform::Normal { a: math::SQRT2 * scale, loc }, finish: Finish::Whole })
+    }
+
+    /// The result of `bits` from the backend's words.
+    pub fn into_bits(self, words: Vec<u32>) -> Array<u32> {
+        match self.finish {
+            Finish::Narrow { width, count } => Array::from_parts(self.shape, cut_elements(&words, width, count)),
+            _ => Array::from_parts(self.shape, words),
+        }
+    }
+
+    /// The result of `uniform` or `normal` from the backend's words.
+    pub fn into_floats(self, words: Vec<u32>) -> Array {
+        match &self.finish {
+            Finish::Bounds { low, range } => Array::from_parts(self.shape.clone(), apply_uniform(&self.shape, &words, low, range)),
+            _ => Array::from_parts(self.shape, bytemuck::allocation::cast_vec(words)),
+        }
+    }
+}
+
+/// One draw from a distribution: output `broadcast(shape, batch) + (n,)`, with, for each output
+/// row, the maps to its mean and covariance rows.
+pub(crate) struct SampleRequest {
+    pub op: &'static str,
+    pub out_shape: Vec<usize>,
+    pub rows: usize,
+    pub n: usize,
+    pub key: Key,
+    pub mean_map: BroadcastMap,
+    pub cov_map: BroadcastMap,
+}
+
+impl SampleRequest {
+    /// Validates `shape` against `dist`'s batch and resolves the key.
+    pub fn new(op: &'static str, dist: &MultivariateNormal, shape: &[i64], key: Option<Key>) -> Result<Self> {
+        let out_shape = dist.output_shape(shape)?;
+        let batch = &out_shape[..out_shape.len() - 1];
+        let (mean_batch, cov_batch) = dist.batch_shapes();
+        Ok(SampleRequest {
+            op,
+            rows: batch.iter().product(),
+            n: dist.dim(),
+            key: resolve(key),
+            mean_map: BroadcastMap::new(batch, mean_batch),
+            cov_map: BroadcastMap::new(batch, cov_batch),
+            out_shape,
+        })
+    }
+
+    /// Float32 values of the output.
+    pub fn len(&self) -> usize {
+        self.rows * self.n
+    }
+}
+
+/// The `count` elements of `width` bytes in the little-endian byte stream of `words`.
+fn cut_elements(words: &[u32], width: u32, count: usize) -> Vec<u32> {
+    let le: &[u8] = bytemuck::cast_slice(words);
+    (0..count)
+        .map(|i| {
+            let o = i * width as usize;
+            if width == 2 { u16::from_le_bytes([le[o], le[o + 1]]) as u32 } else { le[o] as u32 }
+        })
+        .collect()
+}
+
+/// A float32 for messages: `3e38` rather than its 39 digits.
+fn short(x: f32) -> String {
+    if x.is_finite() && x != 0.0 && !(1e-5..1e16).contains(&x.abs()) { format!("{x:e}") } else { format!("{x}") }
+}
+
+/// Refuses a NaN or infinite `value` of parameter `what` of `op`.
+fn check_finite_param(op: &str, what: &str, value: f32) -> Result<()> {
+    if value.is_finite() {
+        Ok(())
+    } else {
+        Err(Error::new(ErrorKind::NonFinite, op, format!("{what} must be finite, got {value}.")))
+    }
+}
+
+/// Checks `normal`'s `loc` and `scale`: finite, and `sqrt(2) * scale` (the constant MLX folds
+/// the scale into) finite too; otherwise every sample would be infinite or NaN.
+fn check_normal_params(op: &str, loc: f32, scale: f32) -> Result<()> {
+    check_finite_param(op, "loc", loc)?;
+    check_finite_param(op, "scale", scale)?;
+    if !(math::SQRT2 * scale).is_finite() {
+        return Err(Error::new(ErrorKind::NonFinite, op, format!("scale {} times sqrt(2) overflows float32.", short(scale))));
+    }
+    Ok(())
+}
+
+/// Checks MLX's uniform bounds against `shape` and returns `(low, range)` broadcast to their
+/// common shape. Non-finite bounds, and bounds whose difference overflows float32, are refused
+/// (they would give infinite or NaN samples).
+fn uniform_bounds(shape: &[usize], low: &Array, high: &Array) -> Result<(Array, Array)> {
+    let op = "uniform";
+    for (what, a) in [("low", low), ("high", high)] {
+        if let Some(&v) = a.data().iter().find(|v| !v.is_finite()) {
+            return Err(Error::new(ErrorKind::NonFinite, op, format!("{what} must be finite, got {v}.")));
+        }
+    }
+    let bshape = broadcast_shapes(op, low.shape(), high.shape())?;
+    let lmap = BroadcastMap::new(&bshape, low.shape());
+    let hmap = BroadcastMap::new(&bshape, high.shape());
+    let count: usize = bshape.iter().product();
+    let range: Vec<f32> = (0..count).map(|i| high.data()[hmap.index(i)] - low.data()[lmap.index(i)]).collect();
+    if let Some(i) = range.iter().position(|r| !r.is_finite()) {
+        return Err(Error::new(
+            ErrorKind::NonFinite,
+            op,
+            format!("high - low overflows float32 ({} - {}).", short(high.data()[hmap.index(i)]), short(low.data()[lmap.index(i)])),
+        ));
+    }
+    let out = broadcast_shapes(op, shape, &bshape)?;
+    if out != shape {
+        return Err(Error::new(
+            ErrorKind::BroadcastError,
+            op,
+            format!("Cannot generate random values of shape {} from broadcasted shape {}.", fmt_shape(shape), fmt_shape(&out)),
+        ));
+    }
+    let low_b: Vec<f32> = (0..count).map(|i| low.data()[lmap.index(i)]).collect();
+    Ok((Array::from_parts(bshape.clone(), low_b), Array::from_parts(bshape, range)))
+}
+
+/// MLX's uniform conversion of `words`, with bounds broadcast over `shape`.
+fn apply_uniform(shape: &[usize], words: &[u32], low: &Array, range: &Array) -> Vec<f32> {
+    let lmap = BroadcastMap::new(shape, low.shape());
+    let rmap = BroadcastMap::new(shape, range.shape());
+    words.iter().enumerate().map(|(i, &b)| math::uniform(b, low.data()[lmap.index(i)], range.data()[rmap.index(i)])).collect()
+}

@@ -1,0 +1,246 @@
+//! The sampler behind the JavaScript `Sampler` class: every argument arrives as it was given
+//! (`convert` reads and checks it), every result leaves as JavaScript values.
+
+use super::convert::{self, Options};
+use super::distribution::{array_result, shape_js, WasmDistribution};
+use super::error::{fail, js, js_error, JsResult};
+use crate::request::WordsRequest;
+use crate::{Array, Dtype, ErrorKind, Method, MultivariateNormal, OnInvalid, Sampler, SamplerOptions};
+use js_sys::{Object, Promise, Reflect, Uint32Array};
+use std::rc::Rc;
+use std::str::FromStr;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
+
+const MVN: &str = "multivariate_normal";
+const MVN_OPTIONS: [&str; 8] = ["shape", "key", "method", "dtype", "onInvalid", "scaleTril", "meanShape", "covShape"];
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = console)]
+    fn warn(s: &str);
+}
+
+pub(crate) fn set(obj: &Object, k: &str, v: impl Into<JsValue>) {
+    let _ = Reflect::set(obj, &k.into(), &v.into());
+}
+
+/// Why WebGPU cannot be used here, checked before touching wgpu (whose WebGPU backend panics
+/// outside a window or dedicated worker).
+fn webgpu_unavailable() -> Option<String> {
+    let global = js_sys::global();
+    let defined = |o: &JsValue, k: &str| Reflect::get(o, &k.into()).map(|v| !v.is_undefined() && !v.is_null()).unwrap_or(false);
+    if !defined(&global, "Window") && !defined(&global, "WorkerGlobalScope") {
+        return Some("WebGPU needs a window or a dedicated worker (globalThis.Window is undefined).".into());
+    }
+    let nav = Reflect::get(&global, &"navigator".into()).unwrap_or(JsValue::UNDEFINED);
+    if nav.is_undefined() || !defined(&nav, "gpu") {
+        return Some("navigator.gpu is undefined: WebGPU is not available here.".into());
+    }
+    None
+}
+
+#[wasm_bindgen]
+pub struct WasmSampler {
+    inner: Rc<Sampler>,
+    fallback_reason: Option<String>,
+}
+
+#[wasm_bindgen]
+impl WasmSampler {
+    /// `options`: `{ backend: 'auto' | 'webgpu' | 'cpu', powerPreference, gpu }` (`gpu` is
+    /// installed by the JavaScript wrapper).
+    pub fn create(options: JsValue) -> JsResult<Promise> {
+        console_error_panic_hook::set_once();
+        let op = "Sampler.create";
+        let o = Options::read(op, &options, &["backend", "powerPreference", "gpu"])?;
+        let backend = o.string("backend", "auto")?;
+        let pp = match o.string("powerPreference", "")?.as_str() {
+            "" | "high-performance" => wgpu::PowerPreference::HighPerformance,
+            "low-power" => wgpu::PowerPreference::LowPower,
+            other => return fail(ErrorKind::InvalidArgument, op, format!("Unknown powerPreference '{other}'; expected 'high-performance' or 'low-power'.")),
+        };
+        let want_gpu = match backend.as_str() {
+            "auto" => None,
+            "webgpu" => Some(true),
+            "cpu" => Some(false),
+            other => return fail(ErrorKind::InvalidArgument, op, format!("Unknown backend '{other}'; expected 'auto', 'webgpu' or 'cpu'.")),
+        };
+        let unavailable = if want_gpu == Some(false) { None } else { webgpu_unavailable() };
+        // Only the device request waits: a small future (each future type adds to the wasm).
+        Ok(future_to_promise(async move {
+            let gpu = match (want_gpu, unavailable) {
+                (Some(false), _) => return Ok(WasmSampler { inner: Rc::new(Sampler::cpu()), fallback_reason: None }.into()),
+                (_, Some(reason)) => Err(crate::Error::new(ErrorKind::NoAdapter, op, reason)),
+                (_, None) => Sampler::gpu(&SamplerOptions { power_preference: pp, ..SamplerOptions::default() }).await,
+            };
+            match (gpu, want_gpu) {
+                (Ok(s), _) => Ok(WasmSampler { inner: Rc::new(s), fallback_reason: None }.into()),
+                (Err(e), Some(true)) => Err(js_error(e)),
+                (Err(e), _) => Ok(WasmSampler { inner: Rc::new(Sampler::cpu()), fallback_reason: Some(e.message().to_string()) }.into()),
+            }
+        }))
+    }
+
+    /// `"webgpu"` or `"cpu"`.
+    #[wasm_bindgen(getter)]
+    pub fn backend(&self) -> String {
+        match self.inner.backend() {
+            crate::Backend::Gpu => "webgpu".into(),
+            crate::Backend::Cpu => "cpu".into(),
+        }
+    }
+
+    /// Why `"auto"` fell back to the CPU, or `undefined`.
+    #[wasm_bindgen(getter, js_name = fallbackReason)]
+    pub fn fallback_reason(&self) -> Option<String> {
+        self.fallback_reason.clone()
+    }
+
+    /// `{ name, vendor, device, driver, driverInfo, backend }` of the adapter, or `null`.
+    #[wasm_bindgen(getter, js_name = adapterInfo)]
+    pub fn adapter_info(&self) -> JsValue {
+        match self.inner.adapter_info() {
+            None => JsValue::NULL,
+            Some(i) => {
+                let o = Object::new();
+                set(&o, "name", i.name.clone());
+                set(&o, "vendor", i.vendor as f64);
+                set(&o, "device", i.device as f64);
+                set(&o, "driver", i.driver.clone());
+                set(&o, "driverInfo", i.driver_info.clone());
+                set(&o, "backend", format!("{:?}", i.backend));
+                o.into()
+            }
+        }
+    }
+
+    /// The `GPUDevice` (WebGPU backend) or `null`.
+    #[wasm_bindgen(getter)]
+    pub fn device(&self) -> JsValue {
+        self.inner.device().and_then(|d| d.as_webgpu().map(|d| d.clone().into())).unwrap_or(JsValue::NULL)
+    }
+
+    /// Why the GPU device was lost, while it is lost and not yet replaced, or `undefined`.
+    #[wasm_bindgen(getter, js_name = deviceLost)]
+    pub fn device_lost(&self) -> Option<String> {
+        self.inner.device_lost()
+    }
+
+    /// How many lost GPU devices this sampler replaced.
+    #[wasm_bindgen(getter, js_name = deviceReplacements)]
+    pub fn device_replacements(&self) -> f64 {
+        self.inner.device_replacements() as f64
+    }
+
+    /// Validates and factors `mean (..., n)` and `cov (..., n, n)` (or `options.scaleTril`).
+    pub fn distribution(&self, mean: JsValue, cov: JsValue, options: JsValue) -> JsResult<WasmDistribution> {
+        let o = Options::read(MVN, &options, &MVN_OPTIONS)?;
+        self.factor(&mean, &cov, &o)
+    }
+
+    /// MLX's `multivariate_normal`: resolves to `{ data, shape }`, or with `to_buffer` to the
+    /// samples kept on the GPU, `{ buffer, device, shape }`.
+    #[wasm_bindgen(js_name = multivariateNormal)]
+    pub fn multivariate_normal(&self, mean: JsValue, cov: JsValue, options: JsValue, to_buffer: bool) -> JsResult<Promise> {
+        let o = Options::read(MVN, &options, &MVN_OPTIONS)?;
+        self.factor(&mean, &cov, &o)?.draw(MVN, o.get("shape"), o.get("key"), to_buffer)
+    }
+
+    /// MLX's `normal`, `uniform` or `bits` (`op`) of `shape`: resolves to `{ data, shape }`
+    /// (`data` a `Uint32Array` for bits). One entry point for the three keeps the wasm small.
+    pub fn words(&self, op: &str, shape: JsValue, options: JsValue) -> JsResult<Promise> {
+        let (op, allowed): (&'static str, &[&'static str]) = match op {
+            "normal" => ("normal", &["key", "loc", "scale", "dtype"]),
+            "uniform" => ("uniform", &["key", "low", "high", "dtype"]),
+            _ => ("bits", &["key"]),
+        };
+        let o = Options::read(op, &options, allowed)?;
+        let req = match op {
+            "normal" => {
+                o.float32_only()?;
+                let (loc, scale) = (o.number("loc", 0.0)? as f32, o.number("scale", 1.0)? as f32);
+                let (shape, key) = (convert::shape(op, &shape)?, convert::key(op, &o.get("key"))?);
+                WordsRequest::normal(&shape, loc, scale, key)
+            }
+            "uniform" => {
+                o.float32_only()?;
+                let bound = |name: &str, default: f64| -> JsResult<Array> {
+                    let v = o.get(name);
+                    let v = if v.is_undefined() { JsValue::from(default) } else { v };
+                    convert::array(op, name, &v, &JsValue::UNDEFINED)
+                };
+                let (low, high) = (bound("low", 0.0)?, bound("high", 1.0)?);
+                let (shape, key) = (convert::shape(op, &shape)?, convert::key(op, &o.get("key"))?);
+                WordsRequest::uniform(&shape, &low, &high, key)
+            }
+            _ => {
+                let (shape, key) = (convert::shape(op, &shape)?, convert::key(op, &o.get("key"))?);
+                WordsRequest::bits(&shape, 4, key)
+            }
+        };
+        Ok(self.draw_words(js(req)?, op == "bits"))
+    }
+
+    /// Destroys the GPU device (pending work fails; the sampler is unusable afterwards).
+    pub fn destroy(&self) {
+        if let Some(d) = self.inner.device() {
+            d.destroy();
+        }
+    }
+}
+
+impl WasmSampler {
+    /// `bits`, `uniform` and `normal` through one future (each future type adds kilobytes to
+    /// the package's wasm): resolves to `{ data, shape }`, `data` a `Uint32Array` for bits.
+    fn draw_words(&self, req: WordsRequest, as_bits: bool) -> Promise {
+        let s = self.inner.clone();
+        future_to_promise(async move {
+            let words = js(s.words(&req).await)?;
+            if !as_bits {
+                return Ok(array_result(req.into_floats(words)));
+            }
+            let (shape, data) = req.into_bits(words).into_parts();
+            let obj = Object::new();
+            set(&obj, "data", Uint32Array::from(&data[..]));
+            set(&obj, "shape", shape_js(&shape));
+            Ok(obj.into())
+        })
+    }
+
+    /// The distribution of `mean` and `cov` (or `scaleTril`) with the options `o`.
+    fn factor(&self, mean: &JsValue, cov: &JsValue, o: &Options) -> JsResult<WasmDistribution> {
+        let mean_arr = convert::array(MVN, "mean", mean, &o.get("meanShape"))?;
+        let tril = o.get("scaleTril");
+        let scale_tril = !tril.is_undefined();
+        let mut cov_shape = o.get("covShape");
+        let cov = if scale_tril { &tril } else { cov };
+        // A flat typed cov of n * n values is one n x n matrix.
+        if cov_shape.is_undefined() && js_sys::ArrayBuffer::is_view(cov) && mean_arr.ndim() > 0 {
+            let n = mean_arr.shape()[mean_arr.ndim() - 1];
+            let len = Reflect::get(cov, &"length".into()).ok().and_then(|l| l.as_f64()).unwrap_or(-1.0);
+            if len == (n * n) as f64 {
+                cov_shape = js_sys::Array::of2(&(n as f64).into(), &(n as f64).into()).into();
+            }
+        }
+        let cov_arr = convert::array(MVN, if scale_tril { "scaleTril" } else { "cov" }, cov, &cov_shape)?;
+        let (method, dtype, on_invalid) = (o.string("method", "cholesky")?, o.string("dtype", "float32")?, o.string("onInvalid", "raise")?);
+        let dtype = Dtype::from_str(&dtype).map_err(|e| js_error(crate::Error::new(e.kind(), MVN, e.message().trim_start_matches("[dtype] "))))?;
+        let dist = if scale_tril {
+            js(dtype.require_float32(MVN))?;
+            js(MultivariateNormal::from_scale_tril(&mean_arr, &cov_arr))?
+        } else {
+            let options = crate::Options {
+                method: js(Method::from_str(&method))?,
+                dtype,
+                on_invalid: js(OnInvalid::from_str(&on_invalid))?,
+                tolerance: None,
+            };
+            js(MultivariateNormal::new(&mean_arr, &cov_arr, &options))?
+        };
+        for w in dist.warnings() {
+            warn(w);
+        }
+        Ok(WasmDistribution::new(dist, self.inner.clone()))
+    }
+}
