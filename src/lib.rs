@@ -25,7 +25,7 @@
 #![warn(missing_docs)]
 
 mod array;
-/// The `mvn-gpu` command-line tool (feature `cli`; native only: it blocks on the GPU with pollster).
+// The `mvn-gpu` command-line tool (feature `cli`; native only: it blocks on the GPU with pollster).
 #[cfg(all(feature = "cli", not(target_arch = "wasm32")))]
 pub mod cli;
 mod cpu;

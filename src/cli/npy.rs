@@ -11,6 +11,7 @@
 //!   bytes but shape S of T needs M" (checked by tests/it/catalogue_cli.rs);
 //! - its writer spells shapes `(7, 4, 3, )`, changing the bytes of `--out FILE.npy`;
 //! - it brings about 30 crates (`py_literal`, `pest`, `num-bigint`, ...) for the header dict.
+//!
 //! Keeping the messages would mean parsing the header here before `npyz` does, so the format's
 //! small subset used here (a dict of a string, a boolean and a tuple) stays hand-parsed.
 
