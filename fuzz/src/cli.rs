@@ -1,16 +1,21 @@
-//! The CLI (`src/bin/mvn-gpu.rs`, copied without its `//!` lines by `build.rs`) compiled as
-//! this module, so the harnesses below reach its private parsers, and dry runs of its commands.
+//! Dry runs of the CLI's commands with the CLI's own functions (the library module
+//! `mvn_gpu::cli`, feature `cli`).
 //!
-//! A dry run parses a command's arguments with the CLI's own functions (`normal_args`,
-//! `uniform_args`, `sample_args`), stops before the backend, then draws on the CPU when the
-//! output is small and writes JSON, CSV and .npy into memory. No GPU is started, no file is read or written (`@FILE` arrays and `--out` paths are
-//! only parsed) and nothing is printed. What must hold: no panic; every written output reads
-//! back to the same values through the CLI's own readers (`json_to_array`, `parse_npy`) and
-//! Rust's float parser (CSV).
+//! A dry run reads the command with [`cli::action`], parses its arguments with the CLI's own
+//! parsers (`key_args`, `split_args`, `normal_args`, `uniform_args`, `sample_args`), stops before
+//! the backend, then draws on the CPU when the output is small and writes JSON, CSV and .npy
+//! into memory. No GPU is started, no file is read or written (`@FILE` arrays and `--out` paths
+//! are only parsed) and nothing is printed. What must hold: no panic; every written output reads
+//! back to the same values through the CLI's own readers (`json_to_array` via `read_array`,
+//! `parse_npy`) and Rust's float parser (CSV).
 
-#![allow(dead_code, unused_imports, clippy::all)]
-
-include!(concat!(env!("OUT_DIR"), "/mvn_gpu_cli.rs"));
+use mvn_gpu::cli::args::{parse_f32, parse_key, parse_seed, parse_shape};
+use mvn_gpu::cli::commands::{key_args, key_values, normal_args, sample_args, split_args, split_values, uniform_args, Command, Common};
+use mvn_gpu::cli::input::read_array;
+use mvn_gpu::cli::npy::{npy_bytes, parse_npy};
+use mvn_gpu::cli::output::{report_json, write_csv, write_json, Values};
+use mvn_gpu::cli::{self, Action, CliResult};
+use mvn_gpu::{split_n, Array, Key, Sampler};
 
 /// Outputs larger than this are not drawn.
 const MAX_DRAW: usize = 4096;
@@ -26,25 +31,25 @@ fn dry_array(flag: &str, arg: &str) -> CliResult<Option<Array>> {
 
 /// Writes `a` in every format and reads it back.
 fn round_trip_f32(shape: &[usize], data: &[f32]) {
-    let d = Data::F32(data.to_vec());
+    let v = Values::f32(shape, data);
     // JSON, through the CLI's own array reader (NaN payloads become the canonical NaN).
     let mut json = Vec::new();
-    write_json(&mut json, shape, &d).unwrap();
+    write_json(&mut json, &v).unwrap();
     let text = String::from_utf8(json).expect("JSON output is UTF-8");
-    let back = read_array("--mean", text.trim_end()).unwrap_or_else(|e| panic!("JSON output does not read back: {}\n{text}", e.0));
+    let back = read_array("--mean", text.trim_end()).unwrap_or_else(|e| panic!("JSON output does not read back: {e}\n{text}"));
     // A 1-element array of shape [] prints as a scalar-shaped object: the shape must survive.
     assert_eq!(back.shape(), shape, "JSON shape changed: {text}");
     for (i, (a, b)) in data.iter().zip(back.data()).enumerate() {
         assert!(a.to_bits() == b.to_bits() || a.is_nan() && b.is_nan(), "JSON value {i} changed: {a:e} ({:#x}) -> {b:e} ({:#x})\n{text}", a.to_bits(), b.to_bits());
     }
     // .npy: exact bits.
-    let npy = npy_bytes(shape, &d);
+    let npy = npy_bytes(&v);
     let back = parse_npy(&npy).unwrap_or_else(|e| panic!(".npy output does not read back: {e}"));
     assert_eq!(back.shape(), shape);
     assert!(data.iter().zip(back.data()).all(|(a, b)| a.to_bits() == b.to_bits()), ".npy values changed");
     // CSV: one row per sample, values parse back with Rust's float parser.
     let mut csv = Vec::new();
-    write_csv(&mut csv, shape, &d).unwrap();
+    write_csv(&mut csv, &v).unwrap();
     let text = String::from_utf8(csv).unwrap();
     let vals: Vec<f32> = text.lines().filter(|l| !l.is_empty()).flat_map(|l| l.split(',')).map(|t| t.parse::<f32>().unwrap_or_else(|_| panic!("CSV token {t:?}"))).collect();
     if !data.is_empty() {
@@ -55,104 +60,87 @@ fn round_trip_f32(shape: &[usize], data: &[f32]) {
     }
 }
 
-fn emit_dry(shape: &[usize], data: &[f32]) {
-    round_trip_f32(shape, data);
+/// Writes key words as JSON and .npy into memory.
+fn write_keys(v: &Values) {
+    write_json(&mut Vec::new(), v).unwrap();
+    let _ = npy_bytes(v);
 }
 
 fn dry_key(args: &[String]) -> CliResult<()> {
-    let f = Flags::parse("key", args, &["--out"], &[], 1)?;
-    let _out = parse_out(&f)?;
-    let Some(s) = f.positionals.first() else { return fail("key: missing SEED") };
-    let k = key(parse_seed("key: SEED", s)?);
-    let mut v = Vec::new();
-    write_json(&mut v, &[2], &Data::U32(k.words().to_vec())).unwrap();
-    let _ = npy_bytes(&[2], &Data::U32(k.words().to_vec()));
+    let (_out, seed) = key_args(args)?;
+    write_keys(&key_values(seed));
     Ok(())
 }
 
 fn dry_split(args: &[String]) -> CliResult<()> {
-    let f = Flags::parse("split", args, &["--key", "--seed", "--num", "--out"], &[], 0)?;
-    let _out = parse_out(&f)?;
-    let Some(k) = key_of(&f)? else { return fail("split: missing --key") };
-    match f.get("--num") {
-        None => {
-            let _ = split(k);
+    let (_out, k, num) = split_args(args)?;
+    match num {
+        None => write_keys(&split_values(k, None)?),
+        Some(num) if num <= MAX_DRAW as i64 => {
+            let v = split_values(k, Some(num))?;
+            assert_eq!(v.shape, [num as usize, 2]);
+            write_keys(&v);
         }
-        Some(n) => {
-            let num: i64 = n.trim().parse().map_err(|_| CliError(format!("--num: expected an integer, got '{n}'")))?;
-            if num <= MAX_DRAW as i64 {
-                let keys = split_n(k, num)?;
-                assert_eq!(keys.len() as i64, num);
-            } else if num > (u32::MAX / 2) as i64 + 1 {
-                assert!(split_n(k, num).is_err(), "split_n({num}) accepted");
-            }
-        }
+        Some(num) if num > (u32::MAX / 2) as i64 + 1 => assert!(split_n(k, num).is_err(), "split_n({num}) accepted"),
+        Some(_) => {}
     }
     Ok(())
 }
 
-fn small(shape: &[i64]) -> bool {
-    shape.iter().try_fold(1i64, |a, &d| if d < 0 { None } else { a.checked_mul(d) }).is_some_and(|t| t as usize <= MAX_DRAW)
+/// Whether `c`'s shape is worth drawing: small, or refused at once (negative). A drawn
+/// command gets a fixed key instead of MLX's (global) default sequence.
+fn to_draw(c: &mut Common) -> bool {
+    let small = c.shape.iter().try_fold(1i64, |a, &d| if d < 0 { None } else { a.checked_mul(d) }).is_some_and(|t| t as usize <= MAX_DRAW);
+    c.key.get_or_insert(Key::new(0, 0));
+    small || c.shape.iter().any(|&d| d < 0)
 }
 
 fn dry_normal(args: &[String]) -> CliResult<()> {
-    let (c, loc, scale) = normal_args(args)?;
-    if small(&c.shape) || c.shape.iter().any(|&d| d < 0) {
-        let x = pollster::block_on(Sampler::cpu().normal(&c.shape, loc, scale, Some(c.key.unwrap_or(Key::new(0, 0)))))?;
-        emit_dry(x.shape(), x.data());
+    let mut a = normal_args(args)?;
+    if to_draw(&mut a.common) {
+        let x = a.draw(&Sampler::cpu())?;
+        round_trip_f32(x.shape(), x.data());
     }
     Ok(())
 }
 
 fn dry_uniform(args: &[String]) -> CliResult<()> {
-    let Some((c, low, high)) = uniform_args(args, &dry_array)? else { return Ok(()) };
-    if small(&c.shape) || c.shape.iter().any(|&d| d < 0) {
-        let x = pollster::block_on(Sampler::cpu().uniform(&c.shape, low, high, Some(c.key.unwrap_or(Key::new(0, 0)))))?;
-        emit_dry(x.shape(), x.data());
+    let Some(mut a) = uniform_args(args, &dry_array)? else { return Ok(()) };
+    if to_draw(&mut a.common) {
+        let x = a.draw(&Sampler::cpu())?;
+        round_trip_f32(x.shape(), x.data());
     }
     Ok(())
 }
 
 fn dry_sample(args: &[String]) -> CliResult<()> {
-    let Some((c, dist, report)) = sample_args(args, &dry_array)? else { return Ok(()) };
-    if report {
-        for r in dist.reports() {
-            let _ = (json_f64(r.min_eigenvalue), json_f64(r.max_eigenvalue), r.method_used.as_str());
-        }
+    let Some(mut a) = sample_args(args, &dry_array)? else { return Ok(()) };
+    if a.report {
+        let _ = report_json(a.dist.reports());
     }
-    let out = dist.output_shape(&c.shape)?;
+    let out = a.dist.output_shape(&a.common.shape)?;
     if out.iter().product::<usize>() <= MAX_DRAW {
-        let x = pollster::block_on(Sampler::cpu().sample(&dist, &c.shape, Some(c.key.unwrap_or(Key::new(0, 0)))))?;
+        a.common.key.get_or_insert(Key::new(0, 0));
+        let x = a.draw(&Sampler::cpu())?;
         assert_eq!(x.shape(), &out[..]);
         assert!(x.data().iter().all(|v| v.is_finite()), "non-finite samples from accepted input {args:?}");
-        emit_dry(x.shape(), x.data());
+        round_trip_f32(x.shape(), x.data());
     }
     Ok(())
 }
 
-/// Dry run of `mvn-gpu ARGS...` (the dispatcher of `run`, without printing help texts).
+/// Dry run of `mvn-gpu ARGS...` (the CLI's dispatcher, without printing help texts).
 pub fn fuzz_args(args: &[String]) {
-    let Some(cmd) = args.first() else { return };
-    let rest = &args[1..];
-    let r = match cmd.as_str() {
-        "-h" | "--help" | "-V" | "--version" => Ok(()),
-        "help" => Ok(()),
-        c => {
-            if help_of(c).is_none() || rest.iter().any(|a| a == "-h" || a == "--help") {
-                return;
-            }
-            match c {
-                "sample" => dry_sample(rest),
-                "normal" => dry_normal(rest),
-                "uniform" => dry_uniform(rest),
-                "key" => dry_key(rest),
-                "split" => dry_split(rest),
-                _ => unreachable!(),
-            }
-        }
-    };
-    if let Err(CliError(msg)) = r {
-        assert!(!msg.is_empty(), "empty error message for {args:?}");
+    let r = cli::action(args).and_then(|action| match action {
+        Action::Help(_) | Action::Version => Ok(()),
+        Action::Run(Command::Sample, rest) => dry_sample(rest),
+        Action::Run(Command::Normal, rest) => dry_normal(rest),
+        Action::Run(Command::Uniform, rest) => dry_uniform(rest),
+        Action::Run(Command::Key, rest) => dry_key(rest),
+        Action::Run(Command::Split, rest) => dry_split(rest),
+    });
+    if let Err(e) = r {
+        assert!(!e.message().is_empty(), "empty error message for {args:?}");
     }
 }
 

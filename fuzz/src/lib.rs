@@ -1,9 +1,9 @@
 //! The harnesses behind the fuzz targets in `fuzz_targets/` (each target is one call into
 //! this library, so an input found by one can be replayed from a test or a debugger).
 //!
-//! - [`cli`]: the CLI source itself (`src/bin/mvn-gpu.rs`, compiled here as a module by
-//!   `build.rs`) and dry runs of its commands: every flag parser, array parser and output writer,
-//!   validation and small CPU draws, but no GPU, no file system and nothing printed.
+//! - [`cli`]: dry runs of the CLI's commands through the library module `mvn_gpu::cli`: every
+//!   flag parser, array parser and output writer, validation and small CPU draws, but no GPU, no
+//!   file system and nothing printed.
 //! - [`validation`]: arbitrary shapes, means and covariances (NaN, infinities, huge and
 //!   subnormal values) through `MultivariateNormal::new` / `from_scale_tril` and CPU sampling
 //!   with every `Method` and `OnInvalid`.

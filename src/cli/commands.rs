@@ -1,0 +1,291 @@
+//! The commands: for each, its argument parser (`*_args`, which checks everything that can be
+//! checked before a backend starts, in the order errors are reported) and its run (parse,
+//! start the backend, draw, write). The fuzz harness runs the same parsers and draws on the CPU.
+
+use super::args::{key_of, parse_backend, parse_dtype, parse_f32, parse_seed, parse_shape, with_random_flags, BackendChoice, Flags};
+use super::input::{read_every_array, ArrayReader};
+use super::output::{emit, parse_out, report_json, Out, Values};
+use super::{fail, flag_err, help, CliError, CliResult};
+use crate::{key, split, split_n, Array, Key, Method, MultivariateNormal, OnInvalid, Options, Sampler, SamplerOptions};
+
+/// A command of `mvn-gpu`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Command {
+    /// `sample`: multivariate normal samples.
+    Sample,
+    /// `normal`: normal samples.
+    Normal,
+    /// `uniform`: uniform samples.
+    Uniform,
+    /// `key`: the key of a seed.
+    Key,
+    /// `split`: split a key.
+    Split,
+}
+
+impl Command {
+    /// The command called `name`.
+    pub fn from_name(name: &str) -> Option<Command> {
+        Some(match name {
+            "sample" => Command::Sample,
+            "normal" => Command::Normal,
+            "uniform" => Command::Uniform,
+            "key" => Command::Key,
+            "split" => Command::Split,
+            _ => return None,
+        })
+    }
+
+    /// Its help text.
+    pub fn help(self) -> &'static str {
+        match self {
+            Command::Sample => help::SAMPLE_HELP,
+            Command::Normal => help::NORMAL_HELP,
+            Command::Uniform => help::UNIFORM_HELP,
+            Command::Key => help::KEY_HELP,
+            Command::Split => help::SPLIT_HELP,
+        }
+    }
+
+    /// Runs it with `args` (the arguments after its name).
+    pub fn run(self, args: &[String]) -> CliResult<()> {
+        match self {
+            Command::Sample => sample(args),
+            Command::Normal => normal(args),
+            Command::Uniform => uniform(args),
+            Command::Key => key_command(args),
+            Command::Split => split_command(args),
+        }
+    }
+}
+
+/// `key SEED`: (where to write, the seed).
+pub fn key_args(args: &[String]) -> CliResult<(Out, u64)> {
+    let f = Flags::parse("key", args, &["--out"], &[], 1)?;
+    let out = parse_out(&f)?;
+    let Some(s) = f.positionals.first() else {
+        return fail("key: missing SEED (usage: mvn-gpu key SEED)");
+    };
+    Ok((out, parse_seed("key: SEED", s)?))
+}
+
+/// The result of `key SEED`: shape `[2]`.
+pub fn key_values(seed: u64) -> Values {
+    Values::keys(&[2], &[key(seed)])
+}
+
+fn key_command(args: &[String]) -> CliResult<()> {
+    let (out, seed) = key_args(args)?;
+    emit(&out, &key_values(seed))
+}
+
+/// `split`'s arguments: (where to write, the key, `--num`).
+pub fn split_args(args: &[String]) -> CliResult<(Out, Key, Option<i64>)> {
+    let f = Flags::parse("split", args, &["--key", "--seed", "--num", "--out"], &[], 0)?;
+    let out = parse_out(&f)?;
+    let Some(k) = key_of(&f)? else {
+        return fail("split: missing --key K0,K1 (or --seed S): the key to split");
+    };
+    let num = f.get("--num").map(|n| n.trim().parse::<i64>().map_err(|_| CliError::new(format!("--num: expected an integer, got '{n}'")))).transpose()?;
+    Ok((out, k, num))
+}
+
+/// The result of `split`: MLX's `split(key)` pair (shape `[2, 2]`) without `num`,
+/// `split(key, num)` (shape `[num, 2]`) with it.
+pub fn split_values(k: Key, num: Option<i64>) -> CliResult<Values> {
+    Ok(match num {
+        None => {
+            let (a, b) = split(k);
+            Values::keys(&[2, 2], &[a, b])
+        }
+        Some(num) => {
+            let keys = split_n(k, num)?;
+            Values::keys(&[keys.len(), 2], &keys)
+        }
+    })
+}
+
+fn split_command(args: &[String]) -> CliResult<()> {
+    let (out, k, num) = split_args(args)?;
+    emit(&out, &split_values(k, num)?)
+}
+
+/// What the random commands share: where to write, the backend, the shape and the key.
+#[derive(Debug, Clone)]
+pub struct Common {
+    /// `--out`.
+    pub out: Out,
+    /// `--backend`.
+    pub backend: BackendChoice,
+    /// `--shape`.
+    pub shape: Vec<i64>,
+    /// `--key` or `--seed`; `None` for MLX's default sequence.
+    pub key: Option<Key>,
+}
+
+/// The parsed arguments of `normal`.
+#[derive(Debug, Clone)]
+pub struct NormalArgs {
+    /// Output, backend, shape, key.
+    pub common: Common,
+    /// `--loc`.
+    pub loc: f32,
+    /// `--scale`.
+    pub scale: f32,
+}
+
+impl NormalArgs {
+    /// Draws the samples with `sampler`.
+    pub fn draw(&self, sampler: &Sampler) -> CliResult<Array> {
+        Ok(pollster::block_on(sampler.normal(&self.common.shape, self.loc, self.scale, self.common.key))?)
+    }
+}
+
+/// `normal`'s arguments, checked in the order the errors are reported.
+pub fn normal_args(args: &[String]) -> CliResult<NormalArgs> {
+    let f = Flags::parse("normal", args, &with_random_flags(&["--loc", "--scale"]), &[], 0)?;
+    let out = parse_out(&f)?;
+    let shape = parse_shape(f.get("--shape").unwrap_or("[]"))?;
+    let loc = f.get("--loc").map(|s| parse_f32("--loc", s)).transpose()?.unwrap_or(0.0);
+    let scale = f.get("--scale").map(|s| parse_f32("--scale", s)).transpose()?.unwrap_or(1.0);
+    let key = key_of(&f)?;
+    parse_dtype(&f)?.require_float32("normal")?;
+    let backend = parse_backend(&f)?;
+    Ok(NormalArgs { common: Common { out, backend, shape, key }, loc, scale })
+}
+
+/// The parsed arguments of `uniform`.
+#[derive(Debug, Clone)]
+pub struct UniformArgs {
+    /// Output, backend, shape, key.
+    pub common: Common,
+    /// `--low`.
+    pub low: Array,
+    /// `--high`.
+    pub high: Array,
+}
+
+impl UniformArgs {
+    /// Draws the samples with `sampler` (the bounds move into the sampler).
+    pub fn draw(self, sampler: &Sampler) -> CliResult<Array> {
+        Ok(pollster::block_on(sampler.uniform(&self.common.shape, self.low, self.high, self.common.key))?)
+    }
+}
+
+/// `uniform`'s arguments, or `None` when `read` skipped an array.
+pub fn uniform_args(args: &[String], read: ArrayReader) -> CliResult<Option<UniformArgs>> {
+    let f = Flags::parse("uniform", args, &with_random_flags(&["--low", "--high"]), &[], 0)?;
+    let out = parse_out(&f)?;
+    let shape = parse_shape(f.get("--shape").unwrap_or("[]"))?;
+    let low = f.get("--low").map(|s| read("--low", s)).transpose()?.unwrap_or(Some(Array::scalar(0.0)));
+    let high = f.get("--high").map(|s| read("--high", s)).transpose()?.unwrap_or(Some(Array::scalar(1.0)));
+    let key = key_of(&f)?;
+    parse_dtype(&f)?.require_float32("uniform")?;
+    let backend = parse_backend(&f)?;
+    Ok(low.zip(high).map(|(low, high)| UniformArgs { common: Common { out, backend, shape, key }, low, high }))
+}
+
+/// The parsed arguments of `sample`, its distribution factored.
+pub struct SampleArgs {
+    /// Output, backend, shape, key.
+    pub common: Common,
+    /// The distribution of `--mean` and `--cov` (or `--scale-tril`).
+    pub dist: MultivariateNormal,
+    /// Whether `--report` was given.
+    pub report: bool,
+}
+
+impl SampleArgs {
+    /// Draws the samples with `sampler`.
+    pub fn draw(&self, sampler: &Sampler) -> CliResult<Array> {
+        Ok(pollster::block_on(sampler.sample(&self.dist, &self.common.shape, self.common.key))?)
+    }
+}
+
+/// `sample`'s arguments and its distribution (factored here), or `None` when `read` skipped an
+/// array.
+pub fn sample_args(args: &[String], read: ArrayReader) -> CliResult<Option<SampleArgs>> {
+    let f = Flags::parse(
+        "sample",
+        args,
+        &with_random_flags(&["--mean", "--cov", "--scale-tril", "--method", "--on-invalid", "--tolerance"]),
+        &["--report"],
+        0,
+    )?;
+    let out = parse_out(&f)?;
+    let backend = parse_backend(&f)?;
+    let shape = parse_shape(f.get("--shape").unwrap_or("[]"))?;
+    let key = key_of(&f)?;
+    let dtype = parse_dtype(&f)?;
+    let method = f.get("--method").map(|s| s.parse::<Method>().map_err(|e| flag_err("--method", e))).transpose()?;
+    let on_invalid = f.get("--on-invalid").map(|s| s.parse::<OnInvalid>().map_err(|e| flag_err("--on-invalid", e))).transpose()?;
+    let tolerance = f
+        .get("--tolerance")
+        .map(|s| s.trim().parse::<f64>().map_err(|_| CliError::new(format!("--tolerance: expected a number, got '{s}'"))))
+        .transpose()?;
+    let mean_arg = f.require("--mean")?;
+    let dist = match (f.get("--cov"), f.get("--scale-tril")) {
+        (Some(_), Some(_)) => return fail("sample: give either --cov or --scale-tril, not both"),
+        (None, None) => return fail("sample: missing required flag --cov (or --scale-tril)"),
+        (Some(cov), None) => {
+            let (Some(mean), Some(cov)) = (read("--mean", mean_arg)?, read("--cov", cov)?) else { return Ok(None) };
+            let options = Options { method: method.unwrap_or_default(), dtype, on_invalid: on_invalid.unwrap_or_default(), tolerance };
+            MultivariateNormal::new(&mean, &cov, &options)?
+        }
+        (None, Some(tril)) => {
+            for flag in ["--method", "--on-invalid", "--tolerance"] {
+                if f.get(flag).is_some() {
+                    return fail(format!("sample: {flag} applies to --cov only; --scale-tril is used as given"));
+                }
+            }
+            let (Some(mean), Some(tril)) = (read("--mean", mean_arg)?, read("--scale-tril", tril)?) else { return Ok(None) };
+            dtype.require_float32("multivariate_normal")?;
+            MultivariateNormal::from_scale_tril(&mean, &tril)?
+        }
+    };
+    Ok(Some(SampleArgs { common: Common { out, backend, shape, key }, dist, report: f.has("--report") }))
+}
+
+/// The sampler of `--backend`: `auto` falls back to the CPU with a note on stderr.
+pub fn make_sampler(b: BackendChoice) -> CliResult<Sampler> {
+    match b {
+        BackendChoice::Cpu => Ok(Sampler::cpu()),
+        BackendChoice::Gpu => pollster::block_on(Sampler::gpu(&SamplerOptions::default())).map_err(|e| {
+            CliError::new(format!("{} ({}); use --backend cpu, or --backend auto to fall back to the CPU", e, e.code()))
+        }),
+        BackendChoice::Auto => match pollster::block_on(Sampler::gpu(&SamplerOptions::default())) {
+            Ok(s) => Ok(s),
+            Err(e) => {
+                eprintln!("note: no GPU available ({e}); falling back to the CPU backend");
+                Ok(Sampler::cpu())
+            }
+        },
+    }
+}
+
+fn normal(args: &[String]) -> CliResult<()> {
+    let a = normal_args(args)?;
+    let x = a.draw(&make_sampler(a.common.backend)?)?;
+    emit(&a.common.out, &x.into())
+}
+
+fn uniform(args: &[String]) -> CliResult<()> {
+    let Some(a) = uniform_args(args, &read_every_array)? else { return Ok(()) };
+    let sampler = make_sampler(a.common.backend)?;
+    let out = a.common.out.clone();
+    emit(&out, &a.draw(&sampler)?.into())
+}
+
+fn sample(args: &[String]) -> CliResult<()> {
+    let Some(a) = sample_args(args, &read_every_array)? else { return Ok(()) };
+    for w in a.dist.warnings() {
+        eprintln!("warning: {w}");
+    }
+    if a.report {
+        eprintln!("{}", report_json(a.dist.reports()));
+    }
+    // Shape errors before the (slow) GPU start.
+    a.dist.output_shape(&a.common.shape)?;
+    let x = a.draw(&make_sampler(a.common.backend)?)?;
+    emit(&a.common.out, &x.into())
+}

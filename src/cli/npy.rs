@@ -1,0 +1,212 @@
+//! The `.npy` format (NumPy 1.0/2.0): read for array arguments (`@FILE.npy`: C order, `<f4`,
+//! `<f8`, `<i4`, `<i8`, converted to float32) and written for `--out FILE.npy` (`<f4`, `<u4`).
+//!
+//! Hand-written rather than through an .npy crate. `npyz` 0.9.1 (the maintained one) was tried:
+//! - its header reader multiplies the shape unchecked (`NpyHeader::from_parts`,
+//!   `shape.iter().product()`): `(4294967296, 4294967296, 4294967296)` panics with "attempt to
+//!   multiply with overflow" in debug builds and the fuzz targets (a wrapped count in release),
+//!   where this reader answers "shape is too large";
+//! - truncated files give "failed to fill whole buffer" (and a lone `\x93NUMPY`, "magic not
+//!   found for NPY file"), where the CLI's messages are "truncated header" and "data holds N
+//!   bytes but shape S of T needs M" (checked by tests/it/catalogue_cli.rs);
+//! - its writer spells shapes `(7, 4, 3, )`, changing the bytes of `--out FILE.npy`;
+//! - it brings about 30 crates (`py_literal`, `pest`, `num-bigint`, ...) for the header dict.
+//!
+//! Keeping the messages would mean parsing the header here before `npyz` does, so the format's
+//! small subset used here (a dict of a string, a boolean and a tuple) stays hand-parsed.
+
+use super::output::{join_usize, Data, Values};
+use crate::Array;
+use std::collections::HashMap;
+
+/// A value of the header dict.
+enum PyVal {
+    Str(String),
+    Bool(bool),
+    Tuple(Vec<u64>),
+}
+
+/// Parses the Python dict literal of an .npy header.
+fn parse_header_dict(h: &str) -> Result<HashMap<String, PyVal>, String> {
+    let b = h.as_bytes();
+    let mut i = 0;
+    let ws = |i: &mut usize| {
+        while *i < b.len() && (b[*i] as char).is_ascii_whitespace() {
+            *i += 1;
+        }
+    };
+    let string = |i: &mut usize| -> Result<String, String> {
+        let q = b[*i];
+        let start = *i + 1;
+        let end = b[start..].iter().position(|&c| c == q).ok_or("unterminated string in header")? + start;
+        *i = end + 1;
+        Ok(h[start..end].to_string())
+    };
+    ws(&mut i);
+    if b.get(i) != Some(&b'{') {
+        return Err("header is not a dict".into());
+    }
+    i += 1;
+    let mut out = HashMap::new();
+    loop {
+        ws(&mut i);
+        match b.get(i) {
+            Some(b'}') => break,
+            Some(b'\'') | Some(b'"') => {}
+            _ => return Err("malformed header dict".into()),
+        }
+        let k = string(&mut i)?;
+        ws(&mut i);
+        if b.get(i) != Some(&b':') {
+            return Err("malformed header dict".into());
+        }
+        i += 1;
+        ws(&mut i);
+        let val = match b.get(i) {
+            Some(b'\'') | Some(b'"') => PyVal::Str(string(&mut i)?),
+            Some(b'T') if h[i..].starts_with("True") => {
+                i += 4;
+                PyVal::Bool(true)
+            }
+            Some(b'F') if h[i..].starts_with("False") => {
+                i += 5;
+                PyVal::Bool(false)
+            }
+            Some(b'(') => {
+                i += 1;
+                let mut dims = Vec::new();
+                loop {
+                    ws(&mut i);
+                    match b.get(i) {
+                        Some(b')') => {
+                            i += 1;
+                            break;
+                        }
+                        Some(c) if c.is_ascii_digit() => {
+                            let start = i;
+                            while i < b.len() && b[i].is_ascii_digit() {
+                                i += 1;
+                            }
+                            dims.push(h[start..i].parse::<u64>().map_err(|_| "shape entry out of range")?);
+                            if b.get(i) == Some(&b'L') {
+                                i += 1;
+                            }
+                            ws(&mut i);
+                            match b.get(i) {
+                                Some(b',') => i += 1,
+                                Some(b')') => {}
+                                _ => return Err("malformed shape tuple".into()),
+                            }
+                        }
+                        _ => return Err("malformed shape tuple".into()),
+                    }
+                }
+                PyVal::Tuple(dims)
+            }
+            _ => return Err(format!("unsupported value for header key '{k}'")),
+        };
+        out.insert(k, val);
+        ws(&mut i);
+        match b.get(i) {
+            Some(b',') => i += 1,
+            Some(b'}') => {}
+            _ => return Err("malformed header dict".into()),
+        }
+    }
+    Ok(out)
+}
+
+/// Reads an `.npy` file's bytes; the error is the reason it cannot be used.
+pub fn parse_npy(bytes: &[u8]) -> Result<Array, String> {
+    if !bytes.starts_with(b"\x93NUMPY") {
+        return Err("missing the \\x93NUMPY magic".into());
+    }
+    if bytes.len() < 10 {
+        return Err("truncated header".into());
+    }
+    let (major, minor) = (bytes[6], bytes[7]);
+    let (hlen, hstart): (usize, usize) = match major {
+        1 => (u16::from_le_bytes([bytes[8], bytes[9]]) as usize, 10),
+        2 | 3 => {
+            if bytes.len() < 12 {
+                return Err("truncated header".into());
+            }
+            (u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize, 12)
+        }
+        _ => return Err(format!("unsupported format version {major}.{minor} (1.0 and 2.0 are supported)")),
+    };
+    let hend = hstart.checked_add(hlen).filter(|&e| e <= bytes.len()).ok_or("truncated header")?;
+    let header = std::str::from_utf8(&bytes[hstart..hend]).map_err(|_| "header is not text")?;
+    let dict = parse_header_dict(header)?;
+    let descr = match dict.get("descr") {
+        Some(PyVal::Str(s)) => s.as_str(),
+        _ => return Err("header has no 'descr' string".into()),
+    };
+    match dict.get("fortran_order") {
+        Some(PyVal::Bool(false)) => {}
+        Some(PyVal::Bool(true)) => return Err("fortran_order is True; only C-order arrays are supported (save np.ascontiguousarray(x))".into()),
+        _ => return Err("header has no 'fortran_order' boolean".into()),
+    }
+    let shape: Vec<usize> = match dict.get("shape") {
+        Some(PyVal::Tuple(d)) => d.iter().map(|&d| usize::try_from(d).map_err(|_| "shape entry out of range".to_string())).collect::<Result<_, _>>()?,
+        _ => return Err("header has no 'shape' tuple".into()),
+    };
+    let count = shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d)).ok_or("shape is too large")?;
+    let item = match descr {
+        "<f4" | "<i4" => 4,
+        "<f8" | "<i8" => 8,
+        d if d.starts_with('>') => return Err(format!("dtype '{d}' is big-endian; only little-endian <f4, <f8, <i4, <i8 are supported")),
+        d => return Err(format!("unsupported dtype '{d}'; supported: <f4, <f8, <i4, <i8")),
+    };
+    let payload = &bytes[hend..];
+    let want = count.checked_mul(item).ok_or("shape is too large")?;
+    if payload.len() != want {
+        return Err(format!("data holds {} bytes but shape {:?} of {descr} needs {want}", payload.len(), shape));
+    }
+    let data: Vec<f32> = match descr {
+        "<f4" => payload.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect(),
+        "<i4" => payload.chunks_exact(4).map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]) as f32).collect(),
+        "<f8" => payload.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")) as f32).collect(),
+        _ => payload.chunks_exact(8).map(|c| i64::from_le_bytes(c.try_into().expect("8 bytes")) as f32).collect(),
+    };
+    Array::new(shape, data).map_err(|e| e.to_string())
+}
+
+/// `values` as an `.npy` file: format 1.0 (2.0 for a header over 64 KiB), C order, the header
+/// padded to 64 bytes.
+pub fn npy_bytes(values: &Values) -> Vec<u8> {
+    let Values { shape, data } = values;
+    let descr = match data {
+        Data::F32(_) => "<f4",
+        Data::U32(_) => "<u4",
+    };
+    let shape_txt = match shape.as_slice() {
+        [] => "()".to_string(),
+        [d] => format!("({d},)"),
+        _ => format!("({})", join_usize(shape, ", ")),
+    };
+    let dict = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape_txt}, }}");
+    // Version 1.0 (2-byte header length) unless the header does not fit, then 2.0.
+    let padded = |prefix: usize| format!("{dict}{}\n", " ".repeat((64 - (prefix + dict.len() + 1) % 64) % 64));
+    let mut header = padded(10);
+    let v1 = header.len() <= u16::MAX as usize;
+    if !v1 {
+        header = padded(12);
+    }
+    let prefix = if v1 { 10 } else { 12 };
+    let mut out = Vec::with_capacity(prefix + header.len() + data.len() * 4);
+    out.extend_from_slice(b"\x93NUMPY");
+    if v1 {
+        out.extend_from_slice(&[1, 0]);
+        out.extend_from_slice(&(header.len() as u16).to_le_bytes());
+    } else {
+        out.extend_from_slice(&[2, 0]);
+        out.extend_from_slice(&(header.len() as u32).to_le_bytes());
+    }
+    out.extend_from_slice(header.as_bytes());
+    match data {
+        Data::F32(v) => v.iter().for_each(|x| out.extend_from_slice(&x.to_le_bytes())),
+        Data::U32(v) => v.iter().for_each(|x| out.extend_from_slice(&x.to_le_bytes())),
+    }
+    out
+}

@@ -1,0 +1,211 @@
+//! Where results go (`--out FILE.npy|.json|.csv`, or stdout) and how they are written: JSON
+//! `{"shape": [...], "data": [...]}`, CSV rows, `.npy` (see [`super::npy`]), and the
+//! factorization reports of `sample --report`.
+
+use super::args::Flags;
+use super::{fail, npy, CliError, CliResult};
+use crate::{Array, FactorReport, Key};
+use std::io::Write;
+
+/// The values of a result: float32 samples, or the words of keys.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Data {
+    /// Samples.
+    F32(Vec<f32>),
+    /// Key words (`key`, `split`).
+    U32(Vec<u32>),
+}
+
+impl Data {
+    /// The number of values.
+    pub fn len(&self) -> usize {
+        match self {
+            Data::F32(v) => v.len(),
+            Data::U32(v) => v.len(),
+        }
+    }
+
+    /// Whether there are no values.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A result: its shape and its values in row-major order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Values {
+    /// The shape.
+    pub shape: Vec<usize>,
+    /// The values.
+    pub data: Data,
+}
+
+impl Values {
+    /// Float32 values of this shape.
+    pub fn f32(shape: &[usize], data: &[f32]) -> Self {
+        Values { shape: shape.to_vec(), data: Data::F32(data.to_vec()) }
+    }
+
+    /// Keys as an array of shape `shape` (whose last dimension is 2) of their words.
+    pub fn keys(shape: &[usize], keys: &[Key]) -> Self {
+        Values { shape: shape.to_vec(), data: Data::U32(keys.iter().flat_map(|k| k.words()).collect()) }
+    }
+}
+
+impl From<Array> for Values {
+    fn from(a: Array) -> Self {
+        let (shape, data) = a.into_parts();
+        Values { shape, data: Data::F32(data) }
+    }
+}
+
+/// Where a command writes its result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Out {
+    /// JSON on stdout (no `--out`).
+    Stdout,
+    /// `--out FILE.npy`.
+    Npy(String),
+    /// `--out FILE.json`.
+    Json(String),
+    /// `--out FILE.csv`.
+    Csv(String),
+}
+
+/// `--out`: the format is the file's extension (any case).
+pub fn parse_out(f: &Flags) -> CliResult<Out> {
+    let Some(path) = f.get("--out") else { return Ok(Out::Stdout) };
+    let ext = std::path::Path::new(path).extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    match ext.as_deref() {
+        Some("npy") => Ok(Out::Npy(path.to_string())),
+        Some("json") => Ok(Out::Json(path.to_string())),
+        Some("csv") => Ok(Out::Csv(path.to_string())),
+        _ => fail(format!("--out: '{path}' must end in .npy, .json or .csv")),
+    }
+}
+
+/// The shortest text that reads back as the same float32; `nan`, `inf`, `-inf`.
+fn fmt_f32(x: f32) -> String {
+    if x.is_nan() {
+        "nan".into()
+    } else {
+        x.to_string() // shortest text that round-trips; "inf" / "-inf" for infinities
+    }
+}
+
+/// A float32 in JSON: a number, or the string `"nan"`, `"inf"`, `"-inf"`.
+fn json_f32(x: f32) -> String {
+    if x.is_finite() {
+        x.to_string()
+    } else {
+        format!("\"{}\"", fmt_f32(x))
+    }
+}
+
+/// A float64 in JSON: a number, or the string `"nan"`, `"inf"`, `"-inf"`.
+pub fn json_f64(x: f64) -> String {
+    if x.is_finite() {
+        x.to_string()
+    } else if x.is_nan() {
+        "\"nan\"".into()
+    } else {
+        format!("\"{x}\"")
+    }
+}
+
+/// `v` joined by `sep`.
+pub(super) fn join_usize(v: &[usize], sep: &str) -> String {
+    v.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(sep)
+}
+
+/// Writes the value at `i` as text (`nan`, `inf` and `-inf` for floats).
+fn write_value(w: &mut dyn Write, data: &Data, i: usize, json: bool) -> std::io::Result<()> {
+    match data {
+        Data::F32(v) if json => w.write_all(json_f32(v[i]).as_bytes()),
+        Data::F32(v) => w.write_all(fmt_f32(v[i]).as_bytes()),
+        Data::U32(v) => write!(w, "{}", v[i]),
+    }
+}
+
+/// `{"shape": [...], "data": [...]}` and a newline.
+pub fn write_json(w: &mut dyn Write, values: &Values) -> std::io::Result<()> {
+    write!(w, "{{\"shape\": [{}], \"data\": [", join_usize(&values.shape, ", "))?;
+    for i in 0..values.data.len() {
+        if i > 0 {
+            w.write_all(b", ")?;
+        }
+        write_value(w, &values.data, i, true)?;
+    }
+    w.write_all(b"]}\n")
+}
+
+/// One line per row (the last axis gives the columns; 0-d and 1-d results are one row); nothing
+/// at all for a result without values.
+pub fn write_csv(w: &mut dyn Write, values: &Values) -> std::io::Result<()> {
+    let (shape, data) = (&values.shape, &values.data);
+    if data.is_empty() {
+        // No values, no rows: a shape such as [4294967296, 4, 0] must not write 2^34 empty lines.
+        return Ok(());
+    }
+    let (rows, cols) = if shape.len() >= 2 {
+        let cols = shape[shape.len() - 1];
+        (shape[..shape.len() - 1].iter().product::<usize>(), cols)
+    } else {
+        (1, data.len())
+    };
+    for r in 0..rows {
+        for c in 0..cols {
+            if c > 0 {
+                w.write_all(b",")?;
+            }
+            write_value(w, data, r * cols + c, false)?;
+        }
+        w.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
+/// Writes through a buffered stdout; a closed pipe (`mvn-gpu ... | head`) is not an error.
+pub fn to_stdout(f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> CliResult<()> {
+    let mut w = std::io::BufWriter::new(std::io::stdout().lock());
+    match f(&mut w).and_then(|_| w.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => fail(format!("cannot write to stdout: {e}")),
+    }
+}
+
+/// Writes `values` where `out` says.
+pub fn emit(out: &Out, values: &Values) -> CliResult<()> {
+    let write_file = |path: &str, f: &dyn Fn(&mut dyn Write, &Values) -> std::io::Result<()>| -> CliResult<()> {
+        let file = std::fs::File::create(path).map_err(|e| CliError::new(format!("--out: cannot create '{path}': {e}")))?;
+        let mut w = std::io::BufWriter::new(file);
+        f(&mut w, values).and_then(|_| w.flush()).map_err(|e| CliError::new(format!("--out: cannot write '{path}': {e}")))
+    };
+    match out {
+        Out::Stdout => to_stdout(|w| write_json(w, values)),
+        Out::Json(p) => write_file(p, &write_json),
+        Out::Csv(p) => write_file(p, &write_csv),
+        Out::Npy(p) => std::fs::write(p, npy::npy_bytes(values)).map_err(|e| CliError::new(format!("--out: cannot write '{p}': {e}"))),
+    }
+}
+
+/// `sample --report`: `{"reports": [...]}`, one object per factored covariance.
+pub fn report_json(reports: &[FactorReport]) -> String {
+    let items: Vec<String> = reports
+        .iter()
+        .map(|r| {
+            format!(
+                "{{\"batch_index\": {}, \"method\": \"{}\", \"method_used\": \"{}\", \"rank\": {}, \"min_eigenvalue\": {}, \"max_eigenvalue\": {}, \"clipped\": {}}}",
+                r.batch_index,
+                r.method.as_str(),
+                r.method_used.as_str(),
+                r.rank,
+                json_f64(r.min_eigenvalue),
+                json_f64(r.max_eigenvalue),
+                r.clipped
+            )
+        })
+        .collect();
+    format!("{{\"reports\": [{}]}}", items.join(", "))
+}
