@@ -22,13 +22,14 @@ pub(crate) fn fill_words(key: [u32; 2], out: &mut [u32]) {
         let layout = bits::Layout::new(out.len() as u32);
         let (first, second) = out.split_at_mut(layout.half as usize);
         let chunk = PAR_WORDS / 2;
-        // The odd middle block (no second word) is the last of `first`, past `second`'s end.
+        // The odd middle word (no partner) is the last of `first`, past `second`'s end.
         let (paired, middle) = first.split_at_mut(layout.full as usize);
         paired.par_chunks_mut(chunk).zip(second.par_chunks_mut(chunk)).enumerate().for_each(|(c, (xs, ys))| {
-            let b0 = (c * chunk) as u32;
-            bits::fill_blocks(key, layout, b0..b0 + xs.len() as u32, xs, ys);
+            bits::fill_pairs(key, layout, (c * chunk) as u32, xs, ys);
         });
-        bits::fill_blocks(key, layout, layout.full..layout.half, middle, &mut []);
+        if let Some(w) = bits::middle_word(key, layout) {
+            middle[0] = w;
+        }
         return;
     }
     bits::fill_words(key, 0, out.len() as u32, out);

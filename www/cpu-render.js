@@ -1,7 +1,7 @@
 // The 2-D canvas renderer of the CPU fallback: the same cells, projections and colour ramp as
 // the WebGPU renderer, with the counts accumulated in a Float32Array and written as ImageData.
 import { ramp, INK } from './ramp.js';
-import { pixelAffine } from './render.js';
+import { pixelAffine, sizeCanvas } from './render.js';
 
 export class CpuRenderer {
   constructor(canvas) {
@@ -15,12 +15,7 @@ export class CpuRenderer {
   async init() { return this; }
 
   resize(width, height) {
-    width = Math.max(1, Math.floor(width));
-    height = Math.max(1, Math.floor(height));
-    if (this.canvas.width !== width || this.canvas.height !== height) {
-      this.canvas.width = width;
-      this.canvas.height = height;
-    }
+    [width, height] = sizeCanvas(this.canvas, width, height);
     if (this.counts.length !== width * height) this.counts = new Float32Array(width * height);
   }
 

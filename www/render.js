@@ -119,6 +119,17 @@ export function pixelAffine(c, n) {
   return { ax, ay, bx: vx + vw / 2 + bx * sx, by: vy + vh / 2 + by * sy };
 }
 
+/** Sets `canvas` to `width x height` device pixels (whole, at least 1) when it differs: `[w, h]`. */
+export function sizeCanvas(canvas, width, height) {
+  width = Math.max(1, Math.floor(width));
+  height = Math.max(1, Math.floor(height));
+  if (canvas.width !== width || canvas.height !== height) {
+    canvas.width = width;
+    canvas.height = height;
+  }
+  return [width, height];
+}
+
 export class GpuRenderer {
   /** `device`: the sampler's GPUDevice; `canvas`: a canvas for a 'webgpu' context. */
   constructor(device, canvas) {
@@ -181,12 +192,7 @@ export class GpuRenderer {
 
   /** Canvas size in device pixels. */
   resize(width, height) {
-    width = Math.max(1, Math.floor(width));
-    height = Math.max(1, Math.floor(height));
-    if (this.canvas.width !== width || this.canvas.height !== height) {
-      this.canvas.width = width;
-      this.canvas.height = height;
-    }
+    [width, height] = sizeCanvas(this.canvas, width, height);
     if (!this.counts || this.countsSize[0] !== width || this.countsSize[1] !== height) {
       this.counts?.destroy();
       this.counts = this.device.createBuffer({ size: width * height * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });

@@ -13,7 +13,8 @@ use mvn_gpu::cli::args::{parse_f32, parse_key, parse_seed, parse_shape};
 use mvn_gpu::cli::commands::{key_args, key_values, normal_args, sample_args, split_args, split_values, uniform_args, Command, Common};
 use mvn_gpu::cli::input::read_array;
 use mvn_gpu::cli::npy::{npy_bytes, parse_npy};
-use mvn_gpu::cli::output::{report_json, write_csv, write_json, Values};
+use mvn_gpu::cli::output::{report_json, write_csv, write_json};
+use mvn_gpu::cli::values::Values;
 use mvn_gpu::cli::{self, Action, CliResult};
 use mvn_gpu::{split_n, Array, Key, Sampler};
 

@@ -34,15 +34,7 @@ pub fn run(data: &[u8]) {
     let k = 1 + (b.u8() as usize % n);
     let mut c = vec![0f32; n * n];
     match mode {
-        Mode::Symmetric => {
-            for i in 0..n {
-                for j in 0..=i {
-                    let v = b.f32();
-                    c[i * n + j] = v;
-                    c[j * n + i] = v;
-                }
-            }
-        }
+        Mode::Symmetric => b.symmetric(&mut c, n),
         Mode::Gram | Mode::ScaledGram | Mode::Shifted => {
             let g: Vec<f64> = (0..n * k).map(|_| (b.u8() as i8) as f64 / 64.0).collect();
             let d: Vec<f64> = (0..n).map(|_| if mode == Mode::ScaledGram { 2f64.powi((b.u8() % 49) as i32 - 24) } else { 1.0 }).collect();

@@ -40,6 +40,18 @@ impl<'a> Bytes<'a> {
         u32::from_le_bytes([self.u8(), self.u8(), self.u8(), self.u8()])
     }
 
+    /// Fills the `n x n` matrix `c` symmetrically from the lower triangle, one [`Bytes::f32`]
+    /// per entry.
+    pub fn symmetric(&mut self, c: &mut [f32], n: usize) {
+        for i in 0..n {
+            for j in 0..=i {
+                let v = self.f32();
+                c[i * n + j] = v;
+                c[j * n + i] = v;
+            }
+        }
+    }
+
     /// A float32 drawn mostly from ordinary values, often from the edges: NaN, infinities,
     /// f32::MAX, the smallest normal and subnormal, signed zeros, and any bit pattern.
     pub fn f32(&mut self) -> f32 {

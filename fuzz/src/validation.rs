@@ -81,15 +81,7 @@ fn decode(data: &[u8]) -> Option<Case> {
         for c in cov.chunks_mut(m * m) {
             match mode {
                 Mode::Raw => c.iter_mut().for_each(|v| *v = b.f32()),
-                Mode::Symmetric => {
-                    for i in 0..m {
-                        for j in 0..=i {
-                            let v = b.f32();
-                            c[i * m + j] = v;
-                            c[j * m + i] = v;
-                        }
-                    }
-                }
+                Mode::Symmetric => b.symmetric(c, m),
                 Mode::Gram => {
                     let a: Vec<f64> = (0..m * m).map(|_| b.f32() as f64).collect();
                     for i in 0..m {

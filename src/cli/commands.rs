@@ -4,7 +4,8 @@
 
 use super::args::{key_of, parse_backend, parse_dtype, parse_f32, parse_seed, parse_shape, with_random_flags, BackendChoice, Flags};
 use super::input::{read_every_array, ArrayReader};
-use super::output::{emit, parse_out, report_json, Out, Values};
+use super::output::{emit, parse_out, report_json, Out};
+use super::values::Values;
 use super::{fail, flag_err, help, CliError, CliResult};
 use crate::{key, split, split_n, Array, Key, Method, MultivariateNormal, OnInvalid, Options, Sampler, SamplerOptions};
 

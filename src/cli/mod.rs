@@ -20,6 +20,7 @@ pub mod help;
 pub mod input;
 pub mod npy;
 pub mod output;
+pub mod values;
 
 use commands::Command;
 use std::ffi::OsString;

@@ -15,7 +15,7 @@
 //! Keeping the messages would mean parsing the header here before `npyz` does, so the format's
 //! small subset used here (a dict of a string, a boolean and a tuple) stays hand-parsed.
 
-use super::output::{join_usize, Data, Values};
+use super::values::{join_usize, Data, Values};
 use crate::Array;
 use std::collections::HashMap;
 

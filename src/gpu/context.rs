@@ -2,8 +2,9 @@
 //! kept between calls, and the lock that runs one call at a time.
 
 use super::chunks::ChunkLimits;
+use super::kernels::bind::ParamsSink;
+use super::kernels::{Kernels, Recorder};
 use super::lock::AsyncLock;
-use super::pipelines::Pipelines;
 use crate::error::{Error, ErrorKind, Result};
 use bytemuck::Pod;
 use std::collections::HashMap;
@@ -31,7 +32,7 @@ pub(crate) struct GpuContext {
     pub adapter_info: Option<wgpu::AdapterInfo>,
     pub limits: ChunkLimits,
     pub offset_align: u64,
-    pub pipelines: Pipelines,
+    pub kernels: Kernels,
     /// Scratch buffers (z, output chunks, staging) kept between calls: allocating hundreds of
     /// megabytes per call costs more than the sampling itself. Released by `trim`.
     scratch: Mutex<HashMap<&'static str, wgpu::Buffer>>,
@@ -44,7 +45,7 @@ impl GpuContext {
         GpuContext {
             limits: ChunkLimits::from_device(&dl).min(limits),
             offset_align: dl.min_storage_buffer_offset_alignment as u64,
-            pipelines: Pipelines::new(&device),
+            kernels: Kernels::new(&device),
             device,
             queue,
             adapter_info,
@@ -59,9 +60,14 @@ impl GpuContext {
         self.buffer_with(label, if data.is_empty() { &pad } else { data }, wgpu::BufferUsages::STORAGE)
     }
 
-    /// A kernel's parameters (bound as read-only storage; see `kernels::params_entry`).
+    /// A kernel's parameters (bound as read-only storage; see `kernels::bind::params_entry`).
     pub fn params<T: Pod>(&self, label: &str, v: &T) -> wgpu::Buffer {
-        self.buffer_with(label, bytemuck::bytes_of(v), wgpu::BufferUsages::STORAGE)
+        self.params_buffer(label, bytemuck::bytes_of(v))
+    }
+
+    /// What the kernels record their dispatches with.
+    pub fn recorder(&self) -> Recorder<'_> {
+        Recorder { device: &self.device, max_workgroups: self.limits.max_workgroups_per_dimension, params: self }
     }
 
     /// A buffer holding `data` (a multiple of 4 bytes), written through the queue: unlike
@@ -129,5 +135,11 @@ impl GpuContext {
     /// Releases the scratch buffers kept between calls.
     pub fn trim(&self) {
         self.scratch.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+}
+
+impl ParamsSink for GpuContext {
+    fn params_buffer(&self, label: &str, bytes: &[u8]) -> wgpu::Buffer {
+        self.buffer_with(label, bytes, wgpu::BufferUsages::STORAGE)
     }
 }

@@ -44,7 +44,10 @@ impl<'a> Future for LockFuture<'a> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Guard<'a>> {
         let mut s = self.0.state.lock().unwrap_or_else(|e| e.into_inner());
         if s.0 {
-            s.1.push_back(cx.waker().clone());
+            // Polled again while waiting (a spurious wake): keep one entry per waiter.
+            if !s.1.iter().any(|w| w.will_wake(cx.waker())) {
+                s.1.push_back(cx.waker().clone());
+            }
             Poll::Pending
         } else {
             s.0 = true;
@@ -60,8 +63,47 @@ impl Drop for Guard<'_> {
         }
         let mut s = self.0.state.lock().unwrap_or_else(|e| e.into_inner());
         s.0 = false;
-        if let Some(w) = s.1.pop_front() {
-            w.wake();
+        // Every waiter is woken: one takes the lock, the others queue again. Waking only the
+        // first could wake a waiter that was dropped (or one queued twice), and nobody else.
+        let waiters = std::mem::take(&mut s.1);
+        drop(s);
+        waiters.into_iter().for_each(Waker::wake);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use std::task::Wake;
+
+    struct Count(AtomicUsize);
+    impl Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
         }
+    }
+
+    fn waker() -> (Waker, Arc<Count>) {
+        let c = Arc::new(Count(AtomicUsize::new(0)));
+        (Waker::from(c.clone()), c)
+    }
+
+    #[test]
+    fn a_waiter_polled_twice_does_not_strand_the_next_one() {
+        let lock = AsyncLock::default();
+        let held = pollster::block_on(lock.lock());
+        let ((wa, _), (wb, cb)) = (waker(), waker());
+        let (mut a, mut b) = (Box::pin(lock.lock()), Box::pin(lock.lock()));
+        let mut ca = Context::from_waker(&wa);
+        assert!(a.as_mut().poll(&mut ca).is_pending());
+        assert!(a.as_mut().poll(&mut ca).is_pending()); // a spurious wake polls it again
+        assert!(b.as_mut().poll(&mut Context::from_waker(&wb)).is_pending());
+        drop(held);
+        let Poll::Ready(ga) = a.as_mut().poll(&mut ca) else { panic!("a should get the lock") };
+        drop(ga);
+        assert!(cb.0.load(Ordering::SeqCst) > 0, "b was never woken");
+        assert!(b.as_mut().poll(&mut Context::from_waker(&wb)).is_ready());
     }
 }

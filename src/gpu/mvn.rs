@@ -145,6 +145,7 @@ impl MvnJob<'_> {
                 )
             }
         };
+        let rec = ctx.recorder();
         let bindings = fused::Bindings { factors: &b.factors, means: &b.means, factor_map: &b.factor_map, row_maps: &b.row_maps, lo: &lo, hi: &hi };
         for (first, c, gx, gy) in dispatches(k, WORKGROUP, ctx.limits.max_workgroups_per_dimension) {
             let p = FusedParams {
@@ -162,7 +163,7 @@ impl MvnJob<'_> {
                 a: SQRT2,
                 _pad: 0,
             };
-            fused::encode(ctx, enc, n, &p, gx, gy, &bindings);
+            fused::encode(&rec, &ctx.kernels.fused, enc, n, &p, gx, gy, &bindings);
         }
         match (&b.out, single) {
             (Some(_), _) => vec![],
@@ -177,7 +178,8 @@ impl MvnJob<'_> {
         let bytes = ((r1 - r0) * n) as u64 * 4;
         let z = Region::start_of(&b.scratch, bytes);
         let normal = Transform::Normal { a: SQRT2, loc: 0.0 };
-        fill::encode(ctx, enc, normal, self.req.key.0, Layout::new(self.req.len() as u32), (r0 * n) as u32, ((r1 - r0) * n) as u32, &z);
+        let rec = ctx.recorder();
+        fill::encode(&rec, &ctx.kernels.fill, enc, normal, self.req.key.0, Layout::new(self.req.len() as u32), (r0 * n) as u32, ((r1 - r0) * n) as u32, &z);
         let ri = if maps.is_some() { vec![] } else { row_index(self.req, r0, r1) };
         let row_index = ctx.input("mvn::row_index", bytemuck::cast_slice(&ri));
         let out = match &b.out {
@@ -185,7 +187,7 @@ impl MvnJob<'_> {
             None => Region::start_of(&ctx.scratch_out("mvn::out", bytes), bytes),
         };
         let bindings = affine::Bindings { z, factors: &b.factors, means: &b.means, factor_map: &b.factor_map, row_index: &row_index, row_maps: &b.row_maps, out: out.clone() };
-        affine::encode(ctx, enc, variant, n, r0, r1, self.dist.is_triangular(), &bindings);
+        affine::encode(&rec, &ctx.kernels.affine, enc, variant, n, r0, r1, self.dist.is_triangular(), &bindings);
         if b.out.is_some() { vec![] } else { vec![Readback { region: out, at: r0 * n }] }
     }
 }

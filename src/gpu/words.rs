@@ -35,7 +35,7 @@ impl Job for WordsJob<'_> {
         let (s, e) = self.chunks[i];
         let region = Region::start_of(self.out.as_ref().expect("begun"), (e - s) as u64 * 4);
         let layout = Layout::new(self.req.words as u32);
-        fill::encode(ctx, enc, self.req.transform, self.req.key.0, layout, s as u32, (e - s) as u32, &region);
+        fill::encode(&ctx.recorder(), &ctx.kernels.fill, enc, self.req.transform, self.req.key.0, layout, s as u32, (e - s) as u32, &region);
         vec![Readback { region, at: s }]
     }
 }

@@ -68,17 +68,20 @@ pub fn word_at(key: [u32; 2], w: u32, total: u32) -> u32 {
     threefry2x32(key, layout.counter(b))[lane]
 }
 
-/// Writes the words of blocks `blocks` of `layout` (first halves into `first`, indexed from the
-/// range's start; second halves into `second`, likewise): one hash per block.
+/// Writes the words of the two-word blocks `b0 .. b0 + first.len()` (all below `layout.full`):
+/// block `b`'s first word to `first[b - b0]`, its second to `second[b - b0]`. One hash per block.
 #[inline]
-pub(crate) fn fill_blocks(key: [u32; 2], layout: Layout, blocks: std::ops::Range<u32>, first: &mut [u32], second: &mut [u32]) {
-    for (i, b) in blocks.enumerate() {
-        let [x, y] = threefry2x32(key, layout.counter(b));
-        first[i] = x;
-        if b < layout.full {
-            second[i] = y;
-        }
+pub(crate) fn fill_pairs(key: [u32; 2], layout: Layout, b0: u32, first: &mut [u32], second: &mut [u32]) {
+    for (i, (x, y)) in first.iter_mut().zip(second.iter_mut()).enumerate() {
+        let b = b0 + i as u32;
+        [*x, *y] = threefry2x32(key, [b, b + layout.half]);
     }
+}
+
+/// The middle word of an odd stream (from counter `(F, 0)`), or `None` for an even one.
+#[inline]
+pub(crate) fn middle_word(key: [u32; 2], layout: Layout) -> Option<u32> {
+    (layout.total & 1 == 1).then(|| threefry2x32(key, layout.counter(layout.full))[0])
 }
 
 /// Fills `out` with words `start .. start + out.len()` of the `total`-word stream of `key`.
@@ -89,7 +92,10 @@ pub fn fill_words(key: [u32; 2], start: u32, total: u32, out: &mut [u32]) {
     let layout = Layout::new(total);
     if start == 0 && end == total as u64 {
         let (first, second) = out.split_at_mut(layout.half as usize);
-        fill_blocks(key, layout, 0..layout.half, first, second);
+        fill_pairs(key, layout, 0, &mut first[..layout.full as usize], second);
+        if let Some(w) = middle_word(key, layout) {
+            first[layout.full as usize] = w;
+        }
     } else {
         for (i, o) in out.iter_mut().enumerate() {
             *o = word_at(key, start + i as u32, total);

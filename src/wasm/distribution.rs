@@ -2,25 +2,12 @@
 
 use super::convert;
 use super::error::{js, JsResult};
-use super::sampler::set;
+use super::results::{array_result, set, shape_js};
 use crate::{Array, MultivariateNormal, Sampler};
-use js_sys::{Array as JsArray, Float32Array, Object, Promise};
+use js_sys::{Array as JsArray, Object, Promise};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
-
-/// `{ data: Float32Array, shape: number[] }`
-pub(crate) fn array_result(a: Array) -> JsValue {
-    let (shape, data) = a.into_parts();
-    let obj = Object::new();
-    set(&obj, "data", Float32Array::from(&data[..]));
-    set(&obj, "shape", shape_js(&shape));
-    obj.into()
-}
-
-pub(crate) fn shape_js(shape: &[usize]) -> JsArray {
-    shape.iter().map(|&d| JsValue::from(d as f64)).collect()
-}
 
 #[wasm_bindgen]
 pub struct WasmDistribution {

@@ -6,6 +6,7 @@
 mod convert;
 mod distribution;
 mod error;
+mod results;
 mod sampler;
 
 use error::{js, JsResult};

@@ -2,7 +2,8 @@
 //! (`convert` reads and checks it), every result leaves as JavaScript values.
 
 use super::convert::{self, Options};
-use super::distribution::{array_result, shape_js, WasmDistribution};
+use super::distribution::WasmDistribution;
+use super::results::{array_result, set, shape_js};
 use super::error::{fail, js, js_error, JsResult};
 use crate::request::WordsRequest;
 use crate::{Array, Dtype, ErrorKind, Method, MultivariateNormal, OnInvalid, Sampler, SamplerOptions};
@@ -21,9 +22,6 @@ extern "C" {
     fn warn(s: &str);
 }
 
-pub(crate) fn set(obj: &Object, k: &str, v: impl Into<JsValue>) {
-    let _ = Reflect::set(obj, &k.into(), &v.into());
-}
 
 /// Why WebGPU cannot be used here, checked before touching wgpu (whose WebGPU backend panics
 /// outside a window or dedicated worker).

@@ -2,9 +2,12 @@
 //! tiled entry points generated here for one shared covariance (a workgroup-memory matrix
 //! product): the second step of the unfused path, after the fill kernel wrote z.
 
-use super::{dispatch, params_entry, storage_entry, whole, Region, WORKGROUP};
+use super::bind::{dispatch, params_entry, storage_entry, whole, Recorder, Region, WORKGROUP};
+use super::wgsl::{AFFINE, ROWMAP};
 use crate::gpu::chunks::dispatches;
-use crate::gpu::context::GpuContext;
+use crate::gpu::pipelines::{compute_pipeline, shader_module};
+use std::collections::HashMap;
+use std::sync::Mutex;
 use bytemuck::{Pod, Zeroable};
 
 #[repr(C)]
@@ -24,7 +27,36 @@ struct AffineParams {
     _pad: u32,
 }
 
-pub(crate) fn bind_group_layout(device: &wgpu::Device) -> wgpu::BindGroupLayout {
+/// The affine module's source: `affine` and the tiled entry points.
+pub(crate) fn module_source() -> String {
+    format!("{ROWMAP}\n{AFFINE}\n{}", affine_tiled())
+}
+
+/// The affine layout and module, and its pipelines by entry point (`affine` at start-up, the
+/// tiled ones on first use).
+pub(crate) struct Pipelines {
+    layout: wgpu::BindGroupLayout,
+    module: wgpu::ShaderModule,
+    by_entry: Mutex<HashMap<&'static str, wgpu::ComputePipeline>>,
+}
+
+impl Pipelines {
+    pub fn new(device: &wgpu::Device) -> Pipelines {
+        let layout = bind_group_layout(device);
+        let module = shader_module(device, "mvn::affine", &module_source());
+        let elementwise = compute_pipeline(device, "mvn::affine", &layout, &module, "affine");
+        Pipelines { layout, module, by_entry: Mutex::new(HashMap::from([("affine", elementwise)])) }
+    }
+
+    /// The pipeline of `variant` (a tiled one is compiled on first use).
+    fn get(&self, device: &wgpu::Device, variant: Variant) -> wgpu::ComputePipeline {
+        let entry = variant.entry();
+        let mut cache = self.by_entry.lock().unwrap_or_else(|e| e.into_inner());
+        cache.entry(entry).or_insert_with(|| compute_pipeline(device, entry, &self.layout, &self.module, entry)).clone()
+    }
+}
+
+fn bind_group_layout(device: &wgpu::Device) -> wgpu::BindGroupLayout {
     device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
         label: Some("mvn::affine"),
         entries: &[
@@ -78,14 +110,14 @@ pub(crate) struct Bindings<'a> {
 
 /// Records `out = mean + z R` for rows `[r0, r1)` of an `n`-column output.
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn encode(ctx: &GpuContext, enc: &mut wgpu::CommandEncoder, variant: Variant, n: usize, r0: usize, r1: usize, triangular: bool, b: &Bindings<'_>) {
-    let pipeline = ctx.pipelines.affine(&ctx.device, variant);
+pub(crate) fn encode(r: &Recorder, p: &Pipelines, enc: &mut wgpu::CommandEncoder, variant: Variant, n: usize, r0: usize, r1: usize, triangular: bool, b: &Bindings<'_>) {
+    let pipeline = p.get(r.device, variant);
     let (items, per_group) = match variant {
         Variant::Tiled { cols } => (((r1 - r0).div_ceil(TILE) * n.div_ceil(cols)) as u64, 1),
         Variant::Elementwise => (((r1 - r0) * n) as u64, WORKGROUP),
     };
-    for (first, c, gx, gy) in dispatches(items, per_group, ctx.limits.max_workgroups_per_dimension) {
-        let p = AffineParams {
+    for (first, c, gx, gy) in dispatches(items, per_group, r.max_workgroups) {
+        let params = AffineParams {
             n: n as u32,
             count: c as u32,
             elem_offset: first as u32,
@@ -95,10 +127,10 @@ pub(crate) fn encode(ctx: &GpuContext, enc: &mut wgpu::CommandEncoder, variant: 
             chunk_rows: (r1 - r0) as u32,
             _pad: 0,
         };
-        let pb = ctx.params("mvn::affine params", &p);
-        let bg = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
+        let pb = r.params("mvn::affine params", &params);
+        let bg = r.device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("mvn::affine"),
-            layout: &ctx.pipelines.affine_layout,
+            layout: &p.layout,
             entries: &[
                 whole(0, &pb),
                 b.z.entry(1),

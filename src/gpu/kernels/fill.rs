@@ -1,9 +1,10 @@
 //! `shaders/fill.wgsl`: `fill_bits`, `fill_uniform` and `fill_normal_pairs` write a range of
 //! words of one key's stream, transformed, to `out_words`.
 
-use super::{dispatch, params_entry, storage_entry, whole, Region, WORKGROUP};
+use super::bind::{dispatch, params_entry, storage_entry, whole, Recorder, Region, WORKGROUP};
+use super::wgsl::{FILL, NORMAL, THREEFRY};
 use crate::gpu::chunks::dispatches;
-use crate::gpu::context::GpuContext;
+use crate::gpu::pipelines::{compute_pipeline, shader_module};
 use crate::prng::bits::Layout;
 use crate::request::Transform;
 use bytemuck::{Pod, Zeroable};
@@ -31,25 +32,42 @@ struct FillParams {
     _pad: u32,
 }
 
-pub(crate) fn bind_group_layout(device: &wgpu::Device) -> wgpu::BindGroupLayout {
-    device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor { label: Some("mvn::fill"), entries: &[params_entry(0), storage_entry(1, false)] })
+/// The fill module's source.
+pub(crate) fn module_source() -> String {
+    format!("{THREEFRY}\n{NORMAL}\n{FILL}")
+}
+
+/// The fill kernels' layout and pipelines, built at start-up.
+pub(crate) struct Pipelines {
+    layout: wgpu::BindGroupLayout,
+    bits: wgpu::ComputePipeline,
+    uniform: wgpu::ComputePipeline,
+    normal_pairs: wgpu::ComputePipeline,
+}
+
+impl Pipelines {
+    pub fn new(device: &wgpu::Device) -> Pipelines {
+        let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor { label: Some("mvn::fill"), entries: &[params_entry(0), storage_entry(1, false)] });
+        let module = shader_module(device, "mvn::fill", &module_source());
+        let pipeline = |name: &str| compute_pipeline(device, &format!("mvn::{name}"), &layout, &module, name);
+        Pipelines { bits: pipeline("fill_bits"), uniform: pipeline("fill_uniform"), normal_pairs: pipeline("fill_normal_pairs"), layout }
+    }
 }
 
 /// Records dispatches writing words `[word0, word0 + count)` of `key`'s stream (of `layout`),
 /// transformed, to `out` from its index 0.
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn encode(ctx: &GpuContext, enc: &mut wgpu::CommandEncoder, transform: Transform, key: [u32; 2], layout: Layout, word0: u32, count: u32, out: &Region) {
-    let p = &ctx.pipelines;
+pub(crate) fn encode(r: &Recorder, p: &Pipelines, enc: &mut wgpu::CommandEncoder, transform: Transform, key: [u32; 2], layout: Layout, word0: u32, count: u32, out: &Region) {
     let (pipeline, a, b) = match transform {
-        Transform::Bits => (&p.fill_bits, 0.0, 0.0),
-        Transform::Uniform { low, range } => (&p.fill_uniform, range, low),
-        Transform::Normal { a, loc } => (&p.fill_normal_pairs, a, loc),
+        Transform::Bits => (&p.bits, 0.0, 0.0),
+        Transform::Uniform { low, range } => (&p.uniform, range, low),
+        Transform::Normal { a, loc } => (&p.normal_pairs, a, loc),
     };
     // Normals hash each Threefry block once for both of its words: dispatch over the blocks
     // whose words fall in [word0, word0 + count).
     let pairs = matches!(transform, Transform::Normal { .. });
     let (first_item, items) = if pairs { layout.blocks_covering(word0, word0 + count) } else { (0, count) };
-    for (first, c, gx, gy) in dispatches(items as u64, WORKGROUP, ctx.limits.max_workgroups_per_dimension) {
+    for (first, c, gx, gy) in dispatches(items as u64, WORKGROUP, r.max_workgroups) {
         let params = FillParams {
             key,
             total_words: layout.total,
@@ -63,10 +81,10 @@ pub(crate) fn encode(ctx: &GpuContext, enc: &mut wgpu::CommandEncoder, transform
             one: 1.0,
             _pad: 0,
         };
-        let pb = ctx.params("mvn::fill params", &params);
-        let bg = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
+        let pb = r.params("mvn::fill params", &params);
+        let bg = r.device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("mvn::fill"),
-            layout: &p.fill_layout,
+            layout: &p.layout,
             entries: &[whole(0, &pb), out.entry(1)],
         });
         dispatch(enc, "mvn::fill", pipeline, &bg, gx, gy);

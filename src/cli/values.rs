@@ -1,0 +1,61 @@
+//! A command's result as the writers see it: its shape and its values (float32 samples or the
+//! words of keys).
+
+use crate::{Array, Key};
+
+/// The values of a result: float32 samples, or the words of keys.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Data {
+    /// Samples.
+    F32(Vec<f32>),
+    /// Key words (`key`, `split`).
+    U32(Vec<u32>),
+}
+
+impl Data {
+    /// The number of values.
+    pub fn len(&self) -> usize {
+        match self {
+            Data::F32(v) => v.len(),
+            Data::U32(v) => v.len(),
+        }
+    }
+
+    /// Whether there are no values.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A result: its shape and its values in row-major order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Values {
+    /// The shape.
+    pub shape: Vec<usize>,
+    /// The values.
+    pub data: Data,
+}
+
+impl Values {
+    /// Float32 values of this shape.
+    pub fn f32(shape: &[usize], data: &[f32]) -> Self {
+        Values { shape: shape.to_vec(), data: Data::F32(data.to_vec()) }
+    }
+
+    /// Keys as an array of shape `shape` (whose last dimension is 2) of their words.
+    pub fn keys(shape: &[usize], keys: &[Key]) -> Self {
+        Values { shape: shape.to_vec(), data: Data::U32(keys.iter().flat_map(|k| k.words()).collect()) }
+    }
+}
+
+impl From<Array> for Values {
+    fn from(a: Array) -> Self {
+        let (shape, data) = a.into_parts();
+        Values { shape, data: Data::F32(data) }
+    }
+}
+
+/// `v` joined by `sep`.
+pub(crate) fn join_usize(v: &[usize], sep: &str) -> String {
+    v.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(sep)
+}
