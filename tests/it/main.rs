@@ -1,5 +1,6 @@
 //! The integration tests: one binary (`cargo test --test it`).
 
+mod architecture;
 mod catalogue;
 mod catalogue_cli;
 mod cli;
