@@ -74,7 +74,7 @@ export interface MvnOptions {
   dtype?: 'float32';
   /** An indefinite covariance: `'raise'` (default), `'warn'` (clip and `console.warn`), `'clip'`. */
   onInvalid?: 'raise' | 'warn' | 'clip';
-  /** A lower-triangular factor `L` (cov = L Lᵀ) to use instead of `cov` (pass `cov` as `null`). */
+  /** A lower-triangular factor `L` (cov = L Lᵀ) to use instead of `cov`: pass `cov` as `null`; `method` and `onInvalid` do not apply (refused). */
   scaleTril?: ArrayInput;
   /** The shape of a flat typed-array `mean`. */
   meanShape?: number[];

@@ -5,7 +5,7 @@
 // (src/wasm/convert.rs reads and checks it), and every error is an MvnError built there.
 import init, * as wasmApi from '../pkg/mvn_gpu.js';
 
-const { WasmSampler, setErrorClass, destroyedError, usageError } = wasmApi;
+const { WasmSampler, setErrorClass, destroyedError, usageError, gpuOption } = wasmApi;
 const wasmUrl = new URL('../pkg/mvn_gpu_bg.wasm', import.meta.url);
 const isNode = typeof process !== 'undefined' && !!(process.versions && process.versions.node);
 let wasm;
@@ -73,8 +73,8 @@ export class Sampler {
   /** `await Sampler.create({ backend: 'auto' | 'webgpu' | 'cpu', powerPreference, gpu })`. */
   static async create(options) {
     // In Node, WebGPU comes from a package (e.g. `webgpu`): as `gpu`, or already on navigator.gpu.
-    const gpu = (options !== null && typeof options === 'object' ? options.gpu : undefined)
-      ?? (isNode && globalThis.navigator ? globalThis.navigator.gpu : undefined);
+    // gpuOption gives `gpu` only when it is a WebGPU entry point: a bad value is never installed.
+    const gpu = gpuOption(options) ?? (isNode && globalThis.navigator ? globalThis.navigator.gpu : undefined);
     if (gpu) installGpu(gpu);
     return new Sampler(await WasmSampler.create(options));
   }

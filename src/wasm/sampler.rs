@@ -38,6 +38,27 @@ fn webgpu_unavailable() -> Option<String> {
     None
 }
 
+/// What is wrong with the `gpu` option of `Sampler.create`, if anything: it must be absent or
+/// a WebGPU entry point (an object with a `requestAdapter` method, such as `navigator.gpu` or
+/// the npm `webgpu` package's `create([])`).
+fn gpu_problem(gpu: &JsValue) -> Option<String> {
+    let entry = gpu.is_object() && Reflect::get(gpu, &"requestAdapter".into()).map(|f| f.is_function()).unwrap_or(false);
+    if gpu.is_undefined() || entry {
+        return None;
+    }
+    let got = if gpu.is_null() { "null".to_string() } else { gpu.js_typeof().as_string().unwrap_or_default() };
+    Some(format!("gpu must be a WebGPU entry point (an object with requestAdapter(), e.g. navigator.gpu or create([]) of the npm webgpu package), got {got}."))
+}
+
+/// The `gpu` option for the JavaScript wrapper to install, or `undefined` when absent or not a
+/// WebGPU entry point (then `create` refuses it, or falls back to the CPU with `'auto'`), so a
+/// bad value is never installed.
+#[wasm_bindgen(js_name = gpuOption)]
+pub fn gpu_option(options: JsValue) -> JsResult<JsValue> {
+    let gpu = Options::read("Sampler.create", &options, &["backend", "powerPreference", "gpu"])?.get("gpu");
+    Ok(if gpu_problem(&gpu).is_none() { gpu } else { JsValue::UNDEFINED })
+}
+
 #[wasm_bindgen]
 pub struct WasmSampler {
     inner: Rc<Sampler>,
@@ -64,7 +85,12 @@ impl WasmSampler {
             "cpu" => Some(false),
             other => return fail(ErrorKind::InvalidArgument, op, format!("Unknown backend '{other}'; expected 'auto', 'webgpu' or 'cpu'.")),
         };
-        let unavailable = if want_gpu == Some(false) { None } else { webgpu_unavailable() };
+        let bad_gpu = gpu_problem(&o.get("gpu"));
+        if let (Some(problem), Some(_)) = (&bad_gpu, want_gpu) {
+            return fail(ErrorKind::InvalidArgument, op, problem);
+        }
+        // 'auto' with a bad `gpu` runs on the CPU and says why.
+        let unavailable = if want_gpu == Some(false) { None } else { bad_gpu.or_else(webgpu_unavailable) };
         // Only the device request waits: a small future (each future type adds to the wasm).
         Ok(future_to_promise(async move {
             let gpu = match (want_gpu, unavailable) {
@@ -212,6 +238,17 @@ impl WasmSampler {
         let tril = o.get("scaleTril");
         let scale_tril = !tril.is_undefined();
         let mut cov_shape = o.get("covShape");
+        if scale_tril {
+            // As the CLI: a scale_tril is used as given, so cov and the factoring options are refused.
+            if !(cov.is_undefined() || cov.is_null()) {
+                return fail(ErrorKind::InvalidArgument, MVN, "pass either cov or scaleTril, not both (cov must be null or undefined with scaleTril).");
+            }
+            for name in ["method", "onInvalid"] {
+                if !o.get(name).is_undefined() {
+                    return fail(ErrorKind::InvalidArgument, MVN, format!("{name} applies to cov only; scaleTril is used as given."));
+                }
+            }
+        }
         let cov = if scale_tril { &tril } else { cov };
         // A flat typed cov of n * n values is one n x n matrix.
         if cov_shape.is_undefined() && js_sys::ArrayBuffer::is_view(cov) && mean_arr.ndim() > 0 {

@@ -205,6 +205,19 @@ async function catalogue(s) {
   await refused('O11', null, 'INVALID_ARGUMENT', 'Sampler.create', ["Unknown powerPreference 'fast'"], () => Sampler.create({ backend: 'cpu', powerPreference: 'fast' }));
   await refused('O11', null, 'INVALID_ARGUMENT', 'Sampler.create', ['options must be an object'], () => Sampler.create('cpu'));
   await refused('O13', s, 'INVALID_ARGUMENT', 'Sampler', ['Sampler.create()'], () => new Sampler({}));
+  await refused('O14', s, 'INVALID_ARGUMENT', OP, ['either cov or scaleTril'], () => mvn(Z2, I2, { scaleTril: I2 }));
+  await refused('O14', s, 'INVALID_ARGUMENT', OP, ['method applies to cov only'], () => mvn(Z2, null, { scaleTril: I2, method: 'eigh' }));
+  await refused('O14', s, 'INVALID_ARGUMENT', OP, ['onInvalid applies to cov only'], () => mvn(Z2, undefined, { scaleTril: I2, onInvalid: 'clip' }));
+  for (const gpu of [{}, 5, 'x', null, { requestAdapter: 1 }]) {
+    for (const backend of ['webgpu', 'cpu']) {
+      await refused('O15', null, 'INVALID_ARGUMENT', 'Sampler.create', ['gpu must be a WebGPU entry point'], () => Sampler.create({ backend, gpu }));
+    }
+    const f = await Sampler.create({ backend: 'auto', gpu });
+    assert.equal(f.backend, 'cpu', 'O15: auto with a bad gpu');
+    assert.match(f.fallbackReason, /gpu must be a WebGPU entry point/, 'O15: fallbackReason');
+    assert.ok(globalThis.navigator?.gpu === undefined || typeof globalThis.navigator.gpu.requestAdapter === 'function', 'O15: a bad gpu was installed');
+    f.destroy();
+  }
 
   // --- Valid edge cases ---
   {
