@@ -42,17 +42,30 @@ fn type_of(v: &JsValue) -> String {
     v.js_typeof().as_string().unwrap_or_default()
 }
 
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = Float32Array)]
+    type Float32Copy;
+    /// `new Float32Array(view)`: the engine's copy (and conversion) of a typed array; throws on
+    /// a detached (transferred) buffer.
+    #[wasm_bindgen(constructor, catch, js_class = "Float32Array")]
+    fn copy_of(view: &JsValue) -> Result<Float32Copy, JsValue>;
+}
+
+/// Element `i` of `a`, read once; a getter or proxy that throws is an error, not an exception
+/// through the wasm.
+fn element(op: &str, what: &str, a: &JsValue, i: u32) -> JsResult<JsValue> {
+    Reflect::get_u32(a, i).or_else(|e| fail(ErrorKind::InvalidArgument, op, format!("{what}[{i}] could not be read: {}", text(&e))))
+}
+
 fn is_view(v: &JsValue) -> bool {
     js_sys::ArrayBuffer::is_view(v)
 }
 
 /// The elements of an array or typed array, read once each (a hole reads as `undefined`).
-fn elements(v: &JsValue) -> Vec<JsValue> {
-    if let Some(a) = v.dyn_ref::<JsArray>() {
-        (0..a.length()).map(|i| a.get(i)).collect()
-    } else {
-        JsArray::from(v).iter().collect()
-    }
+fn elements(op: &str, what: &str, v: &JsValue) -> JsResult<Vec<JsValue>> {
+    let len = Reflect::get(v, &"length".into()).ok().and_then(|l| l.as_f64()).unwrap_or(0.0) as u32;
+    (0..len).map(|i| element(op, what, v, i)).collect()
 }
 
 /// A shape argument: `undefined`/`null` (`[]`), a number, or an array or typed array of integers.
@@ -63,7 +76,7 @@ pub(crate) fn shape(op: &str, v: &JsValue) -> JsResult<Vec<i64>> {
     let entries = if v.as_f64().is_some() {
         vec![v.clone()]
     } else if JsArray::is_array(v) || is_view(v) {
-        elements(v)
+        elements(op, "shape", v)?
     } else {
         return fail(ErrorKind::InvalidShape, op, format!("shape must be an array of integers, got {}.", type_of(v)));
     };
@@ -103,7 +116,7 @@ pub(crate) fn key(op: &str, v: &JsValue) -> JsResult<Option<Key>> {
     if t != "Uint32Array" && !JsArray::is_array(v) {
         return fail(ErrorKind::InvalidKey, op, format!("Expected a key (Uint32Array of 2 words) but received {}.", type_of(v)));
     }
-    let words = elements(v);
+    let words = elements(op, "key", v)?;
     if words.len() != 2 {
         return fail(ErrorKind::InvalidKey, op, format!("Expected key shape (2) but received ({}).", words.len()));
     }
@@ -218,7 +231,8 @@ fn flat(op: &str, name: &str, v: &JsValue, shape: &JsValue) -> JsResult<(Vec<f32
     if is_view(v) || (explicit && JsArray::is_array(v)) {
         let data: Vec<f32> = if let Some(a) = v.dyn_ref::<JsArray>() {
             let mut d = Vec::with_capacity(a.length() as usize);
-            for (i, e) in (0..a.length()).map(|i| a.get(i)).enumerate() {
+            for i in 0..a.length() {
+                let e = element(op, name, a, i)?;
                 match e.as_f64() {
                     Some(x) => d.push(x as f32),
                     None => return fail(ErrorKind::InvalidArgument, op, format!("{name}[{i}] is not a number: {}.", text(&e))),
@@ -229,7 +243,10 @@ fn flat(op: &str, name: &str, v: &JsValue, shape: &JsValue) -> JsResult<(Vec<f32
             return fail(ErrorKind::InvalidArgument, op, format!("{name} must hold numbers, not {t}."));
         } else {
             // Any numeric typed array, converted by the engine as Float32Array.from would.
-            js_sys::Float32Array::new(v).to_vec()
+            match Float32Copy::copy_of(v) {
+                Ok(c) => c.unchecked_into::<js_sys::Float32Array>().to_vec(),
+                Err(_) => return fail(ErrorKind::InvalidArgument, op, format!("{name}'s buffer is detached (transferred or closed); pass an array that still holds its data.")),
+            }
         };
         let dims = if explicit { shape_of(op, name, shape)? } else { vec![data.len()] };
         return Ok((data, dims));
@@ -250,7 +267,7 @@ fn shape_of(op: &str, name: &str, s: &JsValue) -> JsResult<Vec<usize>> {
         return bad();
     }
     let mut dims = Vec::new();
-    for e in elements(s) {
+    for e in elements(op, &format!("{name} shape"), s)? {
         match e.as_f64() {
             Some(d) if d.fract() == 0.0 && d >= 0.0 && d.is_finite() => dims.push(d),
             _ => return bad(),
@@ -270,7 +287,7 @@ fn nested(op: &str, name: &str, v: &JsValue) -> JsResult<(Vec<f32>, Vec<usize>)>
     let mut first = v.clone();
     while let Some(a) = first.dyn_ref::<JsArray>() {
         dims.push(a.length() as usize);
-        first = a.get(0);
+        first = element(op, name, a, 0)?;
     }
     let size = dims.iter().try_fold(1usize, |a, &d| a.checked_mul(d)).filter(|&s| s <= MAX_ELEMENTS);
     let Some(size) = size else {
@@ -298,8 +315,9 @@ fn walk(op: &str, name: &str, v: &JsValue, dims: &[usize], at: &mut Vec<u32>, ou
     match v.dyn_ref::<JsArray>() {
         Some(a) if a.length() as usize == dims[depth] => {
             for i in 0..a.length() {
+                let e = Reflect::get_u32(a, i).or_else(|e| fail(ErrorKind::InvalidArgument, op, format!("{name}{}[{i}] could not be read: {}", path(at), text(&e))))?;
                 at.push(i);
-                walk(op, name, &a.get(i), dims, at, out)?;
+                walk(op, name, &e, dims, at, out)?;
                 at.pop();
             }
             Ok(())

@@ -96,6 +96,27 @@ async function catalogue(s) {
   await refused('V09', s, 'INVALID_ARGUMENT', OP, ['mean must be a number, nested arrays'], () => mvn('abc', I2));
   await refused('V09', s, 'INVALID_ARGUMENT', OP, ['cov must be'], () => mvn(Z2, null));
   await refused('V09', s, 'INVALID_ARGUMENT', 'normal', ['loc must be a number'], () => s.normal([3], { loc: '1' }));
+  const I3 = [[1, 0, 0], [0, 1, 0], [0, 0, 1]];
+  await refused('V10', s, 'INVALID_ARGUMENT', OP, ['mean[1] is not a number'], () => mvn([1, , 3], I3)); // eslint-disable-line no-sparse-arrays
+  await refused('V10', s, 'INVALID_ARGUMENT', OP, ['mean[0] is not a number'], () => mvn(new Array(2), I2));
+  await refused('V10', s, 'INVALID_ARGUMENT', OP, ['mean[1] is not a number'], () => mvn({ data: [1, , ], shape: [2] }, I2)); // eslint-disable-line no-sparse-arrays
+  await refused('V10', s, 'INVALID_ARGUMENT', OP, ['cov[1][0] is not a number'], () => mvn(Z2, [[1, 0], [, 1]])); // eslint-disable-line no-sparse-arrays
+  await refused('V11', s, 'INVALID_ARGUMENT', OP, ['not DataView'], () => mvn(new DataView(new ArrayBuffer(8)), I2));
+  const moved = new Float32Array([0, 0]);
+  structuredClone(moved.buffer, { transfer: [moved.buffer] });
+  await refused('V11', s, 'INVALID_ARGUMENT', OP, ['detached'], () => mvn(moved, I2));
+  await refused('V11', s, 'INVALID_ARGUMENT', OP, ['mean must be a number, nested arrays'], () => mvn({ length: 5, 0: 1 }, I2));
+  // V12: each key word is read once: the value checked is the value used.
+  let reads = 0;
+  const tricky = [0, 7];
+  Object.defineProperty(tricky, 0, { get: () => (reads++ === 0 ? 3 : 2 ** 40), enumerable: true });
+  const viaGetter = await s.normal([4], { key: tricky });
+  assert.deepEqual(Array.from(viaGetter.data), Array.from((await s.normal([4], { key: [3, 7] })).data), 'V12: key read once');
+  assert.equal(reads, 1, 'V12: the key word getter was read more than once');
+  const throwing = [0, 0];
+  Object.defineProperty(throwing, 1, { get: () => { throw new Error('no'); } });
+  await refused('V12', s, 'INVALID_ARGUMENT', 'normal', ['key[1] could not be read'], () => s.normal([2], { key: throwing }));
+  await refused('V12', s, 'INVALID_ARGUMENT', OP, ['mean[0] could not be read'], () => mvn(new Proxy([0, 0], { get: (t, p) => (p === '0' ? (() => { throw new Error('trap'); })() : Reflect.get(t, p)) }), I2));
 
   // --- Shapes and broadcasting ---
   await refused('S01', s, 'INVALID_SHAPE', OP, ['mean must have at least one dimension'], () => mvn(5, I2));
