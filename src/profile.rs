@@ -23,7 +23,8 @@ impl Profile {
         #[cfg(not(target_arch = "wasm32"))]
         if let Some(t) = self.last {
             let now = std::time::Instant::now();
-            eprintln!("mvn-gpu profile: {_stage:<24} {:9.3} ms", (now - t).as_secs_f64() * 1e3);
+            // Not eprintln!: a stderr that cannot be written must not panic.
+            let _ = std::io::Write::write_fmt(&mut std::io::stderr(), format_args!("mvn-gpu profile: {_stage:<24} {:9.3} ms\n", (now - t).as_secs_f64() * 1e3));
             self.last = Some(now);
         }
     }

@@ -91,7 +91,8 @@ pub fn multivariate_normal(mean: &Array, cov: &Array, shape: &[i64], key: Option
     let dist = MultivariateNormal::new(mean, cov, options)?;
     #[cfg(not(target_arch = "wasm32"))]
     for w in dist.warnings() {
-        eprintln!("warning: {w}");
+        // writeln!, not eprintln!: a stderr that cannot be written must not panic.
+        let _ = std::io::Write::write_fmt(&mut std::io::stderr(), format_args!("warning: {w}\n"));
     }
     dist.sample(shape, key)
 }

@@ -4,7 +4,7 @@
 
 use super::args::{key_of, parse_backend, parse_dtype, parse_f32, parse_seed, parse_shape, with_random_flags, BackendChoice, Flags};
 use super::input::{read_every_array, ArrayReader};
-use super::output::{emit, parse_out, report_json, Out};
+use super::output::{emit, parse_out, report_json, to_stderr, Out};
 use super::values::Values;
 use super::{fail, flag_err, help, CliError, CliResult};
 use crate::{key, split, split_n, Array, Key, Method, MultivariateNormal, OnInvalid, Options, Sampler, SamplerOptions};
@@ -257,7 +257,7 @@ pub fn make_sampler(b: BackendChoice) -> CliResult<Sampler> {
         BackendChoice::Auto => match pollster::block_on(Sampler::gpu(&SamplerOptions::default())) {
             Ok(s) => Ok(s),
             Err(e) => {
-                eprintln!("note: no GPU available ({e}); falling back to the CPU backend");
+                to_stderr(&format!("note: no GPU available ({e}); falling back to the CPU backend"))?;
                 Ok(Sampler::cpu())
             }
         },
@@ -280,10 +280,10 @@ fn uniform(args: &[String]) -> CliResult<()> {
 fn sample(args: &[String]) -> CliResult<()> {
     let Some(a) = sample_args(args, &read_every_array)? else { return Ok(()) };
     for w in a.dist.warnings() {
-        eprintln!("warning: {w}");
+        to_stderr(&format!("warning: {w}"))?;
     }
     if a.report {
-        eprintln!("{}", report_json(a.dist.reports()));
+        to_stderr(&report_json(a.dist.reports()))?;
     }
     // Shape errors before the (slow) GPU start.
     a.dist.output_shape(&a.common.shape)?;

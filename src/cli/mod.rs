@@ -77,7 +77,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         match a.into_string() {
             Ok(s) => strings.push(s),
             Err(a) => {
-                eprintln!("error: argument {a:?} is not valid UTF-8");
+                let _ = output::to_stderr(&format!("error: argument {a:?} is not valid UTF-8"));
                 return ExitCode::from(2);
             }
         }
@@ -85,7 +85,8 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     match run(&strings) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            // If even stderr fails, the exit status still tells.
+            let _ = output::to_stderr(&format!("error: {e}"));
             ExitCode::from(2)
         }
     }

@@ -69,7 +69,7 @@ async fn open(options: &SamplerOptions) -> Result<GpuContext> {
     // Errors of our own work are caught by error scopes; never panic on stray ones.
     device.on_uncaptured_error(Arc::new(|e: wgpu::Error| {
         #[cfg(not(target_arch = "wasm32"))]
-        eprintln!("mvn-gpu: uncaptured GPU error: {e}");
+        let _ = std::io::Write::write_fmt(&mut std::io::stderr(), format_args!("mvn-gpu: uncaptured GPU error: {e}\n"));
         #[cfg(target_arch = "wasm32")]
         let _ = e;
     }));

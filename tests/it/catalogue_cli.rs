@@ -300,6 +300,36 @@ fn cli_catalogue_arguments_and_files() {
     refused("F18", &s(&f.arg(), I2, &[]), &["--mean", "data holds 16 bytes"]);
     let f = TempFile::new("overflow.npy", &npy(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (4294967296, 4294967296, 4294967296), }", &cov));
     refused("F18", &s(&f.arg(), I2, &[]), &["--mean", "shape is too large"]);
+    // F19: a write that fails midway (a 4 KiB file-size limit, SIGXFSZ ignored) leaves the old
+    // file untouched and no temporary file behind.
+    let dir = tmp("f19");
+    std::fs::create_dir_all(&dir).unwrap();
+    let target = dir.join("x.npy");
+    std::fs::write(&target, b"old").unwrap();
+    let bin = env!("CARGO_BIN_EXE_mvn-gpu");
+    let o = Command::new("sh")
+        .arg("-c")
+        .arg(format!("trap '' XFSZ; ulimit -f 8; exec '{bin}' sample --mean '[0, 0]' --cov '{I2}' --shape '[100000]' --seed 1 --backend cpu --out '{}'", target.display()))
+        .output()
+        .unwrap();
+    let (id, err) = ("F19", text(&o.stderr));
+    assert_eq!(o.status.code(), Some(2), "{id}: {err}");
+    assert!(err.contains("--out: cannot write") && !err.contains("panicked"), "{id}: {err}");
+    assert_eq!(std::fs::read(&target).unwrap(), b"old", "{id}: the old file was changed");
+    let left: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(left.len(), 1, "{id}: files left behind: {left:?}");
+    std::fs::remove_dir_all(&dir).unwrap();
+    // F20: a stderr that cannot be written: exit 2 when there is something to say, not a panic.
+    let full = || std::process::Stdio::from(std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap());
+    let with_full_stderr = |args: &[&str]| Command::new(bin).args(args).stderr(full()).output().unwrap();
+    let id = "F20";
+    let o = with_full_stderr(&["sample", "--mean", "[0, 0]", "--cov", I2, "--shape", "[2]", "--seed", "1", "--backend", "cpu", "--report"]);
+    assert_eq!(o.status.code(), Some(2), "{id}: --report to a full stderr");
+    let o = with_full_stderr(&["sample", "--mean", "[0, 0]", "--cov", "[[1, 2], [2, 1]]", "--on-invalid", "warn", "--seed", "1", "--backend", "cpu"]);
+    assert_eq!(o.status.code(), Some(2), "F20: a warning to a full stderr");
+    let o = with_full_stderr(&["key", "42"]);
+    assert_eq!(o.status.code(), Some(0), "F20: nothing to say on stderr");
+    assert_eq!(text(&o.stdout).trim(), text(&run(&["key", "42"]).stdout).trim(), "F20");
 }
 
 #[test]
