@@ -176,6 +176,10 @@ impl MultivariateNormal {
         if !(tol >= 0.0 && tol.is_finite()) {
             return Err(Error::new(ErrorKind::InvalidArgument, OP, format!("tolerance must be finite and >= 0, got {tol}.")));
         }
+        // A relative tolerance of 1 or more would accept any matrix as symmetric and PSD.
+        if tol >= 1.0 {
+            return Err(Error::new(ErrorKind::InvalidArgument, OP, format!("tolerance must be below 1 (a relative tolerance of 1 or more accepts any matrix), got {}.", linalg::g(tol))));
+        }
         let num_cov: usize = cov_batch.iter().product();
         // n = 0: every covariance is the same empty matrix, and nothing is ever sampled from
         // it; one entry stands for them all (a batch of 2^31 empty matrices costs nothing).

@@ -50,7 +50,9 @@ pub struct FactorReport {
     pub min_eigenvalue: f64,
     /// Largest eigenvalue.
     pub max_eigenvalue: f64,
-    /// Whether negative eigenvalues were clipped to zero (`on_invalid = warn | clip`).
+    /// Whether negative eigenvalues beyond float32 round-off were clipped to zero: by
+    /// `on_invalid = warn | clip`, or within a tolerance larger than the default. (`svd` keeps
+    /// eigenvalues within the tolerance signed, as MLX does, and clips only with warn/clip.)
     pub clipped: bool,
 }
 
@@ -227,6 +229,10 @@ pub(crate) fn factor(
         clipped = true;
     }
     let sq: Vec<f64> = eigs.iter().map(|&l| l.max(0.0).sqrt()).collect();
+    // The report says whether the matrix sampled from differs from the one given beyond float32
+    // round-off, whatever tolerance accepted it: a negative eigenvalue below the default
+    // tolerance is clipped, and reported so, even when a larger tolerance let it pass.
+    let clipped_beyond_round_off = lmin < -default_tolerance(n) * spec;
     let report = FactorReport {
         batch_index,
         method,
@@ -234,7 +240,7 @@ pub(crate) fn factor(
         rank: rank_of(&eigs, n),
         min_eigenvalue: lmin,
         max_eigenvalue: lmax,
-        clipped,
+        clipped: clipped || (clipped_beyond_round_off && method != Method::Svd),
     };
     let (r, used) = match method {
         Method::Cholesky => {

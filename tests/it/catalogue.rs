@@ -194,6 +194,14 @@ fn catalogue_covariance_checks() {
     refused("C05", ErrorKind::InvalidArgument, OP, &["lower triangular", "(0,1)"], |_| {
         MultivariateNormal::from_scale_tril(&zeros(2), &arr(&[2, 2], &[1.0, 0.5, 0.0, 1.0]))
     });
+    // C07: eigenvalue -1 of [[1, 2], [2, 1]] passes a tolerance of 0.5 (down to -1.5): sampled
+    // from the clipped matrix, and the report says so, whatever the tolerance.
+    for method in [Method::Cholesky, Method::Eigh] {
+        let o = Options { tolerance: Some(0.5), ..Options::with_method(method) };
+        let d = MultivariateNormal::new(&zeros(2), &arr(&[2, 2], &[1.0, 2.0, 2.0, 1.0]), &o).unwrap_or_else(|e| panic!("C07: {e}"));
+        assert!(d.reports()[0].clipped, "C07 {method:?}: the report says not clipped");
+        assert!((d.reports()[0].min_eigenvalue + 1.0).abs() < 1e-6, "C07");
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -335,6 +343,10 @@ fn catalogue_options() {
     for tol in [-1.0, f64::NAN, f64::INFINITY] {
         let o = Options { tolerance: Some(tol), ..Options::default() };
         refused("O06", ErrorKind::InvalidArgument, OP, &["tolerance must be finite and >= 0"], |s| mvn(s, &zeros(2), &eye(2), &[], &o));
+    }
+    for tol in [1.0, 2.0, 1e300] {
+        let o = Options { tolerance: Some(tol), ..Options::default() };
+        refused("O06", ErrorKind::InvalidArgument, OP, &["tolerance must be below 1"], |s| mvn(s, &zeros(2), &eye(2), &[], &o));
     }
     refused("O07", ErrorKind::InvalidArgument, "bits", &["Bit width", "3"], |s| block_on(s.bits_width(&[2], 3, k())));
     let d = probe_dist();

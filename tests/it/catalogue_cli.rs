@@ -167,6 +167,11 @@ fn cli_catalogue_covariance_checks() {
         assert!(data.iter().all(|v| v.is_finite()), "C06");
     }
     refused("C05", &["sample", "--mean", Z2, "--scale-tril", "[[1, 0.5], [0, 1]]", "--backend", "cpu"], &["lower triangular", "(INVALID_ARGUMENT)"]);
+    // C07: accepted within a loose tolerance, and the report says the matrix was clipped.
+    let o = run(&["sample", "--mean", Z2, "--cov", "[[1, 2], [2, 1]]", "--tolerance", "0.5", "--shape", "[4]", "--seed", "1", "--backend", "cpu", "--report"]);
+    let (id, err) = ("C07", text(&o.stderr));
+    assert!(o.status.success(), "{id}: {err}");
+    assert!(err.contains("\"clipped\": true") || err.contains("\"clipped\":true"), "{id}: the report should say clipped: {err}");
 }
 
 #[test]
@@ -222,6 +227,8 @@ fn cli_catalogue_options() {
         refused("O06", &s(Z2, I2, &["--tolerance", tol]), &["tolerance must be finite and >= 0", "(INVALID_ARGUMENT)"]);
     }
     refused("O06", &s(Z2, I2, &["--tolerance", "abc"]), &["--tolerance", "expected a number"]);
+    refused("O06", &s(Z2, "[[1, 2], [2, 1]]", &["--tolerance", "1e300"]), &["tolerance must be below 1", "(INVALID_ARGUMENT)"]);
+    refused("O06", &s(Z2, "[[1, 0], [100, 1]]", &["--tolerance", "2"]), &["tolerance must be below 1"]);
     for flag in [["--method", "eigh"], ["--on-invalid", "clip"], ["--tolerance", "1e-3"]] {
         refused("O10", &["sample", "--mean", Z2, "--scale-tril", I2, flag[0], flag[1], "--backend", "cpu"], &[flag[0], "applies to --cov only"]);
     }
