@@ -2,6 +2,7 @@
 //! switches and positionals by `lexopt`) and the values of keys, seeds, shapes, numbers, dtypes
 //! and backends.
 
+use super::input::abbreviate;
 use super::{fail, flag_err, CliError, CliResult};
 use crate::{key, Dtype, Key};
 use lexopt::Arg;
@@ -161,11 +162,11 @@ pub fn key_of(f: &Flags) -> CliResult<Option<Key>> {
 /// A `--shape`: a JSON list of integers, or one integer `N` for `[N]`. Negative dimensions
 /// are passed on (the library refuses them, naming its operation).
 pub fn parse_shape(s: &str) -> CliResult<Vec<i64>> {
-    let v: Value = serde_json::from_str(s).map_err(|e| CliError::new(format!("--shape: malformed JSON '{s}': {e}")))?;
+    let v: Value = serde_json::from_str(s).map_err(|e| CliError::new(format!("--shape: malformed JSON '{}': {e}", abbreviate(s))))?;
     let items = match &v {
         Value::Array(a) => a.clone(),
         Value::Number(_) => vec![v.clone()],
-        _ => return fail(format!("--shape: expected a JSON list of integers such as '[1000]' or '[7, 3]', got '{s}'")),
+        _ => return fail(format!("--shape: expected a JSON list of integers such as '[1000]' or '[7, 3]', got '{}'", abbreviate(s))),
     };
     let too_large = |n: &serde_json::Number| fail(format!("--shape: dimension {n} is beyond the limit of {} elements per request", crate::MAX_ELEMENTS));
     items

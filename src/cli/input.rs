@@ -33,7 +33,7 @@ pub fn read_array(flag: &str, arg: &str) -> CliResult<Array> {
 }
 
 /// `s` cut to 80 characters, for messages.
-fn abbreviate(s: &str) -> String {
+pub(crate) fn abbreviate(s: &str) -> String {
     if s.chars().count() <= 80 {
         s.to_string()
     } else {
@@ -67,9 +67,15 @@ pub fn json_to_array(v: &Value) -> Result<Array, String> {
         let (Some(Value::Array(shape)), Some(Value::Array(data))) = (m.get("shape"), m.get("data")) else {
             return Err("expected nested lists of numbers, or an object {\"shape\": [...], \"data\": [...]}".into());
         };
+        // `dtype` (a string, as in the MLX vectors' files) is allowed; the data are read as float32.
+        if let Some(k) = m.keys().find(|k| !matches!(k.as_str(), "shape" | "data") && !(k.as_str() == "dtype" && m[k.as_str()].is_string())) {
+            return Err(format!("unexpected key \"{}\" in {{\"shape\", \"data\"}}", abbreviate(k)));
+        }
+        // Integral floats (2.0) are integers, as in --shape.
+        let dim = |d: &Value| d.as_u64().or_else(|| d.as_f64().filter(|x| x.fract() == 0.0 && *x >= 0.0 && *x < 1.8e19).map(|x| x as u64));
         let shape: Vec<usize> = shape
             .iter()
-            .map(|d| d.as_u64().and_then(|d| usize::try_from(d).ok()).ok_or_else(|| format!("\"shape\" entries must be non-negative integers, got {d}")))
+            .map(|d| dim(d).and_then(|d| usize::try_from(d).ok()).ok_or_else(|| format!("\"shape\" entries must be non-negative integers, got {d}")))
             .collect::<Result<_, _>>()?;
         let data: Vec<f32> = data
             .iter()

@@ -307,6 +307,19 @@ fn cli_catalogue_arguments_and_files() {
     refused("F18", &s(&f.arg(), I2, &[]), &["--mean", "data holds 16 bytes"]);
     let f = TempFile::new("overflow.npy", &npy(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (4294967296, 4294967296, 4294967296), }", &cov));
     refused("F18", &s(&f.arg(), I2, &[]), &["--mean", "shape is too large"]);
+    // F21: a malformed --shape is abbreviated in the message.
+    let long = format!("[{}", "1, ".repeat(40_000));
+    let o = run(&["normal", "--shape", &long, "--backend", "cpu"]);
+    let (id, err) = ("F21", text(&o.stderr));
+    assert_eq!(o.status.code(), Some(2), "{id}");
+    assert!(err.contains("--shape: malformed JSON") && err.len() < 400, "{id}: {} bytes of stderr", err.len());
+    // F22: an object array with a key other than shape and data.
+    refused("F22", &s(r#"{"shape": [2], "data": [0, 0], "shpae": [2]}"#, I2, &[]), &["unexpected key \"shpae\""]);
+    // F23: an integral float in the shape of an object array, as in --shape.
+    let id = "F23";
+    let a = ok(id, &s(r#"{"shape": [2.0], "data": [1, 2]}"#, I2, &["--shape", "[3]", "--seed", "4"]));
+    let b = ok(id, &s("[1, 2]", I2, &["--shape", "[3]", "--seed", "4"]));
+    assert_eq!(a, b, "{id}");
     // F19: a write that fails midway (a 4 KiB file-size limit, SIGXFSZ ignored) leaves the old
     // file untouched and no temporary file behind.
     let dir = tmp("f19");
