@@ -5,7 +5,7 @@
 // (src/wasm/convert.rs reads and checks it), and every error is an MvnError built there.
 import init, * as wasmApi from '../pkg/mvn_gpu.js';
 
-const { WasmSampler, setErrorClass, destroyedError, usageError, gpuOption } = wasmApi;
+const { WasmSampler, setErrorClass, destroyedError, usageError } = wasmApi;
 const wasmUrl = new URL('../pkg/mvn_gpu_bg.wasm', import.meta.url);
 const isNode = typeof process !== 'undefined' && !!(process.versions && process.versions.node);
 let wasm;
@@ -35,25 +35,9 @@ export function wasmMemoryBytes() {
 /** Every `MvnError` code. */
 export const errorCodes = Object.freeze(wasmApi.errorCodes().split(','));
 
-/** MLX's `key(seed)` for a seed in [0, 2^64) (a number up to 2^53 - 1, or a BigInt): `Uint32Array [seed >> 32, seed & 0xffffffff]`. */
-export function key(seed) {
-  return wasmApi.key(seed);
-}
-
-/** MLX's `split(key, num = 2)`: an array of `num` new keys. */
-export function split(k, num) {
-  return wasmApi.split(k, num);
-}
-
-/** MLX's `seed(s)`: resets the default key sequence used by calls without a key. */
-export function seed(s) {
-  wasmApi.seed(s);
-}
-
-/** The current key of the default sequence (MLX's `mx.random.state`). */
-export function state() {
-  return wasmApi.state();
-}
+// MLX's key(seed), split(key, num = 2), seed(s) and state(), straight from Rust (js/index.d.ts
+// documents them).
+export { key, split, seed, state } from '../pkg/mvn_gpu.js';
 
 /** Samplers that were destroyed or freed: their distributions refuse to sample. */
 const deadSamplers = new WeakSet();
@@ -72,11 +56,10 @@ export class Sampler {
 
   /** `await Sampler.create({ backend: 'auto' | 'webgpu' | 'cpu', powerPreference, gpu })`. */
   static async create(options) {
-    // In Node, WebGPU comes from a package (e.g. `webgpu`): as `gpu`, or already on navigator.gpu.
-    // gpuOption gives `gpu` only when it is a WebGPU entry point: a bad value is never installed.
-    const gpu = gpuOption(options) ?? (isNode && globalThis.navigator ? globalThis.navigator.gpu : undefined);
-    if (gpu) installGpu(gpu);
-    return new Sampler(await WasmSampler.create(options));
+    // In Node, WebGPU comes from a package (e.g. `webgpu`): already on navigator.gpu, or as `gpu`,
+    // which Rust reads and checks with the other options (once) and hands to installGpu.
+    if (isNode && globalThis.navigator?.gpu) installGpu(globalThis.navigator.gpu);
+    return new Sampler(await WasmSampler.create(options, installGpu));
   }
 
   #live(op) {

@@ -50,15 +50,6 @@ fn gpu_problem(gpu: &JsValue) -> Option<String> {
     Some(format!("gpu must be a WebGPU entry point (an object with requestAdapter(), e.g. navigator.gpu or create([]) of the npm webgpu package), got {got}."))
 }
 
-/// The `gpu` option for the JavaScript wrapper to install, or `undefined` when absent or not a
-/// WebGPU entry point (then `create` refuses it, or falls back to the CPU with `'auto'`), so a
-/// bad value is never installed.
-#[wasm_bindgen(js_name = gpuOption)]
-pub fn gpu_option(options: JsValue) -> JsResult<JsValue> {
-    let gpu = Options::read("Sampler.create", &options, &["backend", "powerPreference", "gpu"])?.get("gpu");
-    Ok(if gpu_problem(&gpu).is_none() { gpu } else { JsValue::UNDEFINED })
-}
-
 #[wasm_bindgen]
 pub struct WasmSampler {
     inner: Rc<Sampler>,
@@ -67,9 +58,10 @@ pub struct WasmSampler {
 
 #[wasm_bindgen]
 impl WasmSampler {
-    /// `options`: `{ backend: 'auto' | 'webgpu' | 'cpu', powerPreference, gpu }` (`gpu` is
-    /// installed by the JavaScript wrapper).
-    pub fn create(options: JsValue) -> JsResult<Promise> {
+    /// `options`: `{ backend: 'auto' | 'webgpu' | 'cpu', powerPreference, gpu }`, each read once.
+    /// A valid WebGPU entry point is handed to the wrapper's `install` (which sets it up as
+    /// `navigator.gpu`); a bad one never is.
+    pub fn create(options: JsValue, install: &js_sys::Function) -> JsResult<Promise> {
         console_error_panic_hook::set_once();
         let op = "Sampler.create";
         let o = Options::read(op, &options, &["backend", "powerPreference", "gpu"])?;
@@ -85,7 +77,11 @@ impl WasmSampler {
             "cpu" => Some(false),
             other => return fail(ErrorKind::InvalidArgument, op, format!("Unknown backend '{other}'; expected 'auto', 'webgpu' or 'cpu'.")),
         };
-        let bad_gpu = gpu_problem(&o.get("gpu"));
+        let gpu = o.get("gpu");
+        let bad_gpu = gpu_problem(&gpu);
+        if bad_gpu.is_none() && !gpu.is_undefined() && want_gpu != Some(false) {
+            let _ = install.call1(&JsValue::UNDEFINED, &gpu);
+        }
         if let (Some(problem), Some(_)) = (&bad_gpu, want_gpu) {
             return fail(ErrorKind::InvalidArgument, op, problem);
         }
