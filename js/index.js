@@ -67,6 +67,11 @@ export class Sampler {
     return this.#inner;
   }
 
+  /** `call(inner)`'s result, or DESTROYED when the sampler is destroyed while it runs. */
+  async #run(op, call) {
+    return settleLive(op, call(this.#live(op)), () => this.#destroyed);
+  }
+
   /** `'webgpu'` or `'cpu'`. */
   get backend() { return this.#live('backend').backend; }
   /** The adapter's `{ name, vendor, device, driver, driverInfo, backend }`, or `null` on the CPU. */
@@ -87,27 +92,27 @@ export class Sampler {
 
   /** MLX's `multivariate_normal`: resolves to `{ data: Float32Array, shape: number[] }`. */
   async multivariateNormal(mean, cov, options) {
-    return this.#live('multivariate_normal').multivariateNormal(mean, cov, options, false);
+    return this.#run('multivariate_normal', (s) => s.multivariateNormal(mean, cov, options, false));
   }
 
   /** Samples kept on the GPU: resolves to `{ buffer: GPUBuffer, device: GPUDevice, shape }`. */
   async multivariateNormalToBuffer(mean, cov, options) {
-    return this.#live('multivariate_normal').multivariateNormal(mean, cov, options, true);
+    return this.#run('multivariate_normal', (s) => s.multivariateNormal(mean, cov, options, true));
   }
 
   /** MLX's `normal(shape, loc, scale, key)`. */
   async normal(shape, options) {
-    return this.#live('normal').words('normal', shape, options);
+    return this.#run('normal', (s) => s.words('normal', shape, options));
   }
 
   /** MLX's `uniform(low, high, shape, key)`; bounds are numbers or arrays that broadcast to `shape`. */
   async uniform(shape, options) {
-    return this.#live('uniform').words('uniform', shape, options);
+    return this.#run('uniform', (s) => s.words('uniform', shape, options));
   }
 
   /** MLX's `bits(shape, key)`: resolves to `{ data: Uint32Array, shape }`. */
   async bits(shape, options) {
-    return this.#live('bits').words('bits', shape, options);
+    return this.#run('bits', (s) => s.words('bits', shape, options));
   }
 
   /** Releases the wasm memory of the sampler. */
@@ -145,12 +150,14 @@ export class Distribution {
 
   /** Samples of shape `broadcast(shape, batchShape) + [n]`: `{ data: Float32Array, shape }`. */
   async sample(shape, k) {
-    return this.#live('multivariate_normal', true).sample(shape, k);
+    const dead = () => deadSamplers.has(this.#sampler);
+    return settleLive('multivariate_normal', this.#live('multivariate_normal', true).sample(shape, k), dead);
   }
 
   /** Samples kept on the GPU: `{ buffer: GPUBuffer, device: GPUDevice, shape }` (WebGPU backend only). */
   async sampleToBuffer(shape, k) {
-    return this.#live('sample_to_buffer', true).sampleToBuffer(shape, k);
+    const dead = () => deadSamplers.has(this.#sampler);
+    return settleLive('sample_to_buffer', this.#live('sample_to_buffer', true).sampleToBuffer(shape, k), dead);
   }
 
   /** Per distinct covariance: `{ batchIndex, method, methodUsed, rank, minEigenvalue, maxEigenvalue, clipped }`. */
@@ -173,16 +180,82 @@ export class Distribution {
   }
 }
 
+/**
+ * The result of a call in flight, unless its sampler was destroyed meanwhile: then DESTROYED
+ * (a GPU buffer it made, on the destroyed device, is destroyed too), whatever the call gave.
+ */
+async function settleLive(op, promise, destroyed) {
+  let result;
+  let error;
+  try {
+    result = await promise;
+  } catch (e) {
+    error = e;
+  }
+  if (destroyed()) {
+    result?.buffer?.destroy?.();
+    throw destroyedError(op, 'the sampler was destroyed while the call was in flight.');
+  }
+  if (error !== undefined) throw error;
+  return result;
+}
+
+/** Entry points this module installed on `navigator.gpu` (a later `gpu` option replaces them). */
+const installed = new WeakSet();
+
 /** Installs a WebGPU entry point (e.g. `create([])` of the npm `webgpu` package in Node). */
 function installGpu(gpu) {
   const g = globalThis;
+  const guarded = installed.has(gpu) ? gpu : guardGpu(gpu);
   if (g.navigator === undefined) {
-    Object.defineProperty(g, 'navigator', { value: { gpu }, configurable: true, writable: true });
-  } else if (g.navigator.gpu === undefined) {
-    Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
+    Object.defineProperty(g, 'navigator', { value: { gpu: guarded }, configurable: true, writable: true });
+  } else if (g.navigator.gpu === undefined || (installed.has(g.navigator.gpu) && g.navigator.gpu !== guarded)) {
+    Object.defineProperty(g.navigator, 'gpu', { value: guarded, configurable: true });
   }
   // wgpu's WebGPU backend looks for a window or a dedicated worker global.
   if (g.Window === undefined && g.WorkerGlobalScope === undefined) {
     Object.defineProperty(g, 'Window', { value: class Window {}, configurable: true, writable: true });
   }
+}
+
+// wgpu calls requestAdapter() and requestDevice() without catching, and uses what they resolve
+// to as an adapter and a device: a given entry point that throws, or resolves to something
+// else, would throw through the wasm and never settle. The guards turn both into rejections,
+// which Sampler.create reports as NO_ADAPTER ('auto' falls back to the CPU with the reason).
+const settle = (f) => {
+  try {
+    return Promise.resolve(f());
+  } catch (e) {
+    return Promise.reject(e);
+  }
+};
+const isObject = (v) => (typeof v === 'object' || typeof v === 'function') && v !== null;
+
+function guardGpu(gpu) {
+  const guard = guarded(gpu, 'requestAdapter', (a) => {
+    if (a === null || a === undefined) return null;
+    if (!isObject(a) || typeof a.requestDevice !== 'function' || !isObject(a.features) || !isObject(a.limits)) {
+      throw new TypeError(`requestAdapter() resolved to ${isObject(a) ? 'an object' : typeof a} that is not a GPUAdapter`);
+    }
+    return guarded(a, 'requestDevice', (d) => {
+      if (!isObject(d) || typeof d.createBuffer !== 'function' || !isObject(d.queue)) {
+        throw new TypeError(`requestDevice() resolved to ${isObject(d) ? 'an object' : typeof d} that is not a GPUDevice`);
+      }
+      return d;
+    });
+  });
+  installed.add(guard);
+  return guard;
+}
+
+/** `target` with its method `name` settled into a promise and its result checked by `check`. */
+function guarded(target, name, check) {
+  return new Proxy(target, {
+    get(t, prop) {
+      const v = Reflect.get(t, prop);
+      if (typeof v !== 'function') return v;
+      if (prop !== name) return v.bind(t);
+      return (...args) => settle(() => v.apply(t, args)).then(check);
+    },
+  });
 }

@@ -1,5 +1,6 @@
 //! `MultivariateNormal`: mean and covariance validated and factored once, sampled many times.
 
+use crate::alloc;
 use crate::array::Array;
 use crate::error::{Error, ErrorKind, Result};
 use crate::linalg::{self, FactorMethod, FactorReport};
@@ -9,11 +10,30 @@ use std::sync::OnceLock;
 
 const OP: &str = "multivariate_normal";
 
+/// One distinct covariance's factorization (its `R` is in `factors`). Small: a batch may hold
+/// 2^26 of them.
 struct FactorEntry {
-    batch_index: usize,
+    /// The first covariance of the batch with this matrix.
+    batch_index: u32,
     method_used: FactorMethod,
-    report: Option<FactorReport>,
+    /// What the eigendecomposition paths found; `None` after a plain Cholesky.
+    detail: Option<Box<Detail>>,
 }
+
+struct Detail {
+    report: Option<FactorReport>,
+    warning: Option<String>,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum State {
+    Pending,
+    Done,
+    Failed,
+}
+
+/// Warnings kept per distribution (`on_invalid = warn`): the first ones, then a count.
+const MAX_WARNINGS: usize = 8;
 
 /// A multivariate normal distribution `mean (..., n)`, `cov (..., n, n)`, validated and
 /// factored once (each distinct covariance of the batch once), then sampled with any key and
@@ -69,7 +89,7 @@ fn check_finite(what: &str, a: &Array) -> Result<()> {
         return Err(Error::new(
             ErrorKind::NonFinite,
             OP,
-            format!("{what} contains {} at index {}.", a.data()[i], fmt_shape(&coords)),
+            format!("{what} contains {} at index {}.", crate::numtext::f32(a.data()[i]), fmt_shape(&coords)),
         ));
     }
     Ok(())
@@ -107,7 +127,7 @@ fn check_shapes(mean: &Array, cov: &Array, what: &str) -> Result<(usize, Vec<usi
 /// The distinct matrices among `num_cov` matrices of `nn` values (their first indices) and, for
 /// each matrix, the index of its distinct one. Hashes each matrix's bits (in parallel natively)
 /// into an open-addressing table; equal hashes are confirmed bit for bit.
-fn dedupe(data: &[f32], num_cov: usize, nn: usize) -> (Vec<usize>, Vec<u32>) {
+fn dedupe(data: &[f32], num_cov: usize, nn: usize) -> Result<(Vec<u32>, Vec<u32>)> {
     let bits: &[u32] = bytemuck::cast_slice(data);
     let hash = |c: usize| -> u64 {
         // Four independent multiply-xor lanes, then a final mix.
@@ -122,28 +142,30 @@ fn dedupe(data: &[f32], num_cov: usize, nn: usize) -> (Vec<usize>, Vec<u32>) {
         x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
         x ^ (x >> 33)
     };
+    let mut hashes = alloc::zeroed::<u64>(OP, num_cov)?;
     #[cfg(not(target_arch = "wasm32"))]
-    let hashes: Vec<u64> = {
+    {
         use rayon::prelude::*;
-        if num_cov >= 1024 { (0..num_cov).into_par_iter().map(hash).collect() } else { (0..num_cov).map(hash).collect() }
-    };
+        hashes.par_iter_mut().enumerate().with_min_len(1024).for_each(|(c, h)| *h = hash(c));
+    }
     #[cfg(target_arch = "wasm32")]
-    let hashes: Vec<u64> = (0..num_cov).map(hash).collect();
-    let cap = (2 * num_cov).next_power_of_two().max(2);
-    let mut table = vec![u32::MAX; cap]; // distinct index, or MAX when empty
-    let mut distinct: Vec<usize> = Vec::new();
-    let mut factor_of_cov = Vec::with_capacity(num_cov);
+    hashes.iter_mut().enumerate().for_each(|(c, h)| *h = hash(c));
+    let cap = num_cov.checked_mul(2).map_or(usize::MAX, usize::next_power_of_two).max(2);
+    let mut table = alloc::filled(OP, cap, u32::MAX)?; // distinct index, or MAX when empty
+    let mut distinct: Vec<u32> = Vec::new();
+    let mut factor_of_cov = alloc::with_capacity(OP, num_cov)?;
     for c in 0..num_cov {
         let h = hashes[c];
         let mut slot = (h as usize) & (cap - 1);
         let idx = loop {
             let d = table[slot];
             if d == u32::MAX {
+                distinct.try_reserve(1).map_err(|_| Error::new(ErrorKind::TooLarge, OP, "cannot allocate the list of distinct covariances."))?;
                 table[slot] = distinct.len() as u32;
-                distinct.push(c);
+                distinct.push(c as u32);
                 break table[slot];
             }
-            let first = distinct[d as usize];
+            let first = distinct[d as usize] as usize;
             if hashes[first] == h && bits[first * nn..(first + 1) * nn] == bits[c * nn..(c + 1) * nn] {
                 break d;
             }
@@ -151,7 +173,42 @@ fn dedupe(data: &[f32], num_cov: usize, nn: usize) -> (Vec<usize>, Vec<u32>) {
         };
         factor_of_cov.push(idx);
     }
-    (distinct, factor_of_cov)
+    Ok((distinct, factor_of_cov))
+}
+
+/// Runs `f` on each distinct covariance's slot in `factors`, its entry and its state: in
+/// parallel natively (at least `min_len` matrices per task), in order in wasm.
+fn for_each_factor(
+    factors: &mut [f32],
+    nn: usize,
+    entries: &mut [FactorEntry],
+    state: &mut [State],
+    min_len: usize,
+    f: impl Fn(&mut [f32], &mut FactorEntry, &mut State) + Sync + Send,
+) {
+    if nn == 0 {
+        entries.iter_mut().zip(state).for_each(|(e, s)| f(&mut [], e, s));
+        return;
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    if min_len < entries.len() {
+        use rayon::prelude::*;
+        factors.par_chunks_mut(nn).zip(entries.par_iter_mut()).zip(state.par_iter_mut()).with_min_len(min_len).for_each(|((r, e), s)| f(r, e, s));
+        return;
+    }
+    let _ = min_len;
+    factors.chunks_mut(nn).zip(entries.iter_mut()).zip(state.iter_mut()).for_each(|((r, e), s)| f(r, e, s));
+}
+
+/// The clipping warnings in batch order: the first [`MAX_WARNINGS`], then how many more.
+fn collect_warnings(entries: &[FactorEntry]) -> Vec<String> {
+    let mut all = entries.iter().filter_map(|e| e.detail.as_ref().and_then(|d| d.warning.clone()));
+    let mut out: Vec<String> = all.by_ref().take(MAX_WARNINGS).collect();
+    let more = all.count();
+    if more > 0 {
+        out.push(format!("[{OP}] {more} more covariances had negative eigenvalues clipped to 0 (only the first {MAX_WARNINGS} are listed)."));
+    }
+    out
 }
 
 impl MultivariateNormal {
@@ -174,11 +231,11 @@ impl MultivariateNormal {
         check_finite("cov", cov)?;
         let tol = options.tolerance.unwrap_or_else(|| linalg::default_tolerance(n));
         if !(tol >= 0.0 && tol.is_finite()) {
-            return Err(Error::new(ErrorKind::InvalidArgument, OP, format!("tolerance must be finite and >= 0, got {tol}.")));
+            return Err(Error::new(ErrorKind::InvalidArgument, OP, format!("tolerance must be finite and >= 0, got {}.", crate::numtext::f64(tol))));
         }
         // A relative tolerance of 1 or more would accept any matrix as symmetric and PSD.
         if tol >= 1.0 {
-            return Err(Error::new(ErrorKind::InvalidArgument, OP, format!("tolerance must be below 1 (a relative tolerance of 1 or more accepts any matrix), got {}.", linalg::g(tol))));
+            return Err(Error::new(ErrorKind::InvalidArgument, OP, format!("tolerance must be below 1 (a relative tolerance of 1 or more accepts any matrix), got {}.", crate::numtext::g(tol))));
         }
         let num_cov: usize = cov_batch.iter().product();
         // n = 0: every covariance is the same empty matrix, and nothing is ever sampled from
@@ -187,62 +244,56 @@ impl MultivariateNormal {
         let nn = n * n;
         prof.mark("validate");
         // Deduplicate identical matrices so each distinct covariance is factored once.
-        let (distinct, factor_of_cov) = dedupe(cov.data(), num_cov, nn);
+        let (distinct, factor_of_cov) = dedupe(cov.data(), num_cov, nn)?;
         prof.mark("dedupe");
-        let factor_one = |&c: &usize| linalg::factor(&cov.data()[c * nn..(c + 1) * nn], n, options.method, options.on_invalid, tol, c);
-        let mut factors = vec![0f32; distinct.len() * nn];
-        let mut entries = Vec::with_capacity(distinct.len());
-        let mut warnings = Vec::new();
-        let mut triangular = true;
-        // Batches of small matrices: an allocation-free Cholesky straight into `factors`, in
-        // parallel natively; a matrix it does not take goes through `factor` below.
-        let mut fast = vec![false; distinct.len()];
+        // Everything the batch's size decides is allocated here, before any factoring.
+        let count = distinct.len();
+        let mut factors = alloc::zeroed::<f32>(OP, alloc::product::<f32>(OP, count, nn)?)?;
+        let mut entries = alloc::with_capacity::<FactorEntry>(OP, count)?;
+        entries.extend(distinct.iter().map(|&c| FactorEntry { batch_index: c, method_used: FactorMethod::Cholesky, detail: None }));
+        let mut state = alloc::filled(OP, count, State::Pending)?;
+        let mean_data = alloc::copied(OP, mean.data())?;
+        let data = cov.data();
+        // Batches of small matrices: an allocation-free Cholesky straight into `factors`; a
+        // matrix it does not take goes through `linalg::factor` in the second pass.
         if options.method == Method::Cholesky && n <= linalg::SMALL_BATCH_N && n > 0 {
-            let one = |(r, &c): (&mut [f32], &usize)| linalg::small_cholesky_into(&cov.data()[c * nn..(c + 1) * nn], n, tol, r);
-            #[cfg(not(target_arch = "wasm32"))]
-            {
-                use rayon::prelude::*;
-                fast = factors.par_chunks_mut(nn).zip(distinct.par_iter()).with_min_len(512).map(one).collect();
-            }
-            #[cfg(target_arch = "wasm32")]
-            {
-                fast = factors.chunks_mut(nn).zip(distinct.iter()).map(one).collect();
-            }
+            for_each_factor(&mut factors, nn, &mut entries, &mut state, 512, |r, e, st| {
+                let c = e.batch_index as usize;
+                if linalg::small_cholesky_into(&data[c * nn..(c + 1) * nn], n, tol, r) {
+                    *st = State::Done;
+                }
+            });
         }
-        let slow: Vec<usize> = (0..distinct.len()).filter(|&i| !fast[i]).collect();
-        #[cfg(not(target_arch = "wasm32"))]
-        let results: Vec<Result<linalg::Factored>> = {
-            use rayon::prelude::*;
-            if slow.len() > 1 && n <= 64 {
-                slow.par_iter().map(|&i| factor_one(&distinct[i])).collect()
-            } else {
-                slow.iter().map(|&i| factor_one(&distinct[i])).collect()
+        let factor_one = |c: usize, r: &mut [f32]| linalg::factor(&data[c * nn..(c + 1) * nn], n, options.method, options.on_invalid, tol, c, r);
+        // Large matrices one at a time (each uses the host's cores natively); small ones in
+        // parallel. A failure is only marked here: the first failing matrix in batch order is
+        // factored again below for its error, so the error does not depend on scheduling.
+        let min_len = if n <= 64 { 1 } else { usize::MAX };
+        for_each_factor(&mut factors, nn, &mut entries, &mut state, min_len, |r, e, st| {
+            if *st != State::Pending {
+                return;
             }
-        };
-        #[cfg(target_arch = "wasm32")]
-        let results: Vec<Result<linalg::Factored>> = slow.iter().map(|&i| factor_one(&distinct[i])).collect();
+            match factor_one(e.batch_index as usize, r) {
+                Ok(f) => {
+                    e.method_used = f.method_used;
+                    e.detail = (f.report.is_some() || f.clipped_warning.is_some()).then(|| Box::new(Detail { report: f.report, warning: f.clipped_warning }));
+                    *st = State::Done;
+                }
+                Err(_) => *st = State::Failed,
+            }
+        });
         prof.mark("factor");
-        let mut results = slow.iter().copied().zip(results).peekable();
-        for (i, &c) in distinct.iter().enumerate() {
-            if fast[i] {
-                entries.push(FactorEntry { batch_index: c, method_used: FactorMethod::Cholesky, report: None });
-                continue;
-            }
-            let (j, res) = results.next().expect("one result per slow matrix");
-            debug_assert_eq!(i, j);
-            let f = res?;
-            factors[i * nn..(i + 1) * nn].copy_from_slice(&f.r);
-            triangular &= matches!(f.method_used, FactorMethod::Cholesky | FactorMethod::CholeskyPsd);
-            if let Some(w) = f.clipped_warning {
-                warnings.push(w);
-            }
-            entries.push(FactorEntry { batch_index: c, method_used: f.method_used, report: f.report });
+        if let Some(i) = state.iter().position(|s| *s == State::Failed) {
+            let mut scratch = alloc::zeroed::<f32>(OP, nn)?;
+            factor_one(entries[i].batch_index as usize, &mut scratch)?;
         }
+        let triangular = entries.iter().all(|e| matches!(e.method_used, FactorMethod::Cholesky | FactorMethod::CholeskyPsd));
+        let warnings = collect_warnings(&entries);
         prof.mark("assemble factors");
         Ok(MultivariateNormal {
             n,
             method: options.method,
-            mean: mean.data().to_vec(),
+            mean: mean_data,
             mean_batch,
             cov_batch,
             factors,
@@ -267,7 +318,12 @@ impl MultivariateNormal {
         let nn = n * n;
         let num = cov_batch.iter().product::<usize>();
         let num = if n == 0 { num.min(1) } else { num };
-        let mut factors = vec![0f32; num * nn];
+        let mut factors = alloc::zeroed::<f32>(OP, alloc::product::<f32>(OP, num, nn)?)?;
+        let mut entries = alloc::with_capacity::<FactorEntry>(OP, num)?;
+        entries.extend((0..num).map(|b| FactorEntry { batch_index: b as u32, method_used: FactorMethod::ScaleTril, detail: None }));
+        let mut factor_of_cov = alloc::with_capacity::<u32>(OP, num)?;
+        factor_of_cov.extend(0..num as u32);
+        let mean_data = alloc::copied(OP, mean.data())?;
         for b in 0..num {
             let l = &scale_tril.data()[b * nn..(b + 1) * nn];
             for i in 0..n {
@@ -277,7 +333,7 @@ impl MultivariateNormal {
                         return Err(Error::new(
                             ErrorKind::InvalidArgument,
                             OP,
-                            format!("scale_tril must be lower triangular: batch index {b} has {v} at ({i},{j})."),
+                            format!("scale_tril must be lower triangular: batch index {b} has {} at ({i},{j}).", crate::numtext::f32(v)),
                         ));
                     }
                     factors[b * nn + j * n + i] = v; // R = Lᵀ
@@ -287,12 +343,12 @@ impl MultivariateNormal {
         Ok(MultivariateNormal {
             n,
             method: Method::Cholesky,
-            mean: mean.data().to_vec(),
+            mean: mean_data,
             mean_batch,
             cov_batch,
             factors,
-            factor_of_cov: (0..num as u32).collect(),
-            entries: (0..num).map(|b| FactorEntry { batch_index: b, method_used: FactorMethod::ScaleTril, report: None }).collect(),
+            factor_of_cov,
+            entries,
             triangular: n > 0,
             warnings: Vec::new(),
             reports: OnceLock::new(),
@@ -324,18 +380,26 @@ impl MultivariateNormal {
     }
 
     /// One report per distinct covariance: method used, rank, extreme eigenvalues, clipping.
-    pub fn reports(&self) -> &[FactorReport] {
-        self.reports.get_or_init(|| {
-            let nn = self.n * self.n;
-            self.entries
-                .iter()
-                .enumerate()
-                .map(|(i, e)| match &e.report {
-                    Some(r) => r.clone(),
-                    None => linalg::report_from_r(&self.factors[i * nn..(i + 1) * nn], self.n, self.method, e.method_used, e.batch_index),
-                })
-                .collect()
-        })
+    /// Computed on first use (an eigendecomposition per plain-Cholesky factor) and kept.
+    ///
+    /// # Errors
+    /// [`ErrorKind::TooLarge`] when the reports of a huge batch cannot be allocated.
+    pub fn reports(&self) -> Result<&[FactorReport]> {
+        if let Some(r) = self.reports.get() {
+            return Ok(r);
+        }
+        let nn = self.n * self.n;
+        let mut all = alloc::with_capacity(OP, self.entries.len())?;
+        all.extend(self.entries.iter().enumerate().map(|(i, e)| match e.detail.as_ref().and_then(|d| d.report.clone()) {
+            Some(r) => r,
+            None => linalg::report_from_r(&self.factors[i * nn..(i + 1) * nn], self.n, self.method, e.method_used, e.batch_index as usize),
+        }));
+        Ok(self.reports.get_or_init(|| all))
+    }
+
+    /// The number of distinct covariances: factors, and reports.
+    pub fn num_factors(&self) -> usize {
+        self.entries.len()
     }
 
     /// Warnings recorded while factoring (`on_invalid = warn`).

@@ -1,11 +1,12 @@
 //! Keys, `split`, and MLX's default key sequence (spec sections 1 and 3).
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::prng::bits::words;
+use crate::prng::bits::{fill_words, words};
 use std::sync::Mutex;
 
 /// A PRNG key: two `u32` words, as MLX's `uint32` array of shape `(2,)`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, bytemuck::Pod, bytemuck::Zeroable)]
+#[repr(transparent)]
 pub struct Key(pub [u32; 2]);
 
 impl Key {
@@ -66,7 +67,7 @@ pub fn split(key: Key) -> (Key, Key) {
 ///
 /// # Errors
 /// [`ErrorKind::InvalidShape`] for a negative `num`, [`ErrorKind::TooLarge`] when `2 * num`
-/// words exceed the 32-bit counter space.
+/// words exceed the 32-bit counter space or the keys cannot be allocated.
 pub fn split_n(key: Key, num: i64) -> Result<Vec<Key>> {
     if num < 0 {
         return Err(Error::new(ErrorKind::InvalidShape, "split", "Negative dimensions not allowed."));
@@ -78,8 +79,10 @@ pub fn split_n(key: Key, num: i64) -> Result<Vec<Key>> {
             format!("{num} keys exceed the limit of {} keys.", crate::shape::MAX_ELEMENTS / 2),
         )
     })?;
-    let w = words(key.0, total as u32);
-    Ok(w.chunks_exact(2).map(|c| Key([c[0], c[1]])).collect())
+    // The words are generated straight into the keys (no second copy of a large split).
+    let mut keys = crate::alloc::zeroed::<Key>("split", total as usize / 2)?;
+    fill_words(key.0, 0, total as u32, bytemuck::cast_slice_mut(&mut keys));
+    Ok(keys)
 }
 
 static STATE: Mutex<Option<Key>> = Mutex::new(None);

@@ -35,6 +35,7 @@ mod error;
 mod gpu;
 mod key;
 mod linalg;
+mod numtext;
 mod options;
 pub mod prng;
 mod profile;

@@ -3,6 +3,7 @@
 //! with `x = mean + z R` (row-vector convention, as MLX's `z @ std`), stored in float32.
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::numtext::g;
 use crate::options::{Method, OnInvalid};
 use faer::{Mat, Side};
 
@@ -58,7 +59,6 @@ pub struct FactorReport {
 
 /// One factored covariance.
 pub(crate) struct Factored {
-    pub r: Vec<f32>,
     pub report: Option<FactorReport>,
     pub method_used: FactorMethod,
     pub clipped_warning: Option<String>,
@@ -167,12 +167,13 @@ pub(crate) fn factor(
     on_invalid: OnInvalid,
     tol: f64,
     batch_index: usize,
+    r: &mut [f32],
 ) -> Result<Factored> {
     let op = "multivariate_normal";
     if n == 0 {
         let used = if method == Method::Cholesky { FactorMethod::Cholesky } else if method == Method::Eigh { FactorMethod::Eigh } else { FactorMethod::Svd };
         let report = FactorReport { batch_index, method, method_used: used, rank: 0, min_eigenvalue: 0.0, max_eigenvalue: 0.0, clipped: false };
-        return Ok(Factored { r: vec![], report: Some(report), method_used: used, clipped_warning: None });
+        return Ok(Factored { report: Some(report), method_used: used, clipped_warning: None });
     }
     // Symmetry, relative to the largest entry.
     let (asym, scale, worst) = asymmetry(cov, n);
@@ -186,31 +187,28 @@ pub(crate) fn factor(
             ),
         ));
     }
-    if method == Method::Cholesky && n <= SMALL_N {
-        let mut r = vec![0f32; n * n];
-        if cholesky_small(cov, n, &mut r) {
-            return Ok(Factored { r, report: None, method_used: FactorMethod::Cholesky, clipped_warning: None });
-        }
+    r.fill(0.0);
+    if method == Method::Cholesky && n <= SMALL_N && cholesky_small(cov, n, r) {
+        return Ok(Factored { report: None, method_used: FactorMethod::Cholesky, clipped_warning: None });
     }
     let s = Mat::<f64>::from_fn(n, n, |i, j| 0.5 * (cov[i * n + j] as f64 + cov[j * n + i] as f64));
 
     if method == Method::Cholesky {
         if let Some(l) = llt_lower(&s) {
-            let mut r = vec![0f32; n * n];
+            r.fill(0.0);
             for i in 0..n {
                 for j in 0..=i {
                     r[j * n + i] = l[(i, j)] as f32; // R = Lᵀ
                 }
             }
-            return Ok(Factored { r, report: None, method_used: FactorMethod::Cholesky, clipped_warning: None });
+            return Ok(Factored { report: None, method_used: FactorMethod::Cholesky, clipped_warning: None });
         }
     }
 
-    let evd = s.self_adjoint_eigen(Side::Lower).map_err(|_| {
+    let (eigs, q) = eigen(&s).ok_or_else(|| {
         Error::new(ErrorKind::NotConverged, op, format!("eigendecomposition did not converge (batch index {batch_index})."))
     })?;
-    let eigs: Vec<f64> = (0..n).map(|i| evd.S()[i]).collect();
-    let q = evd.U();
+    let q = q.as_ref();
     let lmin = eigs.iter().cloned().fold(f64::INFINITY, f64::min);
     let lmax = eigs.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
     let spec = lmax.abs().max(lmin.abs());
@@ -242,24 +240,25 @@ pub(crate) fn factor(
         max_eigenvalue: lmax,
         clipped: clipped || (clipped_beyond_round_off && method != Method::Svd),
     };
-    let (r, used) = match method {
+    r.fill(0.0);
+    let used = match method {
         Method::Cholesky => {
             // A = diag(sqrt λ) Qᵀ has AᵀA = cov; A = Q₂R₂ gives cov = R₂ᵀR₂ with R₂ upper.
             let a = Mat::<f64>::from_fn(n, n, |i, j| sq[i] * q[(j, i)]);
             let qr = a.qr();
             let rr = qr.R();
-            let mut r = vec![0f32; n * n];
             for i in 0..n {
                 let sign = if rr[(i, i)] < 0.0 { -1.0 } else { 1.0 };
                 for j in i..n {
                     r[i * n + j] = (sign * rr[(i, j)]) as f32;
                 }
             }
-            (r, FactorMethod::CholeskyPsd)
+            FactorMethod::CholeskyPsd
         }
         Method::Eigh => {
             let qs = Mat::<f64>::from_fn(n, n, |i, k| q[(i, k)] * sq[k]);
-            (to_f32(&(&qs * q.transpose())), FactorMethod::Eigh)
+            to_f32(&(&qs * q.transpose()), r);
+            FactorMethod::Eigh
         }
         Method::Svd => {
             // MLX's std = U sqrt(S) Vᵀ. For a symmetric C = Q diag(λ) Qᵀ the SVD has
@@ -267,10 +266,81 @@ pub(crate) fn factor(
             // from the eigendecomposition (of the clipped matrix when asked), with no SVD.
             let sv: Vec<f64> = eigs.iter().map(|&l| if clipped { l.max(0.0).sqrt() } else { l.signum() * l.abs().sqrt() }).collect();
             let qs = Mat::<f64>::from_fn(n, n, |i, k| q[(i, k)] * sv[k]);
-            (to_f32(&(&qs * q.transpose())), FactorMethod::Svd)
+            to_f32(&(&qs * q.transpose()), r);
+            FactorMethod::Svd
         }
     };
-    Ok(Factored { r, report: Some(FactorReport { method_used: used, ..report }), method_used: used, clipped_warning })
+    Ok(Factored { report: Some(FactorReport { method_used: used, ..report }), method_used: used, clipped_warning })
+}
+
+/// Largest n for which a poorly resolved spectrum is recomputed by Jacobi (O(n³) per sweep).
+const JACOBI_MAX_N: usize = 256;
+
+/// The eigenvalues and eigenvectors (columns) of the symmetric `s`.
+///
+/// faer's eigendecomposition finds each eigenvalue to about `n ε |λmax|` (ε = 2^-52), so a
+/// genuine variance far below the largest one can come out as 0. Two cases are done better:
+/// a diagonal matrix exactly (its diagonal and the identity), and a positive definite one whose
+/// smallest eigenvalue is within 10^8 of that resolution (so less than float32-level relative
+/// accuracy) through its Cholesky factor `L` and one-sided Jacobi (Demmel and Veselić: relative
+/// accuracy for graded matrices such as `D K D`). A singular or indefinite matrix keeps faer's
+/// result (docs/errors.md C08).
+fn eigen(s: &Mat<f64>) -> Option<(Vec<f64>, Mat<f64>)> {
+    let n = s.nrows();
+    if (0..n).all(|i| (0..n).all(|j| i == j || s[(i, j)] == 0.0)) {
+        return Some(((0..n).map(|i| s[(i, i)]).collect(), Mat::identity(n, n)));
+    }
+    let evd = s.self_adjoint_eigen(Side::Lower).ok()?;
+    let eigs: Vec<f64> = (0..n).map(|i| evd.S()[i]).collect();
+    let spec = eigs.iter().fold(0f64, |m, l| m.max(l.abs()));
+    let smallest = eigs.iter().fold(f64::INFINITY, |m, l| m.min(l.abs()));
+    if n <= JACOBI_MAX_N && smallest < 1e8 * n as f64 * f64::EPSILON * spec {
+        if let Some(l) = llt_lower(s) {
+            return Some(jacobi_from_cholesky(&l));
+        }
+    }
+    Some((eigs, evd.U().to_owned()))
+}
+
+/// The eigenpairs of `L Lᵀ` from the lower-triangular `L`: one-sided Jacobi rotations make the
+/// columns of `G = Lᵀ` orthogonal (`G V = W`), so that `L Lᵀ = V diag(‖w_j‖²) Vᵀ`.
+fn jacobi_from_cholesky(l: &Mat<f64>) -> (Vec<f64>, Mat<f64>) {
+    let n = l.nrows();
+    let mut g = Mat::<f64>::from_fn(n, n, |i, j| if j >= i { l[(j, i)] } else { 0.0 });
+    let mut v = Mat::<f64>::identity(n, n);
+    for _sweep in 0..60 {
+        let mut rotated = false;
+        for p in 0..n {
+            for q in p + 1..n {
+                let (mut a, mut b, mut c) = (0.0, 0.0, 0.0);
+                for i in 0..n {
+                    let (x, y) = (g[(i, p)], g[(i, q)]);
+                    a += x * x;
+                    b += y * y;
+                    c += x * y;
+                }
+                if c == 0.0 || c.abs() <= f64::EPSILON * (a * b).sqrt() {
+                    continue;
+                }
+                rotated = true;
+                let zeta = (b - a) / (2.0 * c);
+                let t = if zeta.abs() > 1e150 { 0.5 / zeta } else { zeta.signum() / (zeta.abs() + (1.0 + zeta * zeta).sqrt()) };
+                let cs = 1.0 / (1.0 + t * t).sqrt();
+                let sn = cs * t;
+                for m in [&mut g, &mut v] {
+                    for i in 0..n {
+                        let (x, y) = (m[(i, p)], m[(i, q)]);
+                        m[(i, p)] = cs * x - sn * y;
+                        m[(i, q)] = sn * x + cs * y;
+                    }
+                }
+            }
+        }
+        if !rotated {
+            break;
+        }
+    }
+    ((0..n).map(|j| (0..n).map(|i| g[(i, j)] * g[(i, j)]).sum()).collect(), v)
 }
 
 /// The report of a factor known only by its `R` (Cholesky success, `scale_tril`).
@@ -280,7 +350,7 @@ pub(crate) fn report_from_r(r: &[f32], n: usize, method: Method, used: FactorMet
     }
     // cov = RᵀR: its eigenvalues, from the Gram matrix in f64.
     let m = Mat::<f64>::from_fn(n, n, |i, j| (0..n).map(|k| r[k * n + i] as f64 * r[k * n + j] as f64).sum());
-    let eigs: Vec<f64> = m.self_adjoint_eigenvalues(Side::Lower).unwrap_or_else(|_| vec![f64::NAN; n]);
+    let eigs: Vec<f64> = eigen(&m).map_or_else(|| vec![f64::NAN; n], |e| e.0);
     let lmin = eigs.iter().cloned().fold(f64::INFINITY, f64::min);
     let lmax = eigs.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
     FactorReport {
@@ -294,30 +364,11 @@ pub(crate) fn report_from_r(r: &[f32], n: usize, method: Method, used: FactorMet
     }
 }
 
-fn to_f32(m: &Mat<f64>) -> Vec<f32> {
-    let n = m.nrows();
-    let mut r = vec![0f32; n * m.ncols()];
-    for i in 0..n {
-        for j in 0..m.ncols() {
-            r[i * m.ncols() + j] = m[(i, j)] as f32;
+fn to_f32(m: &Mat<f64>, r: &mut [f32]) {
+    let c = m.ncols();
+    for i in 0..m.nrows() {
+        for j in 0..c {
+            r[i * c + j] = m[(i, j)] as f32;
         }
-    }
-    r
-}
-
-/// A number as C's `%.6g` would print it: `-1`, `0.25`, `1.90735e-06`.
-pub(crate) fn g(x: f64) -> String {
-    if x == 0.0 || !x.is_finite() {
-        return format!("{x}");
-    }
-    let e = x.abs().log10().floor() as i32;
-    if (-5..6).contains(&e) {
-        let s = format!("{:.*}", (5 - e).max(0) as usize, x);
-        if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s }
-    } else {
-        let s = format!("{:.5e}", x);
-        let (m, ex) = s.split_once('e').unwrap();
-        let m = if m.contains('.') { m.trim_end_matches('0').trim_end_matches('.') } else { m };
-        format!("{m}e{ex}")
     }
 }

@@ -142,17 +142,13 @@ fn cut_elements(words: &[u32], width: u32, count: usize) -> Vec<u32> {
         .collect()
 }
 
-/// A float32 for messages: `3e38` rather than its 39 digits.
-fn short(x: f32) -> String {
-    if x.is_finite() && x != 0.0 && !(1e-5..1e16).contains(&x.abs()) { format!("{x:e}") } else { format!("{x}") }
-}
 
 /// Refuses a NaN or infinite `value` of parameter `what` of `op`.
 fn check_finite_param(op: &str, what: &str, value: f32) -> Result<()> {
     if value.is_finite() {
         Ok(())
     } else {
-        Err(Error::new(ErrorKind::NonFinite, op, format!("{what} must be finite, got {value}.")))
+        Err(Error::new(ErrorKind::NonFinite, op, format!("{what} must be finite, got {}.", crate::numtext::f32(value))))
     }
 }
 
@@ -162,7 +158,7 @@ fn check_normal_params(op: &str, loc: f32, scale: f32) -> Result<()> {
     check_finite_param(op, "loc", loc)?;
     check_finite_param(op, "scale", scale)?;
     if !(math::SQRT2 * scale).is_finite() {
-        return Err(Error::new(ErrorKind::NonFinite, op, format!("scale {} times sqrt(2) overflows float32.", short(scale))));
+        return Err(Error::new(ErrorKind::NonFinite, op, format!("scale {} times sqrt(2) overflows float32.", crate::numtext::f32(scale))));
     }
     Ok(())
 }
@@ -174,7 +170,7 @@ fn uniform_bounds(shape: &[usize], low: &Array, high: &Array) -> Result<(Array, 
     let op = "uniform";
     for (what, a) in [("low", low), ("high", high)] {
         if let Some(&v) = a.data().iter().find(|v| !v.is_finite()) {
-            return Err(Error::new(ErrorKind::NonFinite, op, format!("{what} must be finite, got {v}.")));
+            return Err(Error::new(ErrorKind::NonFinite, op, format!("{what} must be finite, got {}.", crate::numtext::f32(v))));
         }
     }
     let bshape = broadcast_shapes(op, low.shape(), high.shape())?;
@@ -186,7 +182,7 @@ fn uniform_bounds(shape: &[usize], low: &Array, high: &Array) -> Result<(Array, 
         return Err(Error::new(
             ErrorKind::NonFinite,
             op,
-            format!("high - low overflows float32 ({} - {}).", short(high.data()[hmap.index(i)]), short(low.data()[lmap.index(i)])),
+            format!("high - low overflows float32 ({} - {}).", crate::numtext::f32(high.data()[hmap.index(i)]), crate::numtext::f32(low.data()[lmap.index(i)])),
         ));
     }
     let out = broadcast_shapes(op, shape, &bshape)?;

@@ -318,7 +318,8 @@ impl App {
         self.factor_ms = (t1 - t0).as_secs_f64() * 1e3;
         self.sample_ms = t1.elapsed().as_secs_f64() * 1e3;
         self.draws += 1;
-        let r = &dist.reports()[0];
+        // One 2 x 2 factor: its report always fits in memory.
+        let Ok([r, ..]) = dist.reports() else { return };
         let adapter: String = gpu.adapter.split(" (").next().unwrap_or("").chars().take(24).collect();
         self.status = format!(
             "N=2 {} RANK {} | {} | {} PTS | FACTOR {:.2} MS SAMPLE {:.1} MS | R M",

@@ -283,7 +283,7 @@ fn sample(args: &[String]) -> CliResult<()> {
         to_stderr(&format!("warning: {w}"))?;
     }
     if a.report {
-        to_stderr(&report_json(a.dist.reports()))?;
+        to_stderr(&report_json(a.dist.reports()?))?;
     }
     // Shape errors before the (slow) GPU start.
     a.dist.output_shape(&a.common.shape)?;

@@ -42,16 +42,6 @@ fn type_of(v: &JsValue) -> String {
     v.js_typeof().as_string().unwrap_or_default()
 }
 
-#[wasm_bindgen]
-extern "C" {
-    #[wasm_bindgen(js_name = Float32Array)]
-    type Float32Copy;
-    /// `new Float32Array(view)`: the engine's copy (and conversion) of a typed array; throws on
-    /// a detached (transferred) buffer.
-    #[wasm_bindgen(constructor, catch, js_class = "Float32Array")]
-    fn copy_of(view: &JsValue) -> Result<Float32Copy, JsValue>;
-}
-
 /// Element `i` of `a`, read once; a getter or proxy that throws is an error, not an exception
 /// through the wasm.
 fn element(op: &str, what: &str, a: &JsValue, i: u32) -> JsResult<JsValue> {
@@ -230,7 +220,7 @@ fn flat(op: &str, name: &str, v: &JsValue, shape: &JsValue) -> JsResult<(Vec<f32
     let explicit = !(shape.is_undefined() || shape.is_null());
     if is_view(v) || (explicit && JsArray::is_array(v)) {
         let data: Vec<f32> = if let Some(a) = v.dyn_ref::<JsArray>() {
-            let mut d = Vec::with_capacity(a.length() as usize);
+            let mut d = js(crate::alloc::with_capacity::<f32>(op, a.length() as usize))?;
             for i in 0..a.length() {
                 let e = element(op, name, a, i)?;
                 match e.as_f64() {
@@ -243,8 +233,13 @@ fn flat(op: &str, name: &str, v: &JsValue, shape: &JsValue) -> JsResult<(Vec<f32
             return fail(ErrorKind::InvalidArgument, op, format!("{name} must hold numbers, not {t}."));
         } else {
             // Any numeric typed array, converted by the engine as Float32Array.from would.
-            match Float32Copy::copy_of(v) {
-                Ok(c) => c.unchecked_into::<js_sys::Float32Array>().to_vec(),
+            match super::results::NewFloat32::new_f32(v) {
+                Ok(c) => {
+                    let c = c.unchecked_into::<js_sys::Float32Array>();
+                    let mut d = js(crate::alloc::zeroed::<f32>(op, c.length() as usize))?;
+                    c.copy_to(&mut d);
+                    d
+                }
                 Err(_) => return fail(ErrorKind::InvalidArgument, op, format!("{name}'s buffer is detached (transferred or closed); pass an array that still holds its data.")),
             }
         };
@@ -293,7 +288,7 @@ fn nested(op: &str, name: &str, v: &JsValue) -> JsResult<(Vec<f32>, Vec<usize>)>
     let Some(size) = size else {
         return fail(ErrorKind::TooLarge, op, format!("{name} has more than {MAX_ELEMENTS} elements."));
     };
-    let mut data = Vec::with_capacity(size);
+    let mut data = js(crate::alloc::with_capacity::<f32>(op, size))?;
     walk(op, name, v, &dims, &mut Vec::new(), &mut data)?;
     Ok((data, dims))
 }

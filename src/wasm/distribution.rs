@@ -2,8 +2,8 @@
 
 use super::convert;
 use super::error::{js, JsResult};
-use super::results::{array_result, set, shape_js};
-use crate::{Array, MultivariateNormal, Sampler};
+use super::results::{array_result, check_objects, data_result, float32, set, shape_js};
+use crate::{MultivariateNormal, Sampler};
 use js_sys::{Array as JsArray, Object, Promise};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -22,12 +22,12 @@ impl WasmDistribution {
 
     /// Samples read back (`{ data, shape }`) or kept on the GPU (`{ buffer, device, shape }`),
     /// through one future (each future type adds kilobytes to the package's wasm).
-    pub(crate) fn draw(&self, op: &str, shape: JsValue, key: JsValue, to_buffer: bool) -> JsResult<Promise> {
+    pub(crate) fn draw(&self, op: &'static str, shape: JsValue, key: JsValue, to_buffer: bool) -> JsResult<Promise> {
         let (shape, key) = (convert::shape(op, &shape)?, convert::key(op, &key)?);
         let (d, s) = (self.inner.clone(), self.sampler.clone());
         Ok(future_to_promise(async move {
             if !to_buffer {
-                return js(s.sample(&d, &shape, key).await).map(array_result);
+                return array_result(op, &js(s.sample(&d, &shape, key).await)?);
             }
             let out = js(s.sample_to_buffer(&d, &shape, key).await)?;
             let obj = Object::new();
@@ -58,9 +58,9 @@ impl WasmDistribution {
     /// One report per distinct covariance: `{ batchIndex, method, methodUsed, rank,
     /// minEigenvalue, maxEigenvalue, clipped }`.
     #[wasm_bindgen(getter)]
-    pub fn report(&self) -> JsArray {
-        self.inner
-            .reports()
+    pub fn report(&self) -> JsResult<JsArray> {
+        check_objects("report", "reports", self.inner.num_factors(), "")?;
+        Ok(js(self.inner.reports())?
             .iter()
             .map(|r| {
                 let o = Object::new();
@@ -73,16 +73,15 @@ impl WasmDistribution {
                 set(&o, "clipped", r.clipped);
                 JsValue::from(o)
             })
-            .collect()
+            .collect())
     }
 
     /// The factors `R` (`x = mean + z R`), one per distinct covariance: `{ data, shape: [k, n, n] }`.
     #[wasm_bindgen(getter)]
-    pub fn factors(&self) -> JsValue {
-        let n = self.inner.dim();
-        let data = self.inner.factors().to_vec();
+    pub fn factors(&self) -> JsResult<JsValue> {
+        let (n, data) = (self.inner.dim(), self.inner.factors());
         let k = if n == 0 { 0 } else { data.len() / (n * n) };
-        array_result(Array::from_parts(vec![k, n, n], data))
+        data_result(float32("factors", data)?.into(), &[k, n, n])
     }
 
     /// Warnings recorded while factoring (`onInvalid: 'warn'`).

@@ -33,6 +33,9 @@ pub fn split(key: JsValue, num: JsValue) -> JsResult<JsArray> {
             None => return error::fail(crate::ErrorKind::InvalidArgument, op, format!("num must be a number, got {}.", num.js_typeof().as_string().unwrap_or_default())),
         }
     };
+    if num > 0 {
+        results::check_objects(op, "keys", num as usize, "; bits([num, 2], { key }) gives the same words in one Uint32Array")?;
+    }
     let keys = js(crate::split_n(k, num))?;
     Ok(keys.iter().map(|k| JsValue::from(Uint32Array::from(&k.words()[..]))).collect())
 }

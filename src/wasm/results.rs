@@ -1,20 +1,72 @@
-//! Library results as JavaScript values.
+//! Library results as JavaScript values. Typed arrays are made through constructors that
+//! report failure: a JavaScript allocation that throws inside wasm would leave the sampler's
+//! state half-updated, so it becomes a `TOO_LARGE` error instead.
 
-use crate::Array;
-use js_sys::{Array as JsArray, Float32Array, Object, Reflect};
+use super::error::{fail, JsResult};
+use crate::{Array, ErrorKind};
+use js_sys::{Array as JsArray, Float32Array, Object, Reflect, Uint32Array};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+/// Most objects one call returns in a JavaScript array (a key or report object costs about
+/// 200 bytes of JavaScript heap: 2^22 of them near 1 GB).
+pub(crate) const MAX_OBJECTS: usize = 1 << 22;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = Float32Array)]
+    pub(crate) type NewFloat32;
+    /// `new Float32Array(arg)`: throws when JavaScript cannot allocate it, or for a typed array
+    /// (copied and converted by the engine) whose buffer is detached.
+    #[wasm_bindgen(constructor, catch, js_class = "Float32Array")]
+    pub(crate) fn new_f32(arg: &JsValue) -> Result<NewFloat32, JsValue>;
+    #[wasm_bindgen(js_name = Uint32Array)]
+    type NewUint32;
+    #[wasm_bindgen(constructor, catch, js_class = "Uint32Array")]
+    fn new_u32(len: u32) -> Result<NewUint32, JsValue>;
+}
+
+fn too_large<T>(op: &str, what: &str, len: usize) -> JsResult<T> {
+    fail(ErrorKind::TooLarge, op, format!("JavaScript could not allocate a {what} of {len} values."))
+}
+
+/// A new `Float32Array` holding `data`.
+pub(crate) fn float32(op: &str, data: &[f32]) -> JsResult<Float32Array> {
+    let a: Float32Array = NewFloat32::new_f32(&(data.len() as u32).into()).or_else(|_| too_large(op, "Float32Array", data.len()))?.unchecked_into();
+    a.copy_from(data);
+    Ok(a)
+}
+
+/// A new `Uint32Array` holding `data`.
+pub(crate) fn uint32(op: &str, data: &[u32]) -> JsResult<Uint32Array> {
+    let a: Uint32Array = NewUint32::new_u32(data.len() as u32).or_else(|_| too_large(op, "Uint32Array", data.len()))?.unchecked_into();
+    a.copy_from(data);
+    Ok(a)
+}
+
+/// Refuses to return more than [`MAX_OBJECTS`] objects in one array.
+pub(crate) fn check_objects(op: &str, what: &str, count: usize, instead: &str) -> JsResult<()> {
+    if count > MAX_OBJECTS {
+        return fail(ErrorKind::TooLarge, op, format!("{count} {what} exceed the {MAX_OBJECTS} returned as separate objects{instead}."));
+    }
+    Ok(())
+}
 
 pub(crate) fn set(obj: &Object, k: &str, v: impl Into<JsValue>) {
     let _ = Reflect::set(obj, &k.into(), &v.into());
 }
 
 /// `{ data: Float32Array, shape: number[] }`
-pub(crate) fn array_result(a: Array) -> JsValue {
-    let (shape, data) = a.into_parts();
+pub(crate) fn array_result(op: &str, a: &Array) -> JsResult<JsValue> {
+    data_result(float32(op, a.data())?.into(), a.shape())
+}
+
+/// `{ data, shape: number[] }`
+pub(crate) fn data_result(data: JsValue, shape: &[usize]) -> JsResult<JsValue> {
     let obj = Object::new();
-    set(&obj, "data", Float32Array::from(&data[..]));
-    set(&obj, "shape", shape_js(&shape));
-    obj.into()
+    set(&obj, "data", data);
+    set(&obj, "shape", shape_js(shape));
+    Ok(obj.into())
 }
 
 pub(crate) fn shape_js(shape: &[usize]) -> JsArray {

@@ -3,11 +3,11 @@
 
 use super::convert::{self, Options};
 use super::distribution::WasmDistribution;
-use super::results::{array_result, set, shape_js};
+use super::results::{array_result, data_result, set, uint32};
 use super::error::{fail, js, js_error, JsResult};
 use crate::request::WordsRequest;
 use crate::{Array, Dtype, ErrorKind, Method, MultivariateNormal, OnInvalid, Sampler, SamplerOptions};
-use js_sys::{Object, Promise, Reflect, Uint32Array};
+use js_sys::{Object, Promise, Reflect};
 use std::rc::Rc;
 use std::str::FromStr;
 use wasm_bindgen::prelude::*;
@@ -218,13 +218,11 @@ impl WasmSampler {
         future_to_promise(async move {
             let words = js(s.words(&req).await)?;
             if !as_bits {
-                return Ok(array_result(req.into_floats(words)));
+                return array_result(req.op, &req.into_floats(words));
             }
-            let (shape, data) = req.into_bits(words).into_parts();
-            let obj = Object::new();
-            set(&obj, "data", Uint32Array::from(&data[..]));
-            set(&obj, "shape", shape_js(&shape));
-            Ok(obj.into())
+            let op = req.op;
+            let bits = req.into_bits(words);
+            data_result(uint32(op, bits.data())?.into(), bits.shape())
         })
     }
 

@@ -174,6 +174,41 @@ fn cli_catalogue_covariance_checks() {
     assert!(err.contains("\"clipped\": true") || err.contains("\"clipped\":true"), "{id}: the report should say clipped: {err}");
 }
 
+/// C08: a small genuine variance survives every method: the report's smallest eigenvalue and
+/// the samples' variance show it.
+#[test]
+fn cli_catalogue_small_variances() {
+    let id = "C08";
+    let tiny = 1e-17f32 as f64;
+    for m in ["cholesky", "eigh", "svd"] {
+        let o = run(&s(Z2, "[[1, 0], [0, 1e-17]]", &["--method", m, "--shape", "[20000]", "--seed", "3", "--report"]));
+        assert!(o.status.success(), "{id} {m}: {}", text(&o.stderr));
+        let report: Value = serde_json::from_slice(&o.stderr).unwrap_or_else(|e| panic!("{id} {m}: report not JSON ({e}): {}", text(&o.stderr)));
+        let got = report["reports"][0]["min_eigenvalue"].as_f64().unwrap();
+        assert!((got - tiny).abs() <= 1e-6 * tiny, "{id} {m}: min_eigenvalue {got:e}");
+        let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+        let x = crate::fixtures::f32s(&v);
+        let var = x.chunks(2).map(|r| r[1] as f64 * r[1] as f64).sum::<f64>() / 20000.0;
+        assert!((var / tiny - 1.0).abs() < 0.05, "{id} {m}: variance {var:e} of the small coordinate");
+    }
+}
+
+/// L13: within the limits but beyond the memory allowed (`ulimit -v` 2 GiB): `split` into 10^9
+/// keys (8 GB) is refused with TOO_LARGE; no abort, nothing on stdout.
+#[test]
+fn cli_catalogue_memory_limit() {
+    let id = "L13";
+    let o = std::process::Command::new("bash")
+        .args(["-c", "ulimit -v 2097152 && exec \"$0\" split --seed 0 --num 1000000000"])
+        .arg(env!("CARGO_BIN_EXE_mvn-gpu"))
+        .output()
+        .unwrap();
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{id}: {err}");
+    assert!(err.starts_with("error: ") && err.contains("[split]") && err.contains("cannot allocate") && err.contains("(TOO_LARGE)"), "{id}: {err}");
+    assert!(o.stdout.is_empty(), "{id}: stdout");
+}
+
 #[test]
 fn cli_catalogue_sizes_and_limits() {
     let t = std::time::Instant::now();

@@ -398,7 +398,7 @@ fn cli_warnings_and_reports_go_to_stderr() {
     let rep: Value = serde_json::from_str(rep_line).unwrap();
     let r = &rep["reports"][0];
     assert_eq!(r["batch_index"], 0);
-    assert_eq!(r["method_used"], dist.reports()[0].method_used.as_str());
+    assert_eq!(r["method_used"], dist.reports().unwrap()[0].method_used.as_str());
     assert_eq!(r["rank"], 1);
     assert_eq!(r["clipped"], true);
     assert!((r["min_eigenvalue"].as_f64().unwrap() + 1.0).abs() < 1e-9, "{r}");

@@ -94,7 +94,7 @@ fn on_invalid_warn_and_clip_sample_the_clipped_matrix() {
             if warns {
                 assert!(d.warnings()[0].contains("clipped"));
             }
-            let r = &d.reports()[0];
+            let r = &d.reports().unwrap()[0];
             assert!(r.clipped);
             assert_eq!(r.rank, 1);
             assert!((r.min_eigenvalue + 1.0).abs() < 1e-9);

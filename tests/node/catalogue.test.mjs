@@ -161,6 +161,20 @@ async function catalogue(s) {
     await refused('C06', s, 'NOT_SYMMETRIC', OP, ['tolerance 1.90735e-6'], () => mvn(Z2, [[1, 0.5], [0.50001, 1]], { method }));
   }
   await refused('C05', s, 'INVALID_ARGUMENT', OP, ['lower triangular', '(0,1)'], () => mvn(Z2, null, { scaleTril: [[1, 0.5], [0, 1]] }));
+  // C08: a small genuine variance (diag(1, 1e-17)) survives every method: the report and the
+  // samples' variance show it (eigh/svd once gave exactly 0).
+  for (const method of METHODS) {
+    const tiny = Math.fround(1e-17);
+    const dd = s.distribution(Z2, [[1, 0], [0, tiny]], { method });
+    const got = dd.report[0].minEigenvalue;
+    assert.ok(Math.abs(got - tiny) <= 1e-6 * tiny, `C08 ${method}: minEigenvalue ${got}`);
+    const x = (await dd.sample([20000], key(3))).data;
+    let v = 0;
+    for (let i = 1; i < x.length; i += 2) v += x[i] * x[i];
+    v /= 20000;
+    assert.ok(Math.abs(v / tiny - 1) < 0.05, `C08 ${method}: variance ${v} of the small coordinate`);
+    dd.free();
+  }
 
   // --- Sizes and limits ---
   const t0 = Date.now();
@@ -171,6 +185,11 @@ async function catalogue(s) {
   await refused('L02', s, 'TOO_LARGE', 'uniform', ['4294967295'], () => s.uniform([2 ** 20, 2 ** 20]));
   await refused('L02', s, 'TOO_LARGE', 'bits', ['4294967295'], () => s.bits([2 ** 40]));
   await refused('L03', s, 'TOO_LARGE', 'split', ['limit'], () => split(key(0), 2 ** 40));
+  // L13: more keys than separate Uint32Arrays should hold (about 200 bytes of heap each): refused
+  // at once, pointing to bits, which gives the same words in one array.
+  await refused('L13', s, 'TOO_LARGE', 'split', ['4194305 keys', 'bits([num, 2], { key })'], () => split(key(0), 2 ** 22 + 1));
+  await refused('L13', s, 'TOO_LARGE', 'split', ['67108864 keys'], () => split(key(0), 2 ** 26));
+  assert.deepEqual((await s.bits([3, 2], { key: key(5) })).data, Uint32Array.from(split(key(5), 3).flatMap((k) => [...k])), 'L13: the bits hint');
   await refused('L04', s, 'TOO_LARGE', OP, ['4294967295'], () => mvn([0], [[1]], { shape: [2 ** 32] }));
   await refused('L04', s, 'TOO_LARGE', OP, ['4294967295'], () => d.sample([2 ** 31], key(1)));
   assert.ok(Date.now() - t0 < 10000, `L01-L04: refusals must not allocate (${Date.now() - t0} ms)`);
@@ -328,6 +347,32 @@ async function catalogue(s) {
 }
 
 async function lifecycle(make) {
+  // D07: calls in flight when the sampler is destroyed reject with DESTROYED (none resolves
+  // with a buffer on the destroyed device).
+  {
+    const t = await make();
+    const dist = t.distribution(Z2, I2);
+    const calls = [
+      ['normal', t.normal([1000], { key: key(1) })],
+      ['bits', t.bits([1000], { key: key(1) })],
+      [OP, t.multivariateNormal(Z2, I2, { shape: [1000], key: key(1) })],
+      [OP, dist.sample([1000], key(1))],
+    ];
+    if (t.backend === 'webgpu') {
+      calls.push([OP, t.multivariateNormalToBuffer(Z2, I2, { shape: [1000], key: key(1) })], ['sample_to_buffer', dist.sampleToBuffer([1000], key(1))]);
+    }
+    // Each outcome is caught at once (the later ones settle while the first is checked).
+    const outcomes = calls.map(([op, p]) => [op, p.then((ok) => ({ ok }), (err) => ({ err }))]);
+    t.destroy();
+    for (const [op, o] of outcomes) {
+      await refused('D07', null, 'DESTROYED', op, ['destroyed while the call was in flight'], async () => {
+        const r = await o;
+        if ('err' in r) throw r.err;
+        return r.ok;
+      });
+    }
+    dist.free();
+  }
   // D01: every call after destroy() throws DESTROYED, synchronously or as a rejection.
   let s = await make();
   const d = s.distribution(Z2, I2);
@@ -438,6 +483,32 @@ async function deviceFaults(gpu) {
   fresh.destroy();
 }
 
+// O16: a gpu entry point that passes the shape check but misbehaves: requestAdapter throws,
+// rejects, or resolves to something that is not an adapter; requestDevice throws. Each settles:
+// NO_ADAPTER for 'webgpu', the CPU with the reason for 'auto'; and a good gpu works afterwards.
+async function brokenGpus(good) {
+  const adapterLike = (requestDevice) => ({ features: new Set(), limits: {}, info: {}, requestDevice });
+  const broken = {
+    'requestAdapter throws': { requestAdapter() { throw new Error('adapter boom'); } },
+    'requestAdapter rejects': { requestAdapter: () => Promise.reject(new Error('adapter no')) },
+    'requestAdapter resolves to 42': { requestAdapter: () => Promise.resolve(42) },
+    'requestAdapter resolves to {}': { requestAdapter: () => Promise.resolve({}) },
+    'requestDevice throws': { requestAdapter: () => Promise.resolve(adapterLike(() => { throw new Error('device boom'); })) },
+    'requestDevice resolves to 7': { requestAdapter: () => Promise.resolve(adapterLike(() => Promise.resolve(7))) },
+  };
+  for (const [what, gpu] of Object.entries(broken)) {
+    await refused('O16', null, 'NO_ADAPTER', 'Sampler', [], () => withTimeout('O16', Sampler.create({ backend: 'webgpu', gpu })));
+    const f = await withTimeout('O16', Sampler.create({ backend: 'auto', gpu }));
+    assert.equal(f.backend, 'cpu', `O16 ${what}: auto`);
+    assert.match(f.fallbackReason, /no GPU adapter|device request failed/, `O16 ${what}: fallbackReason`);
+    f.destroy();
+    const ok = await withTimeout('O16', Sampler.create({ backend: 'webgpu', gpu: good }));
+    assert.equal(ok.backend, 'webgpu', `O16 ${what}: a good gpu after the broken one`);
+    await assertUsable('O16', ok);
+    ok.destroy();
+  }
+}
+
 test('catalogue: CPU backend (wasm)', async () => {
   const s = await Sampler.create({ backend: 'cpu' });
   assert.equal(s.backend, 'cpu');
@@ -457,5 +528,24 @@ test('catalogue: WebGPU backend (Dawn on SwiftShader)', async () => {
   await catalogue(s);
   await lifecycle(() => Sampler.create({ backend: 'webgpu', gpu }));
   await deviceFaults(gpu);
+  await brokenGpus(gpu);
   s.destroy();
+});
+
+test('catalogue: a batch of 2^26 distinct covariances (CPU backend)', async () => {
+  // L13: the batch that once panicked after 38 s: factored within wasm's memory (distinct
+  // 1 x 1 matrices, 256 MiB), sampled, and its 2^25 reports refused as too many objects.
+  const s = await Sampler.create({ backend: 'cpu' });
+  const num = 2 ** 26;
+  const bits = new Uint32Array(num);
+  for (let i = 0; i < num; i++) bits[i] = 0x3f800000 + i; // 1.0 and the next 2^26 - 1 floats, all distinct
+  const cov = new Float32Array(bits.buffer);
+  const d = s.distribution([0], cov, { covShape: [num, 1, 1] });
+  assert.deepEqual(d.batchShape, [num], 'L13');
+  const x = await d.sample([], key(0));
+  assert.deepEqual(x.shape, [num, 1], 'L13');
+  assert.ok(finite(x.data.subarray(0, 1000)) && finite(x.data.subarray(num - 1000)), 'L13: samples');
+  await refused('L13', s, 'TOO_LARGE', 'report', ['67108864 reports exceed the 4194304'], () => d.report);
+  d.free();
+  s.free();
 });
