@@ -5,13 +5,14 @@
 //! parsers (`key_args`, `split_args`, `normal_args`, `uniform_args`, `sample_args`), stops before
 //! the backend, then draws on the CPU when the output is small and writes JSON, CSV and .npy
 //! into memory. No GPU is started, no file is read or written (`@FILE` arrays and `--out` paths
-//! are only parsed) and nothing is printed. What must hold: no panic; every written output reads
+//! are only parsed; `--key @FILE` stands for the key 0,0) and nothing is printed. What must hold: no panic; every written output reads
 //! back to the same values through the CLI's own readers (`json_to_array` via `read_array`,
 //! `parse_npy`) and Rust's float parser (CSV).
 
-use mvn_gpu::cli::args::{parse_f32, parse_key, parse_seed, parse_shape};
+use mvn_gpu::cli::args::{parse_f32, parse_seed, parse_shape};
 use mvn_gpu::cli::commands::{key_args, key_values, normal_args, sample_args, split_args, split_values, uniform_args, Command, Common};
-use mvn_gpu::cli::input::read_array;
+use mvn_gpu::cli::input::{read_array, Inputs};
+use mvn_gpu::cli::keys::parse_key;
 use mvn_gpu::cli::npy::{npy_bytes, parse_npy};
 use mvn_gpu::cli::output::{report_json, write_csv, write_json};
 use mvn_gpu::cli::values::Values;
@@ -21,13 +22,21 @@ use mvn_gpu::{split_n, Array, Key, Sampler};
 /// Outputs larger than this are not drawn.
 const MAX_DRAW: usize = 4096;
 
-/// An array argument unless it names a file or holds more than `MAX_DRAW` values (the CLI's
-/// argument parsers then stop early with `None`).
-fn dry_array(flag: &str, arg: &str) -> CliResult<Option<Array>> {
-    if arg.starts_with('@') {
-        return Ok(None);
+/// The inputs of a dry run: an array argument unless it names a file or holds more than
+/// `MAX_DRAW` values (the CLI's argument parsers then stop early with `None`); no key file read.
+struct DryRun;
+
+impl Inputs for DryRun {
+    fn array(&self, flag: &str, arg: &str) -> CliResult<Option<Array>> {
+        if arg.starts_with('@') {
+            return Ok(None);
+        }
+        read_array(flag, arg).map(|a| (a.len() <= MAX_DRAW).then_some(a))
     }
-    read_array(flag, arg).map(|a| (a.len() <= MAX_DRAW).then_some(a))
+
+    fn key_file(&self, _path: &str) -> CliResult<Key> {
+        Ok(Key::new(0, 0))
+    }
 }
 
 /// Writes `a` in every format and reads it back.
@@ -74,7 +83,7 @@ fn dry_key(args: &[String]) -> CliResult<()> {
 }
 
 fn dry_split(args: &[String]) -> CliResult<()> {
-    let (_out, k, num) = split_args(args)?;
+    let (_out, k, num) = split_args(args, &DryRun)?;
     match num {
         None => write_keys(&split_values(k, None)?),
         Some(num) if num <= MAX_DRAW as i64 => {
@@ -97,7 +106,7 @@ fn to_draw(c: &mut Common) -> bool {
 }
 
 fn dry_normal(args: &[String]) -> CliResult<()> {
-    let mut a = normal_args(args)?;
+    let mut a = normal_args(args, &DryRun)?;
     if to_draw(&mut a.common) {
         let x = a.draw(&Sampler::cpu())?;
         round_trip_f32(x.shape(), x.data());
@@ -106,7 +115,7 @@ fn dry_normal(args: &[String]) -> CliResult<()> {
 }
 
 fn dry_uniform(args: &[String]) -> CliResult<()> {
-    let Some(mut a) = uniform_args(args, &dry_array)? else { return Ok(()) };
+    let Some(mut a) = uniform_args(args, &DryRun)? else { return Ok(()) };
     if to_draw(&mut a.common) {
         let x = a.draw(&Sampler::cpu())?;
         round_trip_f32(x.shape(), x.data());
@@ -115,7 +124,7 @@ fn dry_uniform(args: &[String]) -> CliResult<()> {
 }
 
 fn dry_sample(args: &[String]) -> CliResult<()> {
-    let Some(mut a) = sample_args(args, &dry_array)? else { return Ok(()) };
+    let Some(mut a) = sample_args(args, &DryRun)? else { return Ok(()) };
     if a.report {
         let _ = report_json(a.dist.reports());
     }

@@ -22,14 +22,17 @@ ARRAYS (--mean, --cov, --scale-tril, --low, --high):
     Inline JSON: a number or nested lists of numbers of any depth ('[[1, 0.5], [0.5, 2]]');
     the shape is inferred and ragged lists are an error. \"nan\", \"inf\" and \"-inf\" may be
     given as strings, and {\"shape\": [...], \"data\": [...]} (this tool's output) is accepted.
-    @FILE reads a .json file holding the same, or a .npy file (NumPy format 1.0/2.0, C order,
-    dtype <f4, <f8, <i4 or <i8; converted to float32).
+    @FILE reads a .json file holding the same (a UTF-8 byte-order mark is skipped; a key given
+    twice in an object is an error), or a .npy file (NumPy format 1.0/2.0, C order, dtype <f4,
+    <f8, <i4 or <i8; converted to float32).
 
 SHAPES (--shape):
     A JSON list of integers: '[]' (the default), '[1000]', '[7, 3]'. A bare integer N means [N].
 
 KEYS (every random command):
     --key K0,K1    an explicit key: two unsigned 32-bit words (as printed by `mvn-gpu key`)
+    --key @FILE    the key in FILE as `mvn-gpu key` or `mvn-gpu split --num 1` wrote it (stdout
+                   JSON or --out FILE.json, FILE.npy, FILE.csv)
     --seed S       the key of seed S (MLX's key(S)); S is an integer in [0, 2^64)
     (neither)      the next key of MLX's default sequence, seeded from the clock
 
@@ -161,10 +164,10 @@ pub const SPLIT_HELP: &str = "\
 mvn-gpu split — split a key (MLX's random.split).
 
 USAGE:
-    mvn-gpu split (--key K0,K1 | --seed S) [--num N] [--out FILE]
+    mvn-gpu split (--key K0,K1 | --key @FILE | --seed S) [--num N] [--out FILE]
 
 FLAGS:
-    --key K0,K1              the key to split: two unsigned 32-bit words
+    --key K0,K1 | @FILE      the key to split: two unsigned 32-bit words, or a file holding one
     --seed S                 split key(S) instead
     --num N                  number of keys; without it, MLX's split(key) pair (shape [2, 2]);
                              with it, split(key, N) (shape [N, 2])

@@ -6,18 +6,25 @@
 //! JSON, `.npy` or `.csv`. Run `mvn-gpu --help` for the full usage.
 //!
 //! - [`help`]: the help texts.
-//! - [`args`]: flags (through `lexopt`) and the values of keys, seeds, shapes, dtypes, backends.
+//! - [`args`]: flags (through `lexopt`) and the values of seeds, shapes, dtypes, backends.
+//! - [`keys`]: the value of `--key`: inline words, or `@FILE` as `key` and `split` write it.
 //! - [`input`]: array arguments: inline JSON, `@FILE.json`, `@FILE.npy`.
+//! - [`file`]: `@FILE`: reading it, `.npy` or text.
+//! - [`json`]: JSON input text (byte-order mark, repeated keys) and the arrays it holds.
 //! - [`npy`]: the `.npy` format, read and written.
 //! - [`output`]: where results go and how they are written (JSON, CSV, `.npy`).
 //! - [`commands`]: each command as its argument parser and its run.
 //!
-//! Only the crate's public API is used here.
+//! Only the crate's public API is used here, and its fallible allocation (`crate::alloc`) for
+//! what an input file's size decides.
 
 pub mod args;
 pub mod commands;
+pub mod file;
 pub mod help;
 pub mod input;
+pub mod json;
+pub mod keys;
 pub mod npy;
 pub mod output;
 pub mod values;

@@ -399,3 +399,125 @@ fn cli_catalogue_valid_edge_cases() {
     let d = MultivariateNormal::new(&Array::new([2], vec![0.0, 0.0]).unwrap(), &Array::new([2, 2], vec![1.0, 2.0, 2.0, 1.0]).unwrap(), &Options { on_invalid: mvn_gpu::OnInvalid::Clip, ..Options::default() }).unwrap();
     assert_eq!(x, d.sample(&[100], Some(key(1))).unwrap().data(), "E17");
 }
+
+/// An .npy file holding `payload` after the raw `header` bytes (no padding added).
+fn npy_raw(header: &str, payload: &[u8]) -> Vec<u8> {
+    let mut b = b"\x93NUMPY\x01\x00".to_vec();
+    b.extend_from_slice(&(header.len() as u16).to_le_bytes());
+    b.extend_from_slice(header.as_bytes());
+    b.extend_from_slice(payload);
+    b
+}
+
+#[test]
+fn cli_catalogue_inputs() {
+    // F24: a key given twice in an object is refused, wherever the JSON comes from.
+    let dup = r#"{"shape": [2], "shape": [2], "data": [0, 0]}"#;
+    refused("F24", &s(dup, I2, &[]), &["--mean: duplicate key \"shape\" in {\"shape\", \"data\"} at line 1 column"]);
+    refused("F24", &s(Z2, r#"{"shape": [2, 2], "data": [1, 0, 0, 1], "data": [2, 0, 0, 2]}"#, &[]), &["--cov", "duplicate key \"data\""]);
+    refused("F24", &s(Z2, r#"{"shape": [2, 2], "data": [1, 0, 0, 1], "dtype": "float32", "dtype": "float32"}"#, &[]), &["--cov", "duplicate key \"dtype\""]);
+    refused("F24", &s("[{\"a\": 1, \"a\": 2}, 0]", I2, &[]), &["--mean", "duplicate key \"a\" in a JSON object"]);
+    refused("F24", &["uniform", "--low", r#"{"shape": [], "data": [0], "data": [1]}"#, "--backend", "cpu"], &["--low", "duplicate key \"data\""]);
+    refused("F24", &["normal", "--shape", r#"{"a": 1, "a": 2}"#, "--backend", "cpu"], &["--shape", "duplicate key \"a\""]);
+    let f = TempFile::new("dup.json", dup.as_bytes());
+    refused("F24", &s(&f.arg(), I2, &[]), &["--mean: in '", "duplicate key \"shape\""]);
+    let k = TempFile::new("dupkey.json", br#"{"shape": [2], "data": [0, 1], "data": [0, 2]}"#);
+    refused("F24", &["normal", "--key", &k.arg(), "--backend", "cpu"], &["--key: in '", "duplicate key \"data\""]);
+    // The same objects without the repeat are accepted.
+    let id = "F24";
+    assert_eq!(ok(id, &s(r#"{"shape": [2], "data": [0, 0]}"#, I2, &["--seed", "2"])), ok(id, &s(Z2, I2, &["--seed", "2"])), "{id}");
+
+    // F25: anything but padding after an .npy header dict, a key other than numpy's three, or a
+    // key twice.
+    let cov = f4(&[1.0, 0.0, 0.0, 1.0]);
+    let dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }";
+    for (bad, words) in [
+        (format!("{dict} xyz"), "unexpected \"xyz\" after the header dict; only padding spaces and the final newline may follow its '}'"),
+        (format!("{dict}}}"), "unexpected \"}\" after the header dict"),
+        (format!("{dict}\n\tjunk"), "unexpected \"\\tjunk\" after the header dict"),
+        ("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), 'extra': 'x', }".to_string(), "header has the unexpected key 'extra'; an .npy header holds 'descr', 'fortran_order' and 'shape'"),
+        ("{'descr': '<f4', 'fortran_order': False, 'version': 1, 'shape': (2, 2), }".to_string(), "header has the unexpected key 'version'"),
+        ("{'descr': '<f8', 'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }".to_string(), "header has the key 'descr' twice"),
+    ] {
+        let f = TempFile::new("garbage.npy", &npy(1, &bad, &cov));
+        refused("F25", &s(Z2, &f.arg(), &[]), &["--cov", "is not a usable .npy file", words]);
+    }
+    // Padding spaces and newlines, and a header without its final newline, are read as numpy reads them.
+    let id = "F25";
+    let want = ok(id, &s(Z2, I2, &["--seed", "3"]));
+    for header in [format!("{dict}     \n"), format!("{dict}\n\n"), dict.to_string()] {
+        let f = TempFile::new("padded.npy", &npy_raw(&header, &cov));
+        assert_eq!(ok(id, &s(Z2, &f.arg(), &["--seed", "3"])), want, "{id}: {header:?}");
+    }
+
+    // F26: bytes after the array are refused (np.load would ignore them).
+    let long = TempFile::new("long.npy", &npy(1, dict, &f4(&[1.0, 0.0, 0.0, 1.0, 7.0])));
+    refused("F26", &s(Z2, &long.arg(), &[]), &["--cov", "data holds 20 bytes but shape [2, 2] of <f4 needs 16: 4 bytes follow the array"]);
+
+    // F27: a UTF-8 byte-order mark is skipped: a file, an inline argument and a key file give
+    // what they give without it.
+    let id = "F27";
+    let want = ok(id, &s("[1, 2]", I2, &["--seed", "5"]));
+    let bom = TempFile::new("bom.json", b"\xef\xbb\xbf[1, 2]");
+    assert_eq!(ok(id, &s(&bom.arg(), I2, &["--seed", "5"])), want, "{id}: file");
+    let bom_obj = TempFile::new("bom-obj.json", b"\xef\xbb\xbf{\"shape\": [2], \"data\": [1, 2]}");
+    assert_eq!(ok(id, &s(&bom_obj.arg(), I2, &["--seed", "5"])), want, "{id}: object file");
+    assert_eq!(ok(id, &s("\u{feff}[1, 2]", I2, &["--seed", "5"])), want, "{id}: inline");
+    assert_eq!(ok(id, &s("[1, 2]", I2, &["--seed", "5", "--shape", "\u{feff}[]"])), want, "{id}: --shape");
+    let want = ok(id, &["normal", "--shape", "[3]", "--key", "0,42", "--backend", "cpu"]);
+    for (name, bytes) in [("bom-key.json", &b"\xef\xbb\xbf{\"shape\": [2], \"data\": [0, 42]}\n"[..]), ("bom-key.csv", b"\xef\xbb\xbf0,42\n")] {
+        let k = TempFile::new(name, bytes);
+        assert_eq!(ok(id, &["normal", "--shape", "[3]", "--key", &k.arg(), "--backend", "cpu"]), want, "{id}: {name}");
+    }
+}
+
+#[test]
+fn cli_catalogue_key_files() {
+    let normal = |k: &str| ok("F28", &["normal", "--shape", "[5]", "--key", k, "--backend", "cpu"]);
+    let split3 = |k: &str| text(&run(&["split", "--key", k, "--num", "3"]).stdout);
+    let w = mvn_gpu::split_n(key(3), 1).unwrap()[0].words();
+    // F28: what `key` and `split --num 1` write, on stdout and in every --out format, is a key.
+    for (made_by, words) in [(vec!["key", "42"], "0,42".to_string()), (vec!["split", "--seed", "3", "--num", "1"], format!("{},{}", w[0], w[1]))] {
+        let (id, want, want_split) = ("F28", normal(&words), split3(&words));
+        let o = run(&made_by);
+        assert!(o.status.success(), "{id}: {made_by:?}");
+        let stdout = TempFile::new("stdout-key.json", &o.stdout);
+        assert_eq!(normal(&stdout.arg()), want, "{id}: {made_by:?} stdout");
+        assert_eq!(split3(&stdout.arg()), want_split, "{id}: split --key from {made_by:?} stdout");
+        for ext in ["json", "npy", "csv", "NPY"] {
+            let f = TempFile(tmp(&format!("key.{ext}")));
+            let o = run(&[&made_by[..], &["--out", f.0.to_str().unwrap()]].concat());
+            assert!(o.status.success(), "{id}: {made_by:?} --out .{ext}: {}", text(&o.stderr));
+            assert_eq!(normal(&f.arg()), want, "{id}: {made_by:?} .{ext}");
+            assert_eq!(split3(&f.arg()), want_split, "{id}: split --key from {made_by:?} .{ext}");
+        }
+    }
+    let id = "F28";
+    let list = TempFile::new("list.json", b"[0, 42]");
+    assert_eq!(normal(&list.arg()), normal("0,42"), "{id}: a plain list");
+    let (shape, x) = ok(id, &["sample", "--mean", Z2, "--cov", I2, "--key", &list.arg(), "--backend", "cpu"]);
+    assert_eq!((shape, x), ok(id, &s(Z2, I2, &["--key", "0,42"])), "{id}: sample");
+
+    // F29: a file of several keys, of no key or of other values is refused, saying what it holds.
+    for (made_by, ext, n) in [(&["split", "--seed", "0"][..], "json", "2 keys (shape [2, 2])"), (&["split", "--seed", "0", "--num", "3"], "npy", "3 keys (shape [3, 2])"), (&["split", "--seed", "0"], "csv", "2 keys (shape [2, 2])"), (&["split", "--seed", "0", "--num", "0"], "json", "0 keys (shape [0, 2])")] {
+        let f = TempFile(tmp(&format!("keys.{ext}")));
+        assert!(run(&[made_by, &["--out", f.0.to_str().unwrap()]].concat()).status.success());
+        refused("F29", &["normal", "--key", &f.arg(), "--backend", "cpu"], &["--key: '", &format!("holds {n}; --key takes one")]);
+    }
+    let floats = TempFile(tmp("floats.npy"));
+    assert!(run(&["normal", "--shape", "[2]", "--seed", "1", "--backend", "cpu", "--out", floats.0.to_str().unwrap()]).status.success());
+    refused("F29", &["normal", "--key", &floats.arg(), "--backend", "cpu"], &["--key", "not a usable .npy file", "dtype '<f4' cannot hold key words", "<u4"]);
+    let floats = TempFile::new("floats.json", b"{\"shape\": [2], \"data\": [0.5, 1]}");
+    refused("F29", &["normal", "--key", &floats.arg(), "--backend", "cpu"], &["--key: in '", "\"data\"[0] is not an unsigned 32-bit word: 0.5"]);
+    let big = TempFile::new("big.json", b"[0, 4294967296]");
+    refused("F29", &["normal", "--key", &big.arg(), "--backend", "cpu"], &["--key", "element [1] is not an unsigned 32-bit word"]);
+    let three = TempFile::new("three.json", b"[1, 2, 3]");
+    refused("F29", &["normal", "--key", &three.arg(), "--backend", "cpu"], &["--key", "holds an array of shape [3], not a key"]);
+    let csv = TempFile::new("bad.csv", b"0,x\n");
+    refused("F29", &["normal", "--key", &csv.arg(), "--backend", "cpu"], &["--key: in '", "row 1: 'x' is not an unsigned 32-bit word"]);
+    let ragged = TempFile::new("ragged.csv", b"0,1\n2\n");
+    refused("F29", &["normal", "--key", &ragged.arg(), "--backend", "cpu"], &["row 2 has 1 values but row 1 has 2"]);
+    refused("F29", &["normal", "--key", "@", "--backend", "cpu"], &["--key: '@' must be followed by a file name"]);
+    refused("F29", &["split", "--key", &format!("@{}", tmp("missing.json").display())], &["--key: cannot read"]);
+    refused("F29", &["normal", "--key", "@k.json", "--seed", "1", "--backend", "cpu"], &["either --key or --seed"]);
+}

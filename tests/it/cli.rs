@@ -681,7 +681,7 @@ fn cli_help_and_version() {
         for sub in ["sample", "normal", "uniform", "key", "split"] {
             assert!(out.contains(sub), "top-level help should mention {sub}");
         }
-        for word in ["--backend", "--out", ".npy", ".csv", "--seed", "--key", "EXAMPLES"] {
+        for word in ["--backend", "--out", ".npy", ".csv", "--seed", "--key", "--key @FILE", "EXAMPLES"] {
             assert!(out.contains(word), "top-level help should mention {word}");
         }
     }
