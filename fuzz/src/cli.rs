@@ -13,7 +13,7 @@ use mvn_gpu::cli::args::{parse_f32, parse_seed, parse_shape};
 use mvn_gpu::cli::commands::{key_args, key_values, normal_args, sample_args, split_args, split_values, uniform_args, Command, Common};
 use mvn_gpu::cli::input::{read_array, Inputs};
 use mvn_gpu::cli::keys::parse_key;
-use mvn_gpu::cli::npy::{npy_bytes, parse_npy};
+use mvn_gpu::cli::npy::{parse_npy, write_npy};
 use mvn_gpu::cli::output::{report_json, write_csv, write_json};
 use mvn_gpu::cli::values::Values;
 use mvn_gpu::cli::{self, Action, CliResult};
@@ -37,6 +37,13 @@ impl Inputs for DryRun {
     fn key_file(&self, _path: &str) -> CliResult<Key> {
         Ok(Key::new(0, 0))
     }
+}
+
+/// `v` as .npy bytes, in memory.
+fn npy_bytes(v: &Values) -> Vec<u8> {
+    let mut b = Vec::new();
+    write_npy(&mut b, v).expect("writing to a Vec");
+    b
 }
 
 /// Writes `a` in every format and reads it back.

@@ -72,7 +72,7 @@ pub fn key_args(args: &[String]) -> CliResult<(Out, u64)> {
 
 /// The result of `key SEED`: shape `[2]`.
 pub fn key_values(seed: u64) -> Values {
-    Values::keys(&[2], &[key(seed)])
+    Values::keys(&[2], vec![key(seed)])
 }
 
 fn key_command(args: &[String]) -> CliResult<()> {
@@ -97,11 +97,11 @@ pub fn split_values(k: Key, num: Option<i64>) -> CliResult<Values> {
     Ok(match num {
         None => {
             let (a, b) = split(k);
-            Values::keys(&[2, 2], &[a, b])
+            Values::keys(&[2, 2], vec![a, b])
         }
         Some(num) => {
             let keys = split_n(k, num)?;
-            Values::keys(&[keys.len(), 2], &keys)
+            Values::keys(&[keys.len(), 2], keys)
         }
     })
 }

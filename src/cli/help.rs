@@ -43,7 +43,8 @@ BACKENDS (--backend, random commands):
 
 OUTPUT:
     JSON {\"shape\": [...], \"data\": [...]} on stdout (row-major data; floats print the shortest
-    text that reads back as the same float32; NaN and infinities as \"nan\", \"inf\", \"-inf\").
+    text that reads back as the same float32, with an exponent below 1e-6 and from 1e21 on:
+    1e-7, 1e38; NaN and infinities as \"nan\", \"inf\", \"-inf\").
     --out FILE writes FILE instead and prints nothing on stdout:
         FILE.npy   NumPy format 1.0, C order, <f4 (<u4 for key and split)
         FILE.json  the same JSON as stdout

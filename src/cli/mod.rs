@@ -12,6 +12,7 @@
 //! - [`file`]: `@FILE`: reading it, `.npy` or text.
 //! - [`json`]: JSON input text (byte-order mark, repeated keys) and the arrays it holds.
 //! - [`npy`]: the `.npy` format, read and written.
+//! - [`numbers`]: the text of floats.
 //! - [`output`]: where results go and how they are written (JSON, CSV, `.npy`).
 //! - [`commands`]: each command as its argument parser and its run.
 //!
@@ -26,6 +27,7 @@ pub mod input;
 pub mod json;
 pub mod keys;
 pub mod npy;
+pub mod numbers;
 pub mod output;
 pub mod values;
 

@@ -1,6 +1,6 @@
 //! The `.npy` format (NumPy 1.0/2.0): read for array arguments (`@FILE.npy`: C order, `<f4`,
 //! `<f8`, `<i4`, `<i8`, converted to float32) and `--key @FILE.npy` (`<u4`), and written for
-//! `--out FILE.npy` (`<f4`, `<u4`).
+//! `--out FILE.npy` (`<f4`; `<u4` for keys) straight from the result, in chunks.
 //!
 //! Hand-written rather than through an .npy crate. `npyz` 0.9.1 (the maintained one) was tried:
 //! - its header reader multiplies the shape unchecked (`NpyHeader::from_parts`,
@@ -19,6 +19,7 @@
 use super::values::{join_usize, Data, Values};
 use crate::Array;
 use std::collections::HashMap;
+use std::io::{self, Write};
 
 /// A value of the header dict.
 enum PyVal {
@@ -243,15 +244,18 @@ pub fn parse_npy_words(bytes: &[u8]) -> Result<(Vec<usize>, Vec<u32>), String> {
     Ok((npy.shape, words))
 }
 
-/// `values` as an `.npy` file: format 1.0 (2.0 for a header over 64 KiB), C order, the header
-/// padded to 64 bytes.
-pub fn npy_bytes(values: &Values) -> Vec<u8> {
-    let Values { shape, data } = values;
-    let descr = match data {
+/// The dtype of `data` in an .npy file.
+fn descr(data: &Data) -> &'static str {
+    match data {
         Data::F32(_) => "<f4",
-        Data::U32(_) => "<u4",
-    };
-    let shape_txt = match shape.as_slice() {
+        Data::Keys(_) => "<u4",
+    }
+}
+
+/// The magic, version and header of an .npy file of `shape` and `descr`: format 1.0 (2.0 for a
+/// header over 64 KiB), C order, the header padded to 64 bytes.
+fn header(shape: &[usize], descr: &str) -> Vec<u8> {
+    let shape_txt = match shape {
         [] => "()".to_string(),
         [d] => format!("({d},)"),
         _ => format!("({})", join_usize(shape, ", ")),
@@ -264,9 +268,7 @@ pub fn npy_bytes(values: &Values) -> Vec<u8> {
     if !v1 {
         header = padded(12);
     }
-    let prefix = if v1 { 10 } else { 12 };
-    let mut out = Vec::with_capacity(prefix + header.len() + data.len() * 4);
-    out.extend_from_slice(b"\x93NUMPY");
+    let mut out = b"\x93NUMPY".to_vec();
     if v1 {
         out.extend_from_slice(&[1, 0]);
         out.extend_from_slice(&(header.len() as u16).to_le_bytes());
@@ -275,9 +277,31 @@ pub fn npy_bytes(values: &Values) -> Vec<u8> {
         out.extend_from_slice(&(header.len() as u32).to_le_bytes());
     }
     out.extend_from_slice(header.as_bytes());
-    match data {
-        Data::F32(v) => v.iter().for_each(|x| out.extend_from_slice(&x.to_le_bytes())),
-        Data::U32(v) => v.iter().for_each(|x| out.extend_from_slice(&x.to_le_bytes())),
-    }
     out
+}
+
+/// Writes `values` as an `.npy` file: the header, then the values little-endian, converted in
+/// chunks of 64 KiB (the array is never copied whole).
+pub fn write_npy(w: &mut dyn Write, values: &Values) -> io::Result<()> {
+    w.write_all(&header(&values.shape, descr(&values.data)))?;
+    match &values.data {
+        Data::F32(v) => write_chunked(w, v.iter().map(|x| x.to_le_bytes())),
+        Data::Keys(k) => write_chunked(w, k.iter().flat_map(|k| k.words()).map(u32::to_le_bytes)),
+    }
+}
+
+/// Writes the byte arrays of `items` through a buffer of 64 KiB.
+fn write_chunked<const N: usize>(w: &mut dyn Write, items: impl Iterator<Item = [u8; N]>) -> io::Result<()> {
+    const CHUNK: usize = 1 << 16;
+    let mut buf = vec![0u8; CHUNK];
+    let mut len = 0;
+    for b in items {
+        if len + N > CHUNK {
+            w.write_all(&buf[..len])?;
+            len = 0;
+        }
+        buf[len..len + N].copy_from_slice(&b);
+        len += N;
+    }
+    w.write_all(&buf[..len])
 }

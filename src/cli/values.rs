@@ -1,23 +1,24 @@
-//! A command's result as the writers see it: its shape and its values (float32 samples or the
-//! words of keys).
+//! A command's result as the writers see it: its shape and its values (float32 samples or
+//! keys), held as the library returned them: the writers read them in place, so no result is
+//! copied.
 
 use crate::{Array, Key};
 
-/// The values of a result: float32 samples, or the words of keys.
+/// The values of a result.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Data {
     /// Samples.
     F32(Vec<f32>),
-    /// Key words (`key`, `split`).
-    U32(Vec<u32>),
+    /// Keys (`key`, `split`): two uint32 words each.
+    Keys(Vec<Key>),
 }
 
 impl Data {
-    /// The number of values.
+    /// The number of values (two per key).
     pub fn len(&self) -> usize {
         match self {
             Data::F32(v) => v.len(),
-            Data::U32(v) => v.len(),
+            Data::Keys(k) => 2 * k.len(),
         }
     }
 
@@ -43,8 +44,8 @@ impl Values {
     }
 
     /// Keys as an array of shape `shape` (whose last dimension is 2) of their words.
-    pub fn keys(shape: &[usize], keys: &[Key]) -> Self {
-        Values { shape: shape.to_vec(), data: Data::U32(keys.iter().flat_map(|k| k.words()).collect()) }
+    pub fn keys(shape: &[usize], keys: Vec<Key>) -> Self {
+        Values { shape: shape.to_vec(), data: Data::Keys(keys) }
     }
 }
 

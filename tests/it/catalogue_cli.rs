@@ -521,3 +521,135 @@ fn cli_catalogue_key_files() {
     refused("F29", &["split", "--key", &format!("@{}", tmp("missing.json").display())], &["--key: cannot read"]);
     refused("F29", &["normal", "--key", "@k.json", "--seed", "1", "--backend", "cpu"], &["either --key or --seed"]);
 }
+
+/// The JSON and CSV text of `data` as the CLI writes it (through its own writers).
+fn texts(data: &[f32]) -> (String, String) {
+    use mvn_gpu::cli::output::{write_csv, write_json};
+    let v = mvn_gpu::cli::values::Values::f32(&[data.len()], data);
+    let (mut json, mut csv) = (Vec::new(), Vec::new());
+    write_json(&mut json, &v).unwrap();
+    write_csv(&mut csv, &v).unwrap();
+    (String::from_utf8(json).unwrap(), String::from_utf8(csv).unwrap())
+}
+
+/// Checks one float's text: it reads back (serde_json and Rust) as the same float32, and it has
+/// an exponent exactly when |x| < 1e-6 or |x| >= 1e21 (JavaScript's Number#toString notation).
+#[track_caller]
+fn check_float_text(id: &str, x: f32, t: &str) {
+    let v: Value = serde_json::from_str(t).unwrap_or_else(|e| panic!("{id}: {x:e} printed as {t:?}, not JSON: {e}"));
+    let back = v.as_f64().unwrap() as f32;
+    assert_eq!(back.to_bits(), x.to_bits(), "{id}: {x:e} printed as {t:?} reads back as {back:e} through serde_json");
+    assert_eq!(t.parse::<f32>().unwrap().to_bits(), x.to_bits(), "{id}: {t:?}");
+    let a = x.abs();
+    let exp = a != 0.0 && !(1e-6..1e21).contains(&a);
+    assert_eq!(t.contains('e'), exp, "{id}: {x:e} printed as {t:?}");
+    assert!(t.len() <= 22 && !t.contains('+'), "{id}: {x:e} printed as {t:?}");
+}
+
+/// `mvn-gpu ARGS` under `ulimit -v KB`, with one rayon thread and one malloc arena (so that the
+/// address space it needs does not depend on the machine's cores).
+fn under_limit(kb: u64, args: &[&str]) -> Output {
+    let bin = env!("CARGO_BIN_EXE_mvn-gpu");
+    let args: Vec<String> = args.iter().map(|a| format!("'{a}'")).collect();
+    Command::new("bash")
+        .arg("-c")
+        .arg(format!("ulimit -v {kb}; exec '{bin}' {}", args.join(" ")))
+        .env("RAYON_NUM_THREADS", "1")
+        .env("MALLOC_ARENA_MAX", "1")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn cli_catalogue_outputs() {
+    // F30: floats print as the shortest text that reads back as the same float32, with an
+    // exponent below 1e-6 and from 1e21 on; ordinary values as before.
+    let id = "F30";
+    let cases: [(f32, &str); 20] = [
+        (1e38, "1e38"),
+        (-1e38, "-1e38"),
+        (f32::MAX, "3.4028235e38"),
+        (f32::MIN, "-3.4028235e38"),
+        (f32::MIN_POSITIVE, "1.1754944e-38"),
+        (f32::from_bits(1), "1e-45"),
+        (f32::from_bits(0x007f_ffff), "1.1754942e-38"),
+        (1.5e-30, "1.5e-30"),
+        (1e-30, "1e-30"),
+        (1e21, "1e21"),
+        (1e20, "100000000000000000000"),
+        (1e-6, "0.000001"),
+        (1e-7, "1e-7"),
+        (-2.5e-7, "-2.5e-7"),
+        (0.0, "0"),
+        (-0.0, "-0"),
+        (0.1, "0.1"),
+        (-2.5, "-2.5"),
+        (123456.79, "123456.79"),
+        (16777216.0, "16777216"),
+    ];
+    let xs: Vec<f32> = cases.iter().map(|c| c.0).collect();
+    let (json, csv) = texts(&xs);
+    let want: Vec<&str> = cases.iter().map(|c| c.1).collect();
+    assert_eq!(json, format!("{{\"shape\": [{}], \"data\": [{}]}}\n", xs.len(), want.join(", ")), "{id}");
+    assert_eq!(csv, format!("{}\n", want.join(",")), "{id}");
+    for (x, t) in cases {
+        check_float_text(id, x, t);
+    }
+    assert_eq!(texts(&[f32::NAN, f32::INFINITY, f32::NEG_INFINITY]).0, "{\"shape\": [3], \"data\": [\"nan\", \"inf\", \"-inf\"]}\n", "{id}");
+    // Every 65521st float32 (about 65 000, subnormals and both signs included).
+    let xs: Vec<f32> = (0..=u32::MAX).step_by(65_521).map(f32::from_bits).filter(|x| x.is_finite()).collect();
+    let (json, _) = texts(&xs);
+    let body = json.split("\"data\": [").nth(1).unwrap().trim_end().trim_end_matches("]}");
+    for (x, t) in xs.iter().zip(body.split(", ")) {
+        check_float_text(id, *x, t);
+    }
+    // Through the binary: samples equal to the mean (zero covariance), on stdout and in CSV.
+    let mean = "[1e38, 3.4028235e38, 1.1754944e-38, 1e-45, 1.5e-30, 1e21, 1e20, 0.000001, 1e-7, 0.1, -123.456]";
+    let zeros = format!("[{}]", vec![format!("[{}]", ["0"; 11].join(", ")); 11].join(", "));
+    let args = s(mean, &zeros, &["--seed", "1"]);
+    let want_data = "1e38, 3.4028235e38, 1.1754944e-38, 1e-45, 1.5e-30, 1e21, 100000000000000000000, 0.000001, 1e-7, 0.1, -123.456";
+    assert_eq!(text(&run(&args).stdout), format!("{{\"shape\": [11], \"data\": [{want_data}]}}\n"), "{id}");
+    let out = TempFile(tmp("extremes.csv"));
+    assert!(run(&[&args[..], &["--out", out.0.to_str().unwrap()]].concat()).status.success(), "{id}");
+    assert_eq!(std::fs::read_to_string(&out.0).unwrap(), format!("{}\n", want_data.replace(", ", ",")), "{id}");
+    // ... and in the --report (float64 eigenvalues).
+    let o = run(&s(Z2, "[[1e-30, 0], [0, 2e-30]]", &["--method", "eigh", "--seed", "1", "--report"]));
+    let err = text(&o.stderr);
+    assert!(o.status.success(), "{id}: {err}");
+    let (lo, hi) = (1e-30f32 as f64, 2e-30f32 as f64);
+    assert!(err.contains(&format!("\"min_eigenvalue\": {lo:e}, \"max_eigenvalue\": {hi:e}")) && !err.contains("0.000000"), "{id}: {err}");
+    let rep: Value = serde_json::from_str(err.trim()).unwrap();
+    assert_eq!((rep["reports"][0]["min_eigenvalue"].as_f64(), rep["reports"][0]["max_eigenvalue"].as_f64()), (Some(lo), Some(hi)), "{id}");
+
+    // F32: `--out FILE.npy` is written straight from the result, the bytes as numpy lays them
+    // out: the header padded with spaces to 128 bytes, then exactly 4 bytes per value.
+    let id = "F32";
+    let out = TempFile(tmp("large.npy"));
+    let o = run(&["normal", "--shape", "[1000, 1000]", "--seed", "9", "--backend", "cpu", "--out", out.0.to_str().unwrap()]);
+    assert!(o.status.success(), "{id}: {}", text(&o.stderr));
+    let bytes = std::fs::read(&out.0).unwrap();
+    let dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (1000, 1000), }";
+    let mut header = b"\x93NUMPY\x01\x00\x76\x00".to_vec();
+    header.extend_from_slice(format!("{dict}{}\n", " ".repeat(128 - 10 - dict.len() - 1)).as_bytes());
+    assert_eq!(&bytes[..128], &header[..], "{id}: header");
+    assert_eq!(bytes.len(), 128 + 4_000_000, "{id}: size");
+    let want = mvn_gpu::normal(&[1000, 1000], 0.0, 1.0, Some(key(9))).unwrap();
+    assert!(bytes[128..].chunks_exact(4).zip(want.data()).all(|(b, w)| f32::from_le_bytes(b.try_into().unwrap()).to_bits() == w.to_bits()), "{id}: values");
+
+    // F33: what the CLI allocates beyond the library's result is bounded: under an address-space
+    // limit that holds the result once but not twice, `normal` writes .npy and JSON (it aborted,
+    // exit 134, building the .npy bytes in memory).
+    let id = "F33";
+    let small = TempFile(tmp("small.npy"));
+    let fits = |kb: u64| under_limit(kb, &["normal", "--shape", "[1]", "--seed", "1", "--backend", "cpu", "--out", small.0.to_str().unwrap()]).status.success();
+    let base = (4..256u64).map(|mb| mb * 4096).find(|&kb| fits(kb)).expect("mvn-gpu runs within 1 GiB");
+    let n = 10_000_000u64;
+    let limit = base + 4 * n / 1024 + 16 * 1024;
+    for ext in ["npy", "json"] {
+        let out = TempFile(tmp(&format!("bounded.{ext}")));
+        let o = under_limit(limit, &["normal", "--shape", &format!("[{n}]"), "--seed", "1", "--backend", "cpu", "--out", out.0.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(0), "{id}: .{ext} under ulimit -v {limit} (base {base}): {}", text(&o.stderr));
+        let size = std::fs::metadata(&out.0).unwrap().len();
+        assert!(if ext == "npy" { size == 128 + 4 * n } else { size > 8 * n }, "{id}: .{ext} of {size} bytes");
+    }
+}
