@@ -2,20 +2,20 @@
 //! `mvn_gpu::cli`, feature `cli`).
 //!
 //! A dry run reads the command with [`cli::action`], parses its arguments with the CLI's own
-//! parsers (`key_args`, `split_args`, `normal_args`, `uniform_args`, `sample_args`), stops before
-//! the backend, then draws on the CPU when the output is small and writes JSON, CSV and .npy
-//! into memory. No GPU is started, no file is read or written (`@FILE` arrays and `--out` paths
-//! are only parsed; `--key @FILE` stands for the key 0,0) and nothing is printed. What must hold: no panic; every written output reads
-//! back to the same values through the CLI's own readers (`json_to_array` via `read_array`,
-//! `parse_npy`) and Rust's float parser (CSV).
+//! parsers (`key_args`, `split_args`, `bits_args`, `normal_args`, `uniform_args`, `sample_args`),
+//! stops before the backend, then draws on the CPU when the output is small and writes JSON, CSV
+//! and .npy into memory. No GPU is started, no file is read or written (`@FILE` arrays and
+//! `--out` paths are only parsed; `--key @FILE` stands for the key 0,0) and nothing is printed.
+//! What must hold: no panic; every written output reads back to the same values through the
+//! CLI's own readers (`json_to_array` via `read_array`, `parse_npy`) and Rust's float parser (CSV).
 
 use mvn_gpu::cli::args::{parse_f32, parse_seed, parse_shape};
-use mvn_gpu::cli::commands::{key_args, key_values, normal_args, sample_args, split_args, split_values, uniform_args, Command, Common};
+use mvn_gpu::cli::commands::{bits_args, key_args, key_values, normal_args, sample_args, split_args, split_values, uniform_args, Command, Common};
 use mvn_gpu::cli::input::{read_array, Inputs};
 use mvn_gpu::cli::keys::parse_key;
 use mvn_gpu::cli::npy::{parse_npy, write_npy};
 use mvn_gpu::cli::output::{report_json, write_csv, write_json};
-use mvn_gpu::cli::values::Values;
+use mvn_gpu::cli::values::{Data, Values};
 use mvn_gpu::cli::{self, Action, CliResult};
 use mvn_gpu::{split_n, Array, Key, Sampler};
 
@@ -77,7 +77,7 @@ fn round_trip_f32(shape: &[usize], data: &[f32]) {
     }
 }
 
-/// Writes key words as JSON and .npy into memory.
+/// Writes key words or bits as JSON and .npy into memory.
 fn write_keys(v: &Values) {
     write_json(&mut Vec::new(), v).unwrap();
     let _ = npy_bytes(v);
@@ -110,6 +110,18 @@ fn to_draw(c: &mut Common) -> bool {
     let small = c.shape.iter().try_fold(1i64, |a, &d| if d < 0 { None } else { a.checked_mul(d) }).is_some_and(|t| t as usize <= MAX_DRAW);
     c.key.get_or_insert(Key::new(0, 0));
     small || c.shape.iter().any(|&d| d < 0)
+}
+
+fn dry_bits(args: &[String]) -> CliResult<()> {
+    let mut a = bits_args(args, &DryRun)?;
+    if to_draw(&mut a.common) {
+        let v = a.draw(&Sampler::cpu())?;
+        if let Data::Uint { width, values } = &v.data {
+            assert!(values.iter().all(|&x| u64::from(x) < 1 << (8 * width)), "bits wider than --width {width}");
+        }
+        write_keys(&v);
+    }
+    Ok(())
 }
 
 fn dry_normal(args: &[String]) -> CliResult<()> {
@@ -153,6 +165,7 @@ pub fn fuzz_args(args: &[String]) {
         Action::Run(Command::Sample, rest) => dry_sample(rest),
         Action::Run(Command::Normal, rest) => dry_normal(rest),
         Action::Run(Command::Uniform, rest) => dry_uniform(rest),
+        Action::Run(Command::Bits, rest) => dry_bits(rest),
         Action::Run(Command::Key, rest) => dry_key(rest),
         Action::Run(Command::Split, rest) => dry_split(rest),
     });

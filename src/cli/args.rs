@@ -1,6 +1,6 @@
 //! Argument parsing: the flags of a command (split into `--flag VALUE`, `--flag=VALUE`,
-//! switches and positionals by `lexopt`) and the values of seeds, shapes, numbers, dtypes
-//! and backends; `--key` or `--seed` (the value of `--key` is read in [`super::keys`]).
+//! switches and positionals by `lexopt`) and the values of seeds, shapes, widths, numbers,
+//! dtypes and backends; `--key` or `--seed` (the value of `--key` is read in [`super::keys`]).
 
 use super::input::Inputs;
 use super::json::{self, abbreviate, JsonError};
@@ -172,6 +172,17 @@ pub fn parse_shape(s: &str) -> CliResult<Vec<i64>> {
             other => fail(format!("--shape: dimensions must be integers, got {other}")),
         })
         .collect()
+}
+
+/// `bits --width`: bytes per element, 1, 2 or 4 (4 when not given); the output's dtype is
+/// uint8, uint16 or uint32.
+pub fn parse_width(f: &Flags) -> CliResult<u32> {
+    match f.get("--width").map(str::trim) {
+        None | Some("4") => Ok(4),
+        Some("1") => Ok(1),
+        Some("2") => Ok(2),
+        Some(w) => fail(format!("--width: expected 1, 2 or 4 (bytes per element: uint8, uint16, uint32), got '{w}'")),
+    }
 }
 
 /// `--dtype` (float32 when not given).

@@ -2,7 +2,7 @@
 //! checked before a backend starts, in the order errors are reported) and its run (parse,
 //! start the backend, draw, write). The fuzz harness runs the same parsers and draws on the CPU.
 
-use super::args::{key_of, parse_backend, parse_dtype, parse_f32, parse_seed, parse_shape, with_random_flags, BackendChoice, Flags};
+use super::args::{key_of, parse_backend, parse_dtype, parse_f32, parse_seed, parse_shape, parse_width, with_random_flags, BackendChoice, Flags};
 use super::input::{Inputs, ReadAll};
 use super::output::{emit, parse_out, report_json, to_stderr, Out};
 use super::values::Values;
@@ -18,6 +18,8 @@ pub enum Command {
     Normal,
     /// `uniform`: uniform samples.
     Uniform,
+    /// `bits`: random unsigned integers.
+    Bits,
     /// `key`: the key of a seed.
     Key,
     /// `split`: split a key.
@@ -25,12 +27,16 @@ pub enum Command {
 }
 
 impl Command {
+    /// The commands' names, for messages.
+    pub const NAMES: &'static str = "sample, normal, uniform, bits, key, split";
+
     /// The command called `name`.
     pub fn from_name(name: &str) -> Option<Command> {
         Some(match name {
             "sample" => Command::Sample,
             "normal" => Command::Normal,
             "uniform" => Command::Uniform,
+            "bits" => Command::Bits,
             "key" => Command::Key,
             "split" => Command::Split,
             _ => return None,
@@ -43,6 +49,7 @@ impl Command {
             Command::Sample => help::SAMPLE_HELP,
             Command::Normal => help::NORMAL_HELP,
             Command::Uniform => help::UNIFORM_HELP,
+            Command::Bits => help::BITS_HELP,
             Command::Key => help::KEY_HELP,
             Command::Split => help::SPLIT_HELP,
         }
@@ -54,6 +61,7 @@ impl Command {
             Command::Sample => sample(args),
             Command::Normal => normal(args),
             Command::Uniform => uniform(args),
+            Command::Bits => bits(args),
             Command::Key => key_command(args),
             Command::Split => split_command(args),
         }
@@ -186,6 +194,34 @@ pub fn uniform_args(args: &[String], inputs: &dyn Inputs) -> CliResult<Option<Un
     Ok(low.zip(high).map(|(low, high)| UniformArgs { common: Common { out, backend, shape, key }, low, high }))
 }
 
+/// The parsed arguments of `bits`.
+#[derive(Debug, Clone)]
+pub struct BitsArgs {
+    /// Output, backend, shape, key.
+    pub common: Common,
+    /// `--width`: bytes per element (1, 2 or 4).
+    pub width: u32,
+}
+
+impl BitsArgs {
+    /// Draws the integers with `sampler`.
+    pub fn draw(&self, sampler: &Sampler) -> CliResult<Values> {
+        let a = pollster::block_on(sampler.bits_width(&self.common.shape, self.width, self.common.key))?;
+        Ok(Values::bits(a, self.width))
+    }
+}
+
+/// `bits`'s arguments, checked in the order the errors are reported.
+pub fn bits_args(args: &[String], inputs: &dyn Inputs) -> CliResult<BitsArgs> {
+    let f = Flags::parse("bits", args, &["--shape", "--width", "--key", "--seed", "--backend", "--out"], &[], 0)?;
+    let out = parse_out(&f)?;
+    let shape = parse_shape(f.get("--shape").unwrap_or("[]"))?;
+    let width = parse_width(&f)?;
+    let key = key_of(&f, inputs)?;
+    let backend = parse_backend(&f)?;
+    Ok(BitsArgs { common: Common { out, backend, shape, key }, width })
+}
+
 /// The parsed arguments of `sample`, its distribution factored.
 pub struct SampleArgs {
     /// Output, backend, shape, key.
@@ -275,6 +311,12 @@ fn uniform(args: &[String]) -> CliResult<()> {
     let sampler = make_sampler(a.common.backend)?;
     let out = a.common.out.clone();
     emit(&out, &a.draw(&sampler)?.into())
+}
+
+fn bits(args: &[String]) -> CliResult<()> {
+    let a = bits_args(args, &ReadAll)?;
+    let x = a.draw(&make_sampler(a.common.backend)?)?;
+    emit(&a.common.out, &x)
 }
 
 fn sample(args: &[String]) -> CliResult<()> {

@@ -14,6 +14,7 @@ COMMANDS:
     sample     multivariate normal samples (MLX's random.multivariate_normal)
     normal     normal samples (MLX's random.normal)
     uniform    uniform samples in [low, high) (MLX's random.uniform)
+    bits       random unsigned integers of 1, 2 or 4 bytes (MLX's random.bits)
     key        the PRNG key of a seed (MLX's random.key)
     split      split a key into two or N new keys (MLX's random.split)
     help       print this help, or the help of a command
@@ -46,7 +47,7 @@ OUTPUT:
     text that reads back as the same float32, with an exponent below 1e-6 and from 1e21 on:
     1e-7, 1e38; NaN and infinities as \"nan\", \"inf\", \"-inf\").
     --out FILE writes FILE instead and prints nothing on stdout:
-        FILE.npy   NumPy format 1.0, C order, <f4 (<u4 for key and split)
+        FILE.npy   NumPy format 1.0, C order, <f4 (<u4 for key and split; |u1, <u2, <u4 for bits)
         FILE.json  the same JSON as stdout
         FILE.csv   one row per sample (the last axis gives the columns; 0-d/1-d: one row)
 
@@ -60,6 +61,7 @@ EXAMPLES:
     mvn-gpu split --key 0,42 --num 4
     mvn-gpu normal --shape '[2, 3]' --seed 1 --backend cpu
     mvn-gpu uniform --shape '[5]' --low -1 --high 1 --seed 3
+    mvn-gpu bits --shape '[4]' --width 1 --seed 3
     mvn-gpu sample --mean '[0, 0]' --cov '[[1, 0.9], [0.9, 1]]' --shape '[1000]' --seed 7
     mvn-gpu sample --mean @mean.npy --cov @cov.json --shape '[100000]' --out x.npy
 ";
@@ -141,6 +143,27 @@ FLAGS:
 EXAMPLES:
     mvn-gpu uniform --shape '[5]' --low -1 --high 1 --seed 3
     mvn-gpu uniform --shape '[4, 2]' --low '[0, 10]' --high '[1, 20]' --backend cpu
+";
+
+/// `mvn-gpu bits --help`.
+pub const BITS_HELP: &str = "\
+mvn-gpu bits — random unsigned integers (MLX's random.bits): elements of 1, 2 or 4 bytes.
+
+USAGE:
+    mvn-gpu bits [--shape JSON] [--width W] [FLAGS]
+
+FLAGS:
+    --shape JSON             output shape                                           [default: []]
+    --width W                bytes per element: 1 (uint8), 2 (uint16), 4 (uint32)    [default: 4]
+    --seed S | --key K0,K1   the key (see `mvn-gpu --help`)          [default: MLX's sequence]
+    --backend B              gpu | cpu | auto                                     [default: gpu]
+    --out FILE               write FILE.npy (|u1, <u2 or <u4), FILE.json or FILE.csv instead
+                             of stdout
+    -h, --help               print this help
+
+EXAMPLES:
+    mvn-gpu bits --shape '[4]' --seed 0
+    mvn-gpu bits --shape '[2, 3]' --width 1 --key 0,7 --backend cpu --out b.npy
 ";
 
 /// `mvn-gpu key --help`.

@@ -1,6 +1,7 @@
 //! The `.npy` format (NumPy 1.0/2.0): read for array arguments (`@FILE.npy`: C order, `<f4`,
 //! `<f8`, `<i4`, `<i8`, converted to float32) and `--key @FILE.npy` (`<u4`), and written for
-//! `--out FILE.npy` (`<f4`; `<u4` for keys) straight from the result, in chunks.
+//! `--out FILE.npy` (`<f4`; `<u4` for keys; `|u1`, `<u2`, `<u4` for `bits`) straight from the
+//! result, in chunks.
 //!
 //! Hand-written rather than through an .npy crate. `npyz` 0.9.1 (the maintained one) was tried:
 //! - its header reader multiplies the shape unchecked (`NpyHeader::from_parts`,
@@ -248,7 +249,9 @@ pub fn parse_npy_words(bytes: &[u8]) -> Result<(Vec<usize>, Vec<u32>), String> {
 fn descr(data: &Data) -> &'static str {
     match data {
         Data::F32(_) => "<f4",
-        Data::Keys(_) => "<u4",
+        Data::Keys(_) | Data::Uint { width: 4, .. } => "<u4",
+        Data::Uint { width: 2, .. } => "<u2",
+        Data::Uint { .. } => "|u1",
     }
 }
 
@@ -287,6 +290,9 @@ pub fn write_npy(w: &mut dyn Write, values: &Values) -> io::Result<()> {
     match &values.data {
         Data::F32(v) => write_chunked(w, v.iter().map(|x| x.to_le_bytes())),
         Data::Keys(k) => write_chunked(w, k.iter().flat_map(|k| k.words()).map(u32::to_le_bytes)),
+        Data::Uint { width: 4, values } => write_chunked(w, values.iter().map(|x| x.to_le_bytes())),
+        Data::Uint { width: 2, values } => write_chunked(w, values.iter().map(|&x| (x as u16).to_le_bytes())),
+        Data::Uint { values, .. } => write_chunked(w, values.iter().map(|&x| [x as u8])),
     }
 }
 

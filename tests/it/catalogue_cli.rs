@@ -653,3 +653,12 @@ fn cli_catalogue_outputs() {
         assert!(if ext == "npy" { size == 128 + 4 * n } else { size > 8 * n }, "{id}: .{ext} of {size} bytes");
     }
 }
+
+#[test]
+fn cli_catalogue_bits() {
+    // F31: `bits --width` other than 1, 2 or 4.
+    for w in ["0", "3", "8", "x", "-1", "1.0", ""] {
+        refused("F31", &["bits", "--shape", "[2]", "--seed", "1", &format!("--width={w}")], &["--width: expected 1, 2 or 4 (bytes per element: uint8, uint16, uint32)", &format!("got '{w}'")]);
+    }
+    refused("F31", &["bits", "--shape", "[2]", "--dtype", "uint8"], &["bits: unknown flag '--dtype'"]);
+}
