@@ -2,32 +2,48 @@
 //! `mvn_gpu::cli`, feature `cli`).
 //!
 //! A dry run reads the command with [`cli::action`], parses its arguments with the CLI's own
-//! parsers (`key_args`, `split_args`, `normal_args`, `uniform_args`, `sample_args`), stops before
-//! the backend, then draws on the CPU when the output is small and writes JSON, CSV and .npy
-//! into memory. No GPU is started, no file is read or written (`@FILE` arrays and `--out` paths
-//! are only parsed) and nothing is printed. What must hold: no panic; every written output reads
-//! back to the same values through the CLI's own readers (`json_to_array` via `read_array`,
-//! `parse_npy`) and Rust's float parser (CSV).
+//! parsers (`key_args`, `split_args`, `bits_args`, `normal_args`, `uniform_args`, `sample_args`),
+//! stops before the backend, then draws on the CPU when the output is small and writes JSON, CSV
+//! and .npy into memory. No GPU is started, no file is read or written (`@FILE` arrays and
+//! `--out` paths are only parsed; `--key @FILE` stands for the key 0,0) and nothing is printed.
+//! What must hold: no panic; every written output reads back to the same values through the
+//! CLI's own readers (`json_to_array` via `read_array`, `parse_npy`) and Rust's float parser (CSV).
 
-use mvn_gpu::cli::args::{parse_f32, parse_key, parse_seed, parse_shape};
-use mvn_gpu::cli::commands::{key_args, key_values, normal_args, sample_args, split_args, split_values, uniform_args, Command, Common};
-use mvn_gpu::cli::input::read_array;
-use mvn_gpu::cli::npy::{npy_bytes, parse_npy};
+use mvn_gpu::cli::args::{parse_f32, parse_seed, parse_shape};
+use mvn_gpu::cli::commands::{bits_args, key_args, key_values, normal_args, sample_args, split_args, split_values, uniform_args, Command, Common};
+use mvn_gpu::cli::input::{read_array, Inputs};
+use mvn_gpu::cli::keys::parse_key;
+use mvn_gpu::cli::npy::{parse_npy, write_npy};
 use mvn_gpu::cli::output::{report_json, write_csv, write_json};
-use mvn_gpu::cli::values::Values;
+use mvn_gpu::cli::values::{Data, Values};
 use mvn_gpu::cli::{self, Action, CliResult};
 use mvn_gpu::{split_n, Array, Key, Sampler};
 
 /// Outputs larger than this are not drawn.
 const MAX_DRAW: usize = 4096;
 
-/// An array argument unless it names a file or holds more than `MAX_DRAW` values (the CLI's
-/// argument parsers then stop early with `None`).
-fn dry_array(flag: &str, arg: &str) -> CliResult<Option<Array>> {
-    if arg.starts_with('@') {
-        return Ok(None);
+/// The inputs of a dry run: an array argument unless it names a file or holds more than
+/// `MAX_DRAW` values (the CLI's argument parsers then stop early with `None`); no key file read.
+struct DryRun;
+
+impl Inputs for DryRun {
+    fn array(&self, flag: &str, arg: &str) -> CliResult<Option<Array>> {
+        if arg.starts_with('@') {
+            return Ok(None);
+        }
+        read_array(flag, arg).map(|a| (a.len() <= MAX_DRAW).then_some(a))
     }
-    read_array(flag, arg).map(|a| (a.len() <= MAX_DRAW).then_some(a))
+
+    fn key_file(&self, _path: &str) -> CliResult<Key> {
+        Ok(Key::new(0, 0))
+    }
+}
+
+/// `v` as .npy bytes, in memory.
+fn npy_bytes(v: &Values) -> Vec<u8> {
+    let mut b = Vec::new();
+    write_npy(&mut b, v).expect("writing to a Vec");
+    b
 }
 
 /// Writes `a` in every format and reads it back.
@@ -61,7 +77,7 @@ fn round_trip_f32(shape: &[usize], data: &[f32]) {
     }
 }
 
-/// Writes key words as JSON and .npy into memory.
+/// Writes key words or bits as JSON and .npy into memory.
 fn write_keys(v: &Values) {
     write_json(&mut Vec::new(), v).unwrap();
     let _ = npy_bytes(v);
@@ -74,7 +90,7 @@ fn dry_key(args: &[String]) -> CliResult<()> {
 }
 
 fn dry_split(args: &[String]) -> CliResult<()> {
-    let (_out, k, num) = split_args(args)?;
+    let (_out, k, num) = split_args(args, &DryRun)?;
     match num {
         None => write_keys(&split_values(k, None)?),
         Some(num) if num <= MAX_DRAW as i64 => {
@@ -96,8 +112,20 @@ fn to_draw(c: &mut Common) -> bool {
     small || c.shape.iter().any(|&d| d < 0)
 }
 
+fn dry_bits(args: &[String]) -> CliResult<()> {
+    let mut a = bits_args(args, &DryRun)?;
+    if to_draw(&mut a.common) {
+        let v = a.draw(&Sampler::cpu())?;
+        if let Data::Uint { width, values } = &v.data {
+            assert!(values.iter().all(|&x| u64::from(x) < 1 << (8 * width)), "bits wider than --width {width}");
+        }
+        write_keys(&v);
+    }
+    Ok(())
+}
+
 fn dry_normal(args: &[String]) -> CliResult<()> {
-    let mut a = normal_args(args)?;
+    let mut a = normal_args(args, &DryRun)?;
     if to_draw(&mut a.common) {
         let x = a.draw(&Sampler::cpu())?;
         round_trip_f32(x.shape(), x.data());
@@ -106,7 +134,7 @@ fn dry_normal(args: &[String]) -> CliResult<()> {
 }
 
 fn dry_uniform(args: &[String]) -> CliResult<()> {
-    let Some(mut a) = uniform_args(args, &dry_array)? else { return Ok(()) };
+    let Some(mut a) = uniform_args(args, &DryRun)? else { return Ok(()) };
     if to_draw(&mut a.common) {
         let x = a.draw(&Sampler::cpu())?;
         round_trip_f32(x.shape(), x.data());
@@ -115,7 +143,7 @@ fn dry_uniform(args: &[String]) -> CliResult<()> {
 }
 
 fn dry_sample(args: &[String]) -> CliResult<()> {
-    let Some(mut a) = sample_args(args, &dry_array)? else { return Ok(()) };
+    let Some(mut a) = sample_args(args, &DryRun)? else { return Ok(()) };
     if a.report {
         let _ = report_json(a.dist.reports());
     }
@@ -137,6 +165,7 @@ pub fn fuzz_args(args: &[String]) {
         Action::Run(Command::Sample, rest) => dry_sample(rest),
         Action::Run(Command::Normal, rest) => dry_normal(rest),
         Action::Run(Command::Uniform, rest) => dry_uniform(rest),
+        Action::Run(Command::Bits, rest) => dry_bits(rest),
         Action::Run(Command::Key, rest) => dry_key(rest),
         Action::Run(Command::Split, rest) => dry_split(rest),
     });

@@ -1,8 +1,10 @@
 //! Argument parsing: the flags of a command (split into `--flag VALUE`, `--flag=VALUE`,
-//! switches and positionals by `lexopt`) and the values of keys, seeds, shapes, numbers, dtypes
-//! and backends.
+//! switches and positionals by `lexopt`) and the values of seeds, shapes, widths, numbers,
+//! dtypes and backends; `--key` or `--seed` (the value of `--key` is read in [`super::keys`]).
 
-use super::input::abbreviate;
+use super::input::Inputs;
+use super::json::{self, abbreviate, JsonError};
+use super::keys::parse_key;
 use super::{fail, flag_err, CliError, CliResult};
 use crate::{key, Dtype, Key};
 use lexopt::Arg;
@@ -128,32 +130,15 @@ pub fn parse_seed(flag: &str, s: &str) -> CliResult<u64> {
         .map_err(|_| CliError::new(format!("{flag}: seed '{s}' is out of range; seeds are integers in [0, 2^64) = [0, 18446744073709551615]")))
 }
 
-/// A key `K0,K1` (or `[K0, K1]`): two unsigned 32-bit words.
-pub fn parse_key(s: &str) -> CliResult<Key> {
-    let bad = || CliError::new(format!("--key: expected two unsigned 32-bit words 'K0,K1' (e.g. --key 0,42), got '{s}'"));
-    let body = s.trim();
-    let body = body.strip_prefix('[').and_then(|b| b.strip_suffix(']')).unwrap_or(body);
-    let words: Vec<&str> = body.split(',').map(str::trim).collect();
-    if words.len() != 2 {
-        return Err(bad());
-    }
-    let mut w = [0u32; 2];
-    for (slot, word) in w.iter_mut().zip(&words) {
-        if word.is_empty() || !word.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(bad());
-        }
-        *slot = word
-            .parse::<u32>()
-            .map_err(|_| CliError::new(format!("--key: word '{word}' of '{s}' does not fit in 32 bits (max 4294967295)")))?;
-    }
-    Ok(Key::new(w[0], w[1]))
-}
-
-/// `--key` or `--seed` (not both); `None` when neither is given.
-pub fn key_of(f: &Flags) -> CliResult<Option<Key>> {
+/// `--key` (inline, or `@FILE` read through `inputs`) or `--seed` (not both); `None` when
+/// neither is given.
+pub fn key_of(f: &Flags, inputs: &dyn Inputs) -> CliResult<Option<Key>> {
     match (f.get("--key"), f.get("--seed")) {
         (Some(_), Some(_)) => fail(format!("{}: give either --key or --seed, not both", f.cmd)),
-        (Some(k), None) => parse_key(k).map(Some),
+        (Some(k), None) => match k.strip_prefix('@') {
+            Some(path) => inputs.key_file(path).map(Some),
+            None => parse_key(k).map(Some),
+        },
         (None, Some(s)) => Ok(Some(key(parse_seed("--seed", s)?))),
         (None, None) => Ok(None),
     }
@@ -162,7 +147,10 @@ pub fn key_of(f: &Flags) -> CliResult<Option<Key>> {
 /// A `--shape`: a JSON list of integers, or one integer `N` for `[N]`. Negative dimensions
 /// are passed on (the library refuses them, naming its operation).
 pub fn parse_shape(s: &str) -> CliResult<Vec<i64>> {
-    let v: Value = serde_json::from_str(s).map_err(|e| CliError::new(format!("--shape: malformed JSON '{}': {e}", abbreviate(s))))?;
+    let v: Value = json::parse(s).map_err(|e| match e {
+        JsonError::Malformed(e) => CliError::new(format!("--shape: malformed JSON '{}': {e}", abbreviate(s))),
+        JsonError::DuplicateKey(m) => CliError::new(format!("--shape: {m}")),
+    })?;
     let items = match &v {
         Value::Array(a) => a.clone(),
         Value::Number(_) => vec![v.clone()],
@@ -184,6 +172,17 @@ pub fn parse_shape(s: &str) -> CliResult<Vec<i64>> {
             other => fail(format!("--shape: dimensions must be integers, got {other}")),
         })
         .collect()
+}
+
+/// `bits --width`: bytes per element, 1, 2 or 4 (4 when not given); the output's dtype is
+/// uint8, uint16 or uint32.
+pub fn parse_width(f: &Flags) -> CliResult<u32> {
+    match f.get("--width").map(str::trim) {
+        None | Some("4") => Ok(4),
+        Some("1") => Ok(1),
+        Some("2") => Ok(2),
+        Some(w) => fail(format!("--width: expected 1, 2 or 4 (bytes per element: uint8, uint16, uint32), got '{w}'")),
+    }
 }
 
 /// `--dtype` (float32 when not given).

@@ -2,8 +2,8 @@
 //! checked before a backend starts, in the order errors are reported) and its run (parse,
 //! start the backend, draw, write). The fuzz harness runs the same parsers and draws on the CPU.
 
-use super::args::{key_of, parse_backend, parse_dtype, parse_f32, parse_seed, parse_shape, with_random_flags, BackendChoice, Flags};
-use super::input::{read_every_array, ArrayReader};
+use super::args::{key_of, parse_backend, parse_dtype, parse_f32, parse_seed, parse_shape, parse_width, with_random_flags, BackendChoice, Flags};
+use super::input::{Inputs, ReadAll};
 use super::output::{emit, parse_out, report_json, to_stderr, Out};
 use super::values::Values;
 use super::{fail, flag_err, help, CliError, CliResult};
@@ -18,6 +18,8 @@ pub enum Command {
     Normal,
     /// `uniform`: uniform samples.
     Uniform,
+    /// `bits`: random unsigned integers.
+    Bits,
     /// `key`: the key of a seed.
     Key,
     /// `split`: split a key.
@@ -25,12 +27,16 @@ pub enum Command {
 }
 
 impl Command {
+    /// The commands' names, for messages.
+    pub const NAMES: &'static str = "sample, normal, uniform, bits, key, split";
+
     /// The command called `name`.
     pub fn from_name(name: &str) -> Option<Command> {
         Some(match name {
             "sample" => Command::Sample,
             "normal" => Command::Normal,
             "uniform" => Command::Uniform,
+            "bits" => Command::Bits,
             "key" => Command::Key,
             "split" => Command::Split,
             _ => return None,
@@ -43,6 +49,7 @@ impl Command {
             Command::Sample => help::SAMPLE_HELP,
             Command::Normal => help::NORMAL_HELP,
             Command::Uniform => help::UNIFORM_HELP,
+            Command::Bits => help::BITS_HELP,
             Command::Key => help::KEY_HELP,
             Command::Split => help::SPLIT_HELP,
         }
@@ -54,6 +61,7 @@ impl Command {
             Command::Sample => sample(args),
             Command::Normal => normal(args),
             Command::Uniform => uniform(args),
+            Command::Bits => bits(args),
             Command::Key => key_command(args),
             Command::Split => split_command(args),
         }
@@ -72,7 +80,7 @@ pub fn key_args(args: &[String]) -> CliResult<(Out, u64)> {
 
 /// The result of `key SEED`: shape `[2]`.
 pub fn key_values(seed: u64) -> Values {
-    Values::keys(&[2], &[key(seed)])
+    Values::keys(&[2], vec![key(seed)])
 }
 
 fn key_command(args: &[String]) -> CliResult<()> {
@@ -81,10 +89,10 @@ fn key_command(args: &[String]) -> CliResult<()> {
 }
 
 /// `split`'s arguments: (where to write, the key, `--num`).
-pub fn split_args(args: &[String]) -> CliResult<(Out, Key, Option<i64>)> {
+pub fn split_args(args: &[String], inputs: &dyn Inputs) -> CliResult<(Out, Key, Option<i64>)> {
     let f = Flags::parse("split", args, &["--key", "--seed", "--num", "--out"], &[], 0)?;
     let out = parse_out(&f)?;
-    let Some(k) = key_of(&f)? else {
+    let Some(k) = key_of(&f, inputs)? else {
         return fail("split: missing --key K0,K1 (or --seed S): the key to split");
     };
     let num = f.get("--num").map(|n| n.trim().parse::<i64>().map_err(|_| CliError::new(format!("--num: expected an integer, got '{n}'")))).transpose()?;
@@ -97,17 +105,17 @@ pub fn split_values(k: Key, num: Option<i64>) -> CliResult<Values> {
     Ok(match num {
         None => {
             let (a, b) = split(k);
-            Values::keys(&[2, 2], &[a, b])
+            Values::keys(&[2, 2], vec![a, b])
         }
         Some(num) => {
             let keys = split_n(k, num)?;
-            Values::keys(&[keys.len(), 2], &keys)
+            Values::keys(&[keys.len(), 2], keys)
         }
     })
 }
 
 fn split_command(args: &[String]) -> CliResult<()> {
-    let (out, k, num) = split_args(args)?;
+    let (out, k, num) = split_args(args, &ReadAll)?;
     emit(&out, &split_values(k, num)?)
 }
 
@@ -143,13 +151,13 @@ impl NormalArgs {
 }
 
 /// `normal`'s arguments, checked in the order the errors are reported.
-pub fn normal_args(args: &[String]) -> CliResult<NormalArgs> {
+pub fn normal_args(args: &[String], inputs: &dyn Inputs) -> CliResult<NormalArgs> {
     let f = Flags::parse("normal", args, &with_random_flags(&["--loc", "--scale"]), &[], 0)?;
     let out = parse_out(&f)?;
     let shape = parse_shape(f.get("--shape").unwrap_or("[]"))?;
     let loc = f.get("--loc").map(|s| parse_f32("--loc", s)).transpose()?.unwrap_or(0.0);
     let scale = f.get("--scale").map(|s| parse_f32("--scale", s)).transpose()?.unwrap_or(1.0);
-    let key = key_of(&f)?;
+    let key = key_of(&f, inputs)?;
     parse_dtype(&f)?.require_float32("normal")?;
     let backend = parse_backend(&f)?;
     Ok(NormalArgs { common: Common { out, backend, shape, key }, loc, scale })
@@ -173,17 +181,45 @@ impl UniformArgs {
     }
 }
 
-/// `uniform`'s arguments, or `None` when `read` skipped an array.
-pub fn uniform_args(args: &[String], read: ArrayReader) -> CliResult<Option<UniformArgs>> {
+/// `uniform`'s arguments, or `None` when `inputs` skipped an array.
+pub fn uniform_args(args: &[String], inputs: &dyn Inputs) -> CliResult<Option<UniformArgs>> {
     let f = Flags::parse("uniform", args, &with_random_flags(&["--low", "--high"]), &[], 0)?;
     let out = parse_out(&f)?;
     let shape = parse_shape(f.get("--shape").unwrap_or("[]"))?;
-    let low = f.get("--low").map(|s| read("--low", s)).transpose()?.unwrap_or(Some(Array::scalar(0.0)));
-    let high = f.get("--high").map(|s| read("--high", s)).transpose()?.unwrap_or(Some(Array::scalar(1.0)));
-    let key = key_of(&f)?;
+    let low = f.get("--low").map(|s| inputs.array("--low", s)).transpose()?.unwrap_or(Some(Array::scalar(0.0)));
+    let high = f.get("--high").map(|s| inputs.array("--high", s)).transpose()?.unwrap_or(Some(Array::scalar(1.0)));
+    let key = key_of(&f, inputs)?;
     parse_dtype(&f)?.require_float32("uniform")?;
     let backend = parse_backend(&f)?;
     Ok(low.zip(high).map(|(low, high)| UniformArgs { common: Common { out, backend, shape, key }, low, high }))
+}
+
+/// The parsed arguments of `bits`.
+#[derive(Debug, Clone)]
+pub struct BitsArgs {
+    /// Output, backend, shape, key.
+    pub common: Common,
+    /// `--width`: bytes per element (1, 2 or 4).
+    pub width: u32,
+}
+
+impl BitsArgs {
+    /// Draws the integers with `sampler`.
+    pub fn draw(&self, sampler: &Sampler) -> CliResult<Values> {
+        let a = pollster::block_on(sampler.bits_width(&self.common.shape, self.width, self.common.key))?;
+        Ok(Values::bits(a, self.width))
+    }
+}
+
+/// `bits`'s arguments, checked in the order the errors are reported.
+pub fn bits_args(args: &[String], inputs: &dyn Inputs) -> CliResult<BitsArgs> {
+    let f = Flags::parse("bits", args, &["--shape", "--width", "--key", "--seed", "--backend", "--out"], &[], 0)?;
+    let out = parse_out(&f)?;
+    let shape = parse_shape(f.get("--shape").unwrap_or("[]"))?;
+    let width = parse_width(&f)?;
+    let key = key_of(&f, inputs)?;
+    let backend = parse_backend(&f)?;
+    Ok(BitsArgs { common: Common { out, backend, shape, key }, width })
 }
 
 /// The parsed arguments of `sample`, its distribution factored.
@@ -203,9 +239,9 @@ impl SampleArgs {
     }
 }
 
-/// `sample`'s arguments and its distribution (factored here), or `None` when `read` skipped an
+/// `sample`'s arguments and its distribution (factored here), or `None` when `inputs` skipped an
 /// array.
-pub fn sample_args(args: &[String], read: ArrayReader) -> CliResult<Option<SampleArgs>> {
+pub fn sample_args(args: &[String], inputs: &dyn Inputs) -> CliResult<Option<SampleArgs>> {
     let f = Flags::parse(
         "sample",
         args,
@@ -216,7 +252,7 @@ pub fn sample_args(args: &[String], read: ArrayReader) -> CliResult<Option<Sampl
     let out = parse_out(&f)?;
     let backend = parse_backend(&f)?;
     let shape = parse_shape(f.get("--shape").unwrap_or("[]"))?;
-    let key = key_of(&f)?;
+    let key = key_of(&f, inputs)?;
     let dtype = parse_dtype(&f)?;
     let method = f.get("--method").map(|s| s.parse::<Method>().map_err(|e| flag_err("--method", e))).transpose()?;
     let on_invalid = f.get("--on-invalid").map(|s| s.parse::<OnInvalid>().map_err(|e| flag_err("--on-invalid", e))).transpose()?;
@@ -229,7 +265,7 @@ pub fn sample_args(args: &[String], read: ArrayReader) -> CliResult<Option<Sampl
         (Some(_), Some(_)) => return fail("sample: give either --cov or --scale-tril, not both"),
         (None, None) => return fail("sample: missing required flag --cov (or --scale-tril)"),
         (Some(cov), None) => {
-            let (Some(mean), Some(cov)) = (read("--mean", mean_arg)?, read("--cov", cov)?) else { return Ok(None) };
+            let (Some(mean), Some(cov)) = (inputs.array("--mean", mean_arg)?, inputs.array("--cov", cov)?) else { return Ok(None) };
             let options = Options { method: method.unwrap_or_default(), dtype, on_invalid: on_invalid.unwrap_or_default(), tolerance };
             MultivariateNormal::new(&mean, &cov, &options)?
         }
@@ -239,7 +275,7 @@ pub fn sample_args(args: &[String], read: ArrayReader) -> CliResult<Option<Sampl
                     return fail(format!("sample: {flag} applies to --cov only; --scale-tril is used as given"));
                 }
             }
-            let (Some(mean), Some(tril)) = (read("--mean", mean_arg)?, read("--scale-tril", tril)?) else { return Ok(None) };
+            let (Some(mean), Some(tril)) = (inputs.array("--mean", mean_arg)?, inputs.array("--scale-tril", tril)?) else { return Ok(None) };
             dtype.require_float32("multivariate_normal")?;
             MultivariateNormal::from_scale_tril(&mean, &tril)?
         }
@@ -265,20 +301,26 @@ pub fn make_sampler(b: BackendChoice) -> CliResult<Sampler> {
 }
 
 fn normal(args: &[String]) -> CliResult<()> {
-    let a = normal_args(args)?;
+    let a = normal_args(args, &ReadAll)?;
     let x = a.draw(&make_sampler(a.common.backend)?)?;
     emit(&a.common.out, &x.into())
 }
 
 fn uniform(args: &[String]) -> CliResult<()> {
-    let Some(a) = uniform_args(args, &read_every_array)? else { return Ok(()) };
+    let Some(a) = uniform_args(args, &ReadAll)? else { return Ok(()) };
     let sampler = make_sampler(a.common.backend)?;
     let out = a.common.out.clone();
     emit(&out, &a.draw(&sampler)?.into())
 }
 
+fn bits(args: &[String]) -> CliResult<()> {
+    let a = bits_args(args, &ReadAll)?;
+    let x = a.draw(&make_sampler(a.common.backend)?)?;
+    emit(&a.common.out, &x)
+}
+
 fn sample(args: &[String]) -> CliResult<()> {
-    let Some(a) = sample_args(args, &read_every_array)? else { return Ok(()) };
+    let Some(a) = sample_args(args, &ReadAll)? else { return Ok(()) };
     for w in a.dist.warnings() {
         to_stderr(&format!("warning: {w}"))?;
     }

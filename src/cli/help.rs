@@ -14,6 +14,7 @@ COMMANDS:
     sample     multivariate normal samples (MLX's random.multivariate_normal)
     normal     normal samples (MLX's random.normal)
     uniform    uniform samples in [low, high) (MLX's random.uniform)
+    bits       random unsigned integers of 1, 2 or 4 bytes (MLX's random.bits)
     key        the PRNG key of a seed (MLX's random.key)
     split      split a key into two or N new keys (MLX's random.split)
     help       print this help, or the help of a command
@@ -22,14 +23,17 @@ ARRAYS (--mean, --cov, --scale-tril, --low, --high):
     Inline JSON: a number or nested lists of numbers of any depth ('[[1, 0.5], [0.5, 2]]');
     the shape is inferred and ragged lists are an error. \"nan\", \"inf\" and \"-inf\" may be
     given as strings, and {\"shape\": [...], \"data\": [...]} (this tool's output) is accepted.
-    @FILE reads a .json file holding the same, or a .npy file (NumPy format 1.0/2.0, C order,
-    dtype <f4, <f8, <i4 or <i8; converted to float32).
+    @FILE reads a .json file holding the same (a UTF-8 byte-order mark is skipped; a key given
+    twice in an object is an error), or a .npy file (NumPy format 1.0/2.0, C order, dtype <f4,
+    <f8, <i4 or <i8; converted to float32).
 
 SHAPES (--shape):
     A JSON list of integers: '[]' (the default), '[1000]', '[7, 3]'. A bare integer N means [N].
 
 KEYS (every random command):
     --key K0,K1    an explicit key: two unsigned 32-bit words (as printed by `mvn-gpu key`)
+    --key @FILE    the key in FILE as `mvn-gpu key` or `mvn-gpu split --num 1` wrote it (stdout
+                   JSON or --out FILE.json, FILE.npy, FILE.csv)
     --seed S       the key of seed S (MLX's key(S)); S is an integer in [0, 2^64)
     (neither)      the next key of MLX's default sequence, seeded from the clock
 
@@ -40,9 +44,10 @@ BACKENDS (--backend, random commands):
 
 OUTPUT:
     JSON {\"shape\": [...], \"data\": [...]} on stdout (row-major data; floats print the shortest
-    text that reads back as the same float32; NaN and infinities as \"nan\", \"inf\", \"-inf\").
+    text that reads back as the same float32, with an exponent below 1e-6 and from 1e21 on:
+    1e-7, 1e38; NaN and infinities as \"nan\", \"inf\", \"-inf\").
     --out FILE writes FILE instead and prints nothing on stdout:
-        FILE.npy   NumPy format 1.0, C order, <f4 (<u4 for key and split)
+        FILE.npy   NumPy format 1.0, C order, <f4 (<u4 for key and split; |u1, <u2, <u4 for bits)
         FILE.json  the same JSON as stdout
         FILE.csv   one row per sample (the last axis gives the columns; 0-d/1-d: one row)
 
@@ -56,6 +61,7 @@ EXAMPLES:
     mvn-gpu split --key 0,42 --num 4
     mvn-gpu normal --shape '[2, 3]' --seed 1 --backend cpu
     mvn-gpu uniform --shape '[5]' --low -1 --high 1 --seed 3
+    mvn-gpu bits --shape '[4]' --width 1 --seed 3
     mvn-gpu sample --mean '[0, 0]' --cov '[[1, 0.9], [0.9, 1]]' --shape '[1000]' --seed 7
     mvn-gpu sample --mean @mean.npy --cov @cov.json --shape '[100000]' --out x.npy
 ";
@@ -139,6 +145,27 @@ EXAMPLES:
     mvn-gpu uniform --shape '[4, 2]' --low '[0, 10]' --high '[1, 20]' --backend cpu
 ";
 
+/// `mvn-gpu bits --help`.
+pub const BITS_HELP: &str = "\
+mvn-gpu bits — random unsigned integers (MLX's random.bits): elements of 1, 2 or 4 bytes.
+
+USAGE:
+    mvn-gpu bits [--shape JSON] [--width W] [FLAGS]
+
+FLAGS:
+    --shape JSON             output shape                                           [default: []]
+    --width W                bytes per element: 1 (uint8), 2 (uint16), 4 (uint32)    [default: 4]
+    --seed S | --key K0,K1   the key (see `mvn-gpu --help`)          [default: MLX's sequence]
+    --backend B              gpu | cpu | auto                                     [default: gpu]
+    --out FILE               write FILE.npy (|u1, <u2 or <u4), FILE.json or FILE.csv instead
+                             of stdout
+    -h, --help               print this help
+
+EXAMPLES:
+    mvn-gpu bits --shape '[4]' --seed 0
+    mvn-gpu bits --shape '[2, 3]' --width 1 --key 0,7 --backend cpu --out b.npy
+";
+
 /// `mvn-gpu key --help`.
 pub const KEY_HELP: &str = "\
 mvn-gpu key — the PRNG key of a seed (MLX's random.key): [seed >> 32, seed & 0xFFFFFFFF].
@@ -161,10 +188,10 @@ pub const SPLIT_HELP: &str = "\
 mvn-gpu split — split a key (MLX's random.split).
 
 USAGE:
-    mvn-gpu split (--key K0,K1 | --seed S) [--num N] [--out FILE]
+    mvn-gpu split (--key K0,K1 | --key @FILE | --seed S) [--num N] [--out FILE]
 
 FLAGS:
-    --key K0,K1              the key to split: two unsigned 32-bit words
+    --key K0,K1 | @FILE      the key to split: two unsigned 32-bit words, or a file holding one
     --seed S                 split key(S) instead
     --num N                  number of keys; without it, MLX's split(key) pair (shape [2, 2]);
                              with it, split(key, N) (shape [N, 2])

@@ -1,24 +1,33 @@
 //! The `mvn-gpu` command-line tool as a library (feature `cli`): the binary
 //! `src/bin/mvn-gpu.rs` is [`main`], and the fuzz targets in `fuzz/` call the same functions.
 //!
-//! MLX-compatible keys, `split`, `normal`, `uniform` and `multivariate_normal`, run on the GPU
-//! (wgpu) or the CPU, reading inputs as inline JSON, JSON files or `.npy` files and writing
-//! JSON, `.npy` or `.csv`. Run `mvn-gpu --help` for the full usage.
+//! MLX-compatible keys, `split`, `bits`, `normal`, `uniform` and `multivariate_normal`, run on
+//! the GPU (wgpu) or the CPU, reading inputs as inline JSON, JSON files or `.npy` files and
+//! writing JSON, `.npy` or `.csv`. Run `mvn-gpu --help` for the full usage.
 //!
 //! - [`help`]: the help texts.
-//! - [`args`]: flags (through `lexopt`) and the values of keys, seeds, shapes, dtypes, backends.
+//! - [`args`]: flags (through `lexopt`) and the values of seeds, shapes, widths, dtypes, backends.
+//! - [`keys`]: the value of `--key`: inline words, or `@FILE` as `key` and `split` write it.
 //! - [`input`]: array arguments: inline JSON, `@FILE.json`, `@FILE.npy`.
+//! - [`file`]: `@FILE`: reading it, `.npy` or text.
+//! - [`json`]: JSON input text (byte-order mark, repeated keys) and the arrays it holds.
 //! - [`npy`]: the `.npy` format, read and written.
+//! - [`numbers`]: the text of floats.
 //! - [`output`]: where results go and how they are written (JSON, CSV, `.npy`).
 //! - [`commands`]: each command as its argument parser and its run.
 //!
-//! Only the crate's public API is used here.
+//! Only the crate's public API is used here, and its fallible allocation (`crate::alloc`) for
+//! what an input file's size decides.
 
 pub mod args;
 pub mod commands;
+pub mod file;
 pub mod help;
 pub mod input;
+pub mod json;
+pub mod keys;
 pub mod npy;
+pub mod numbers;
 pub mod output;
 pub mod values;
 
@@ -107,7 +116,7 @@ pub enum Action<'a> {
 /// `-h` or `--help` anywhere after a command asks for that command's help.
 pub fn action(args: &[String]) -> CliResult<Action<'_>> {
     let Some(cmd) = args.first() else {
-        return fail("no command given; expected one of sample, normal, uniform, key, split (see `mvn-gpu --help`)");
+        return fail(format!("no command given; expected one of {} (see `mvn-gpu --help`)", Command::NAMES));
     };
     let rest = &args[1..];
     match cmd.as_str() {
@@ -117,15 +126,15 @@ pub fn action(args: &[String]) -> CliResult<Action<'_>> {
             None => Ok(Action::Help(help::HELP)),
             Some(c) => match Command::from_name(c) {
                 Some(command) => Ok(Action::Help(command.help())),
-                None => fail(format!("help: unknown command '{c}'; expected one of sample, normal, uniform, key, split")),
+                None => fail(format!("help: unknown command '{c}'; expected one of {}", Command::NAMES)),
             },
         },
         c => {
             let Some(command) = Command::from_name(c) else {
                 if c.starts_with('-') {
-                    return fail(format!("unknown flag '{c}' before the command; expected a command (sample, normal, uniform, key, split), --help or --version"));
+                    return fail(format!("unknown flag '{c}' before the command; expected a command ({}), --help or --version", Command::NAMES));
                 }
-                return fail(format!("unknown command '{c}'; expected one of sample, normal, uniform, key, split (see `mvn-gpu --help`)"));
+                return fail(format!("unknown command '{c}'; expected one of {} (see `mvn-gpu --help`)", Command::NAMES));
             };
             if rest.iter().any(|a| a == "-h" || a == "--help") {
                 return Ok(Action::Help(command.help()));

@@ -1,5 +1,7 @@
 //! The `.npy` format (NumPy 1.0/2.0): read for array arguments (`@FILE.npy`: C order, `<f4`,
-//! `<f8`, `<i4`, `<i8`, converted to float32) and written for `--out FILE.npy` (`<f4`, `<u4`).
+//! `<f8`, `<i4`, `<i8`, converted to float32) and `--key @FILE.npy` (`<u4`), and written for
+//! `--out FILE.npy` (`<f4`; `<u4` for keys; `|u1`, `<u2`, `<u4` for `bits`) straight from the
+//! result, in chunks.
 //!
 //! Hand-written rather than through an .npy crate. `npyz` 0.9.1 (the maintained one) was tried:
 //! - its header reader multiplies the shape unchecked (`NpyHeader::from_parts`,
@@ -18,6 +20,7 @@
 use super::values::{join_usize, Data, Values};
 use crate::Array;
 use std::collections::HashMap;
+use std::io::{self, Write};
 
 /// A value of the header dict.
 enum PyVal {
@@ -26,7 +29,11 @@ enum PyVal {
     Tuple(Vec<u64>),
 }
 
-/// Parses the Python dict literal of an .npy header.
+/// The keys of an .npy header dict, all required (as numpy requires).
+const KEYS: [&str; 3] = ["descr", "fortran_order", "shape"];
+
+/// Parses the Python dict literal of an .npy header: exactly the keys [`KEYS`], each once, and
+/// after the closing `}` only the padding (spaces) and the newline that ends the header.
 fn parse_header_dict(h: &str) -> Result<HashMap<String, PyVal>, String> {
     let b = h.as_bytes();
     let mut i = 0;
@@ -56,6 +63,9 @@ fn parse_header_dict(h: &str) -> Result<HashMap<String, PyVal>, String> {
             _ => return Err("malformed header dict".into()),
         }
         let k = string(&mut i)?;
+        if !KEYS.contains(&k.as_str()) {
+            return Err(format!("header has the unexpected key '{}'; an .npy header holds 'descr', 'fortran_order' and 'shape'", abbreviate(&k)));
+        }
         ws(&mut i);
         if b.get(i) != Some(&b':') {
             return Err("malformed header dict".into());
@@ -105,7 +115,9 @@ fn parse_header_dict(h: &str) -> Result<HashMap<String, PyVal>, String> {
             }
             _ => return Err(format!("unsupported value for header key '{k}'")),
         };
-        out.insert(k, val);
+        if out.insert(k.clone(), val).is_some() {
+            return Err(format!("header has the key '{k}' twice"));
+        }
         ws(&mut i);
         match b.get(i) {
             Some(b',') => i += 1,
@@ -113,11 +125,52 @@ fn parse_header_dict(h: &str) -> Result<HashMap<String, PyVal>, String> {
             _ => return Err("malformed header dict".into()),
         }
     }
+    let rest = &h[i + 1..];
+    if let Some(at) = rest.find(|c| c != ' ' && c != '\n') {
+        return Err(format!(
+            "unexpected \"{}\" after the header dict; only padding spaces and the final newline may follow its '}}'",
+            abbreviate(rest[at..].trim_end())
+        ));
+    }
     Ok(out)
 }
 
-/// Reads an `.npy` file's bytes; the error is the reason it cannot be used.
-pub fn parse_npy(bytes: &[u8]) -> Result<Array, String> {
+/// `s` (Rust-escaped) cut to 24 characters, for messages about header bytes.
+fn abbreviate(s: &str) -> String {
+    let e: String = s.escape_debug().collect();
+    if e.chars().count() <= 24 {
+        e
+    } else {
+        format!("{}...", e.chars().take(21).collect::<String>())
+    }
+}
+
+/// An .npy file read up to its data: the dtype, the shape and the bytes after the header.
+struct Npy<'a> {
+    descr: String,
+    shape: Vec<usize>,
+    count: usize,
+    payload: &'a [u8],
+}
+
+impl Npy<'_> {
+    /// The payload, which must hold exactly the shape's elements of `item` bytes: numpy's
+    /// `np.load` would ignore bytes after them, but then the header does not describe the data.
+    fn data(&self, item: usize) -> Result<&[u8], String> {
+        let want = self.count.checked_mul(item).ok_or("shape is too large")?;
+        let (got, descr, shape) = (self.payload.len(), &self.descr, &self.shape);
+        if got < want {
+            return Err(format!("data holds {got} bytes but shape {shape:?} of {descr} needs {want}"));
+        }
+        if got > want {
+            return Err(format!("data holds {got} bytes but shape {shape:?} of {descr} needs {want}: {} bytes follow the array", got - want));
+        }
+        Ok(self.payload)
+    }
+}
+
+/// Reads the magic, the version, the header and its dict (C order only).
+fn read(bytes: &[u8]) -> Result<Npy<'_>, String> {
     if !bytes.starts_with(b"\x93NUMPY") {
         return Err("missing the \\x93NUMPY magic".into());
     }
@@ -139,7 +192,7 @@ pub fn parse_npy(bytes: &[u8]) -> Result<Array, String> {
     let header = std::str::from_utf8(&bytes[hstart..hend]).map_err(|_| "header is not text")?;
     let dict = parse_header_dict(header)?;
     let descr = match dict.get("descr") {
-        Some(PyVal::Str(s)) => s.as_str(),
+        Some(PyVal::Str(s)) => s.clone(),
         _ => return Err("header has no 'descr' string".into()),
     };
     match dict.get("fortran_order") {
@@ -152,35 +205,60 @@ pub fn parse_npy(bytes: &[u8]) -> Result<Array, String> {
         _ => return Err("header has no 'shape' tuple".into()),
     };
     let count = shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d)).ok_or("shape is too large")?;
-    let item = match descr {
+    Ok(Npy { descr, shape, count, payload: &bytes[hend..] })
+}
+
+/// `count` values converted from the `item`-byte chunks of `payload`, allocated fallibly.
+fn convert<T>(payload: &[u8], item: usize, count: usize, f: impl Fn(&[u8]) -> T) -> Result<Vec<T>, String> {
+    let mut v = crate::alloc::with_capacity("npy", count).map_err(|e| format!("{e} ({})", e.code()))?;
+    v.extend(payload.chunks_exact(item).map(f));
+    Ok(v)
+}
+
+/// Reads an `.npy` file's bytes as float32; the error is the reason it cannot be used.
+pub fn parse_npy(bytes: &[u8]) -> Result<Array, String> {
+    let npy = read(bytes)?;
+    let item = match npy.descr.as_str() {
         "<f4" | "<i4" => 4,
         "<f8" | "<i8" => 8,
         d if d.starts_with('>') => return Err(format!("dtype '{d}' is big-endian; only little-endian <f4, <f8, <i4, <i8 are supported")),
         d => return Err(format!("unsupported dtype '{d}'; supported: <f4, <f8, <i4, <i8")),
     };
-    let payload = &bytes[hend..];
-    let want = count.checked_mul(item).ok_or("shape is too large")?;
-    if payload.len() != want {
-        return Err(format!("data holds {} bytes but shape {:?} of {descr} needs {want}", payload.len(), shape));
-    }
-    let data: Vec<f32> = match descr {
-        "<f4" => payload.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect(),
-        "<i4" => payload.chunks_exact(4).map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]) as f32).collect(),
-        "<f8" => payload.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")) as f32).collect(),
-        _ => payload.chunks_exact(8).map(|c| i64::from_le_bytes(c.try_into().expect("8 bytes")) as f32).collect(),
+    let payload = npy.data(item)?;
+    let data: Vec<f32> = match npy.descr.as_str() {
+        "<f4" => convert(payload, 4, npy.count, |c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))?,
+        "<i4" => convert(payload, 4, npy.count, |c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]) as f32)?,
+        "<f8" => convert(payload, 8, npy.count, |c| f64::from_le_bytes(c.try_into().expect("8 bytes")) as f32)?,
+        _ => convert(payload, 8, npy.count, |c| i64::from_le_bytes(c.try_into().expect("8 bytes")) as f32)?,
     };
-    Array::new(shape, data).map_err(|e| e.to_string())
+    Array::new(npy.shape, data).map_err(|e| e.to_string())
 }
 
-/// `values` as an `.npy` file: format 1.0 (2.0 for a header over 64 KiB), C order, the header
-/// padded to 64 bytes.
-pub fn npy_bytes(values: &Values) -> Vec<u8> {
-    let Values { shape, data } = values;
-    let descr = match data {
+/// Reads an `.npy` file of key words (`<u4`, as `--out FILE.npy` writes keys): the shape and
+/// the words.
+pub fn parse_npy_words(bytes: &[u8]) -> Result<(Vec<usize>, Vec<u32>), String> {
+    let npy = read(bytes)?;
+    if npy.descr != "<u4" {
+        return Err(format!("dtype '{}' cannot hold key words: a key file holds <u4 (as `mvn-gpu key SEED --out FILE.npy` writes)", npy.descr));
+    }
+    let words = convert(npy.data(4)?, 4, npy.count, |c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))?;
+    Ok((npy.shape, words))
+}
+
+/// The dtype of `data` in an .npy file.
+fn descr(data: &Data) -> &'static str {
+    match data {
         Data::F32(_) => "<f4",
-        Data::U32(_) => "<u4",
-    };
-    let shape_txt = match shape.as_slice() {
+        Data::Keys(_) | Data::Uint { width: 4, .. } => "<u4",
+        Data::Uint { width: 2, .. } => "<u2",
+        Data::Uint { .. } => "|u1",
+    }
+}
+
+/// The magic, version and header of an .npy file of `shape` and `descr`: format 1.0 (2.0 for a
+/// header over 64 KiB), C order, the header padded to 64 bytes.
+fn header(shape: &[usize], descr: &str) -> Vec<u8> {
+    let shape_txt = match shape {
         [] => "()".to_string(),
         [d] => format!("({d},)"),
         _ => format!("({})", join_usize(shape, ", ")),
@@ -193,9 +271,7 @@ pub fn npy_bytes(values: &Values) -> Vec<u8> {
     if !v1 {
         header = padded(12);
     }
-    let prefix = if v1 { 10 } else { 12 };
-    let mut out = Vec::with_capacity(prefix + header.len() + data.len() * 4);
-    out.extend_from_slice(b"\x93NUMPY");
+    let mut out = b"\x93NUMPY".to_vec();
     if v1 {
         out.extend_from_slice(&[1, 0]);
         out.extend_from_slice(&(header.len() as u16).to_le_bytes());
@@ -204,9 +280,34 @@ pub fn npy_bytes(values: &Values) -> Vec<u8> {
         out.extend_from_slice(&(header.len() as u32).to_le_bytes());
     }
     out.extend_from_slice(header.as_bytes());
-    match data {
-        Data::F32(v) => v.iter().for_each(|x| out.extend_from_slice(&x.to_le_bytes())),
-        Data::U32(v) => v.iter().for_each(|x| out.extend_from_slice(&x.to_le_bytes())),
-    }
     out
+}
+
+/// Writes `values` as an `.npy` file: the header, then the values little-endian, converted in
+/// chunks of 64 KiB (the array is never copied whole).
+pub fn write_npy(w: &mut dyn Write, values: &Values) -> io::Result<()> {
+    w.write_all(&header(&values.shape, descr(&values.data)))?;
+    match &values.data {
+        Data::F32(v) => write_chunked(w, v.iter().map(|x| x.to_le_bytes())),
+        Data::Keys(k) => write_chunked(w, k.iter().flat_map(|k| k.words()).map(u32::to_le_bytes)),
+        Data::Uint { width: 4, values } => write_chunked(w, values.iter().map(|x| x.to_le_bytes())),
+        Data::Uint { width: 2, values } => write_chunked(w, values.iter().map(|&x| (x as u16).to_le_bytes())),
+        Data::Uint { values, .. } => write_chunked(w, values.iter().map(|&x| [x as u8])),
+    }
+}
+
+/// Writes the byte arrays of `items` through a buffer of 64 KiB.
+fn write_chunked<const N: usize>(w: &mut dyn Write, items: impl Iterator<Item = [u8; N]>) -> io::Result<()> {
+    const CHUNK: usize = 1 << 16;
+    let mut buf = vec![0u8; CHUNK];
+    let mut len = 0;
+    for b in items {
+        if len + N > CHUNK {
+            w.write_all(&buf[..len])?;
+            len = 0;
+        }
+        buf[len..len + N].copy_from_slice(&b);
+        len += N;
+    }
+    w.write_all(&buf[..len])
 }

@@ -1,10 +1,11 @@
 //! Where results go (`--out FILE.npy|.json|.csv`, or stdout) and how they are written: JSON
 //! `{"shape": [...], "data": [...]}`, CSV rows, `.npy` (see [`super::npy`]), and the
-//! factorization reports of `sample --report`.
+//! factorization reports of `sample --report`. Every writer streams the values through a
+//! buffered writer, one by one: no text or bytes of a whole result are built in memory.
 
 use super::args::Flags;
 use super::values::{join_usize, Data, Values};
-use super::{fail, npy, CliError, CliResult};
+use super::{fail, npy, numbers, CliError, CliResult};
 use crate::FactorReport;
 use std::io::Write;
 
@@ -33,42 +34,12 @@ pub fn parse_out(f: &Flags) -> CliResult<Out> {
     }
 }
 
-/// The shortest text that reads back as the same float32; `nan`, `inf`, `-inf`.
-fn fmt_f32(x: f32) -> String {
-    if x.is_nan() {
-        "nan".into()
-    } else {
-        x.to_string() // shortest text that round-trips; "inf" / "-inf" for infinities
-    }
-}
-
-/// A float32 in JSON: a number, or the string `"nan"`, `"inf"`, `"-inf"`.
-fn json_f32(x: f32) -> String {
-    if x.is_finite() {
-        x.to_string()
-    } else {
-        format!("\"{}\"", fmt_f32(x))
-    }
-}
-
-/// A float64 in JSON: a number, or the string `"nan"`, `"inf"`, `"-inf"`.
-pub fn json_f64(x: f64) -> String {
-    if x.is_finite() {
-        x.to_string()
-    } else if x.is_nan() {
-        "\"nan\"".into()
-    } else {
-        format!("\"{x}\"")
-    }
-}
-
-
-/// Writes the value at `i` as text (`nan`, `inf` and `-inf` for floats).
+/// Writes the value at `i` as text (floats through [`numbers::write_float`]).
 fn write_value(w: &mut dyn Write, data: &Data, i: usize, json: bool) -> std::io::Result<()> {
     match data {
-        Data::F32(v) if json => w.write_all(json_f32(v[i]).as_bytes()),
-        Data::F32(v) => w.write_all(fmt_f32(v[i]).as_bytes()),
-        Data::U32(v) => write!(w, "{}", v[i]),
+        Data::F32(v) => numbers::write_float(w, v[i], json),
+        Data::Keys(k) => write!(w, "{}", k[i / 2].words()[i % 2]),
+        Data::Uint { values, .. } => write!(w, "{}", values[i]),
     }
 }
 
@@ -144,7 +115,7 @@ pub fn emit(out: &Out, values: &Values) -> CliResult<()> {
         Out::Stdout => to_stdout(|w| write_json(w, values)),
         Out::Json(p) => write_file(p, &write_json),
         Out::Csv(p) => write_file(p, &write_csv),
-        Out::Npy(p) => write_file(p, &|w, v| w.write_all(&npy::npy_bytes(v))),
+        Out::Npy(p) => write_file(p, &npy::write_npy),
     }
 }
 
@@ -166,8 +137,8 @@ pub fn report_json(reports: &[FactorReport]) -> String {
                 r.method.as_str(),
                 r.method_used.as_str(),
                 r.rank,
-                json_f64(r.min_eigenvalue),
-                json_f64(r.max_eigenvalue),
+                numbers::json_float(r.min_eigenvalue),
+                numbers::json_float(r.max_eigenvalue),
                 r.clipped
             )
         })

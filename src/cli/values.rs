@@ -1,23 +1,32 @@
-//! A command's result as the writers see it: its shape and its values (float32 samples or the
-//! words of keys).
+//! A command's result as the writers see it: its shape and its values (float32 samples, keys,
+//! or the unsigned integers of `bits`), held as the library returned them: the writers read
+//! them in place, so no result is copied.
 
 use crate::{Array, Key};
 
-/// The values of a result: float32 samples, or the words of keys.
+/// The values of a result.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Data {
     /// Samples.
     F32(Vec<f32>),
-    /// Key words (`key`, `split`).
-    U32(Vec<u32>),
+    /// Keys (`key`, `split`): two uint32 words each.
+    Keys(Vec<Key>),
+    /// Unsigned integers of `width` bytes (1, 2 or 4) widened to u32 (`bits`).
+    Uint {
+        /// Bytes per element: 1, 2 or 4.
+        width: u32,
+        /// The elements.
+        values: Vec<u32>,
+    },
 }
 
 impl Data {
-    /// The number of values.
+    /// The number of values (two per key).
     pub fn len(&self) -> usize {
         match self {
             Data::F32(v) => v.len(),
-            Data::U32(v) => v.len(),
+            Data::Keys(k) => 2 * k.len(),
+            Data::Uint { values, .. } => values.len(),
         }
     }
 
@@ -43,8 +52,14 @@ impl Values {
     }
 
     /// Keys as an array of shape `shape` (whose last dimension is 2) of their words.
-    pub fn keys(shape: &[usize], keys: &[Key]) -> Self {
-        Values { shape: shape.to_vec(), data: Data::U32(keys.iter().flat_map(|k| k.words()).collect()) }
+    pub fn keys(shape: &[usize], keys: Vec<Key>) -> Self {
+        Values { shape: shape.to_vec(), data: Data::Keys(keys) }
+    }
+
+    /// The result of `bits` with elements of `width` bytes.
+    pub fn bits(a: Array<u32>, width: u32) -> Self {
+        let (shape, values) = a.into_parts();
+        Values { shape, data: Data::Uint { width, values } }
     }
 }
 

@@ -434,3 +434,266 @@ fn cli_catalogue_valid_edge_cases() {
     let d = MultivariateNormal::new(&Array::new([2], vec![0.0, 0.0]).unwrap(), &Array::new([2, 2], vec![1.0, 2.0, 2.0, 1.0]).unwrap(), &Options { on_invalid: mvn_gpu::OnInvalid::Clip, ..Options::default() }).unwrap();
     assert_eq!(x, d.sample(&[100], Some(key(1))).unwrap().data(), "E17");
 }
+
+/// An .npy file holding `payload` after the raw `header` bytes (no padding added).
+fn npy_raw(header: &str, payload: &[u8]) -> Vec<u8> {
+    let mut b = b"\x93NUMPY\x01\x00".to_vec();
+    b.extend_from_slice(&(header.len() as u16).to_le_bytes());
+    b.extend_from_slice(header.as_bytes());
+    b.extend_from_slice(payload);
+    b
+}
+
+#[test]
+fn cli_catalogue_inputs() {
+    // F24: a key given twice in an object is refused, wherever the JSON comes from.
+    let dup = r#"{"shape": [2], "shape": [2], "data": [0, 0]}"#;
+    refused("F24", &s(dup, I2, &[]), &["--mean: duplicate key \"shape\" in {\"shape\", \"data\"} at line 1 column"]);
+    refused("F24", &s(Z2, r#"{"shape": [2, 2], "data": [1, 0, 0, 1], "data": [2, 0, 0, 2]}"#, &[]), &["--cov", "duplicate key \"data\""]);
+    refused("F24", &s(Z2, r#"{"shape": [2, 2], "data": [1, 0, 0, 1], "dtype": "float32", "dtype": "float32"}"#, &[]), &["--cov", "duplicate key \"dtype\""]);
+    refused("F24", &s("[{\"a\": 1, \"a\": 2}, 0]", I2, &[]), &["--mean", "duplicate key \"a\" in a JSON object"]);
+    refused("F24", &["uniform", "--low", r#"{"shape": [], "data": [0], "data": [1]}"#, "--backend", "cpu"], &["--low", "duplicate key \"data\""]);
+    refused("F24", &["normal", "--shape", r#"{"a": 1, "a": 2}"#, "--backend", "cpu"], &["--shape", "duplicate key \"a\""]);
+    let f = TempFile::new("dup.json", dup.as_bytes());
+    refused("F24", &s(&f.arg(), I2, &[]), &["--mean: in '", "duplicate key \"shape\""]);
+    let k = TempFile::new("dupkey.json", br#"{"shape": [2], "data": [0, 1], "data": [0, 2]}"#);
+    refused("F24", &["normal", "--key", &k.arg(), "--backend", "cpu"], &["--key: in '", "duplicate key \"data\""]);
+    // The same objects without the repeat are accepted.
+    let id = "F24";
+    assert_eq!(ok(id, &s(r#"{"shape": [2], "data": [0, 0]}"#, I2, &["--seed", "2"])), ok(id, &s(Z2, I2, &["--seed", "2"])), "{id}");
+
+    // F25: anything but padding after an .npy header dict, a key other than numpy's three, or a
+    // key twice.
+    let cov = f4(&[1.0, 0.0, 0.0, 1.0]);
+    let dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }";
+    for (bad, words) in [
+        (format!("{dict} xyz"), "unexpected \"xyz\" after the header dict; only padding spaces and the final newline may follow its '}'"),
+        (format!("{dict}}}"), "unexpected \"}\" after the header dict"),
+        (format!("{dict}\n\tjunk"), "unexpected \"\\tjunk\" after the header dict"),
+        ("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), 'extra': 'x', }".to_string(), "header has the unexpected key 'extra'; an .npy header holds 'descr', 'fortran_order' and 'shape'"),
+        ("{'descr': '<f4', 'fortran_order': False, 'version': 1, 'shape': (2, 2), }".to_string(), "header has the unexpected key 'version'"),
+        ("{'descr': '<f8', 'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }".to_string(), "header has the key 'descr' twice"),
+    ] {
+        let f = TempFile::new("garbage.npy", &npy(1, &bad, &cov));
+        refused("F25", &s(Z2, &f.arg(), &[]), &["--cov", "is not a usable .npy file", words]);
+    }
+    // Padding spaces and newlines, and a header without its final newline, are read as numpy reads them.
+    let id = "F25";
+    let want = ok(id, &s(Z2, I2, &["--seed", "3"]));
+    for header in [format!("{dict}     \n"), format!("{dict}\n\n"), dict.to_string()] {
+        let f = TempFile::new("padded.npy", &npy_raw(&header, &cov));
+        assert_eq!(ok(id, &s(Z2, &f.arg(), &["--seed", "3"])), want, "{id}: {header:?}");
+    }
+
+    // F26: bytes after the array are refused (np.load would ignore them).
+    let long = TempFile::new("long.npy", &npy(1, dict, &f4(&[1.0, 0.0, 0.0, 1.0, 7.0])));
+    refused("F26", &s(Z2, &long.arg(), &[]), &["--cov", "data holds 20 bytes but shape [2, 2] of <f4 needs 16: 4 bytes follow the array"]);
+
+    // F27: a UTF-8 byte-order mark is skipped: a file, an inline argument and a key file give
+    // what they give without it.
+    let id = "F27";
+    let want = ok(id, &s("[1, 2]", I2, &["--seed", "5"]));
+    let bom = TempFile::new("bom.json", b"\xef\xbb\xbf[1, 2]");
+    assert_eq!(ok(id, &s(&bom.arg(), I2, &["--seed", "5"])), want, "{id}: file");
+    let bom_obj = TempFile::new("bom-obj.json", b"\xef\xbb\xbf{\"shape\": [2], \"data\": [1, 2]}");
+    assert_eq!(ok(id, &s(&bom_obj.arg(), I2, &["--seed", "5"])), want, "{id}: object file");
+    assert_eq!(ok(id, &s("\u{feff}[1, 2]", I2, &["--seed", "5"])), want, "{id}: inline");
+    assert_eq!(ok(id, &s("[1, 2]", I2, &["--seed", "5", "--shape", "\u{feff}[]"])), want, "{id}: --shape");
+    let want = ok(id, &["normal", "--shape", "[3]", "--key", "0,42", "--backend", "cpu"]);
+    for (name, bytes) in [("bom-key.json", &b"\xef\xbb\xbf{\"shape\": [2], \"data\": [0, 42]}\n"[..]), ("bom-key.csv", b"\xef\xbb\xbf0,42\n")] {
+        let k = TempFile::new(name, bytes);
+        assert_eq!(ok(id, &["normal", "--shape", "[3]", "--key", &k.arg(), "--backend", "cpu"]), want, "{id}: {name}");
+    }
+}
+
+#[test]
+fn cli_catalogue_key_files() {
+    let normal = |k: &str| ok("F28", &["normal", "--shape", "[5]", "--key", k, "--backend", "cpu"]);
+    let split3 = |k: &str| text(&run(&["split", "--key", k, "--num", "3"]).stdout);
+    let w = mvn_gpu::split_n(key(3), 1).unwrap()[0].words();
+    // F28: what `key` and `split --num 1` write, on stdout and in every --out format, is a key.
+    for (made_by, words) in [(vec!["key", "42"], "0,42".to_string()), (vec!["split", "--seed", "3", "--num", "1"], format!("{},{}", w[0], w[1]))] {
+        let (id, want, want_split) = ("F28", normal(&words), split3(&words));
+        let o = run(&made_by);
+        assert!(o.status.success(), "{id}: {made_by:?}");
+        let stdout = TempFile::new("stdout-key.json", &o.stdout);
+        assert_eq!(normal(&stdout.arg()), want, "{id}: {made_by:?} stdout");
+        assert_eq!(split3(&stdout.arg()), want_split, "{id}: split --key from {made_by:?} stdout");
+        for ext in ["json", "npy", "csv", "NPY"] {
+            let f = TempFile(tmp(&format!("key.{ext}")));
+            let o = run(&[&made_by[..], &["--out", f.0.to_str().unwrap()]].concat());
+            assert!(o.status.success(), "{id}: {made_by:?} --out .{ext}: {}", text(&o.stderr));
+            assert_eq!(normal(&f.arg()), want, "{id}: {made_by:?} .{ext}");
+            assert_eq!(split3(&f.arg()), want_split, "{id}: split --key from {made_by:?} .{ext}");
+        }
+    }
+    let id = "F28";
+    let list = TempFile::new("list.json", b"[0, 42]");
+    assert_eq!(normal(&list.arg()), normal("0,42"), "{id}: a plain list");
+    let (shape, x) = ok(id, &["sample", "--mean", Z2, "--cov", I2, "--key", &list.arg(), "--backend", "cpu"]);
+    assert_eq!((shape, x), ok(id, &s(Z2, I2, &["--key", "0,42"])), "{id}: sample");
+
+    // F29: a file of several keys, of no key or of other values is refused, saying what it holds.
+    for (made_by, ext, n) in [(&["split", "--seed", "0"][..], "json", "2 keys (shape [2, 2])"), (&["split", "--seed", "0", "--num", "3"], "npy", "3 keys (shape [3, 2])"), (&["split", "--seed", "0"], "csv", "2 keys (shape [2, 2])"), (&["split", "--seed", "0", "--num", "0"], "json", "0 keys (shape [0, 2])")] {
+        let f = TempFile(tmp(&format!("keys.{ext}")));
+        assert!(run(&[made_by, &["--out", f.0.to_str().unwrap()]].concat()).status.success());
+        refused("F29", &["normal", "--key", &f.arg(), "--backend", "cpu"], &["--key: '", &format!("holds {n}; --key takes one")]);
+    }
+    let floats = TempFile(tmp("floats.npy"));
+    assert!(run(&["normal", "--shape", "[2]", "--seed", "1", "--backend", "cpu", "--out", floats.0.to_str().unwrap()]).status.success());
+    refused("F29", &["normal", "--key", &floats.arg(), "--backend", "cpu"], &["--key", "not a usable .npy file", "dtype '<f4' cannot hold key words", "<u4"]);
+    let floats = TempFile::new("floats.json", b"{\"shape\": [2], \"data\": [0.5, 1]}");
+    refused("F29", &["normal", "--key", &floats.arg(), "--backend", "cpu"], &["--key: in '", "\"data\"[0] is not an unsigned 32-bit word: 0.5"]);
+    let big = TempFile::new("big.json", b"[0, 4294967296]");
+    refused("F29", &["normal", "--key", &big.arg(), "--backend", "cpu"], &["--key", "element [1] is not an unsigned 32-bit word"]);
+    let three = TempFile::new("three.json", b"[1, 2, 3]");
+    refused("F29", &["normal", "--key", &three.arg(), "--backend", "cpu"], &["--key", "holds an array of shape [3], not a key"]);
+    let csv = TempFile::new("bad.csv", b"0,x\n");
+    refused("F29", &["normal", "--key", &csv.arg(), "--backend", "cpu"], &["--key: in '", "row 1: 'x' is not an unsigned 32-bit word"]);
+    let ragged = TempFile::new("ragged.csv", b"0,1\n2\n");
+    refused("F29", &["normal", "--key", &ragged.arg(), "--backend", "cpu"], &["row 2 has 1 values but row 1 has 2"]);
+    refused("F29", &["normal", "--key", "@", "--backend", "cpu"], &["--key: '@' must be followed by a file name"]);
+    refused("F29", &["split", "--key", &format!("@{}", tmp("missing.json").display())], &["--key: cannot read"]);
+    refused("F29", &["normal", "--key", "@k.json", "--seed", "1", "--backend", "cpu"], &["either --key or --seed"]);
+}
+
+/// The JSON and CSV text of `data` as the CLI writes it (through its own writers).
+fn texts(data: &[f32]) -> (String, String) {
+    use mvn_gpu::cli::output::{write_csv, write_json};
+    let v = mvn_gpu::cli::values::Values::f32(&[data.len()], data);
+    let (mut json, mut csv) = (Vec::new(), Vec::new());
+    write_json(&mut json, &v).unwrap();
+    write_csv(&mut csv, &v).unwrap();
+    (String::from_utf8(json).unwrap(), String::from_utf8(csv).unwrap())
+}
+
+/// Checks one float's text: it reads back (serde_json and Rust) as the same float32, and it has
+/// an exponent exactly when |x| < 1e-6 or |x| >= 1e21 (JavaScript's Number#toString notation).
+#[track_caller]
+fn check_float_text(id: &str, x: f32, t: &str) {
+    let v: Value = serde_json::from_str(t).unwrap_or_else(|e| panic!("{id}: {x:e} printed as {t:?}, not JSON: {e}"));
+    let back = v.as_f64().unwrap() as f32;
+    assert_eq!(back.to_bits(), x.to_bits(), "{id}: {x:e} printed as {t:?} reads back as {back:e} through serde_json");
+    assert_eq!(t.parse::<f32>().unwrap().to_bits(), x.to_bits(), "{id}: {t:?}");
+    let a = x.abs();
+    let exp = a != 0.0 && !(1e-6..1e21).contains(&a);
+    assert_eq!(t.contains('e'), exp, "{id}: {x:e} printed as {t:?}");
+    assert!(t.len() <= 22 && !t.contains('+'), "{id}: {x:e} printed as {t:?}");
+}
+
+/// `mvn-gpu ARGS` under `ulimit -v KB`, with one rayon thread and one malloc arena (so that the
+/// address space it needs does not depend on the machine's cores).
+fn under_limit(kb: u64, args: &[&str]) -> Output {
+    let bin = env!("CARGO_BIN_EXE_mvn-gpu");
+    let args: Vec<String> = args.iter().map(|a| format!("'{a}'")).collect();
+    Command::new("bash")
+        .arg("-c")
+        .arg(format!("ulimit -v {kb}; exec '{bin}' {}", args.join(" ")))
+        .env("RAYON_NUM_THREADS", "1")
+        .env("MALLOC_ARENA_MAX", "1")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn cli_catalogue_outputs() {
+    // F30: floats print as the shortest text that reads back as the same float32, with an
+    // exponent below 1e-6 and from 1e21 on; ordinary values as before.
+    let id = "F30";
+    let cases: [(f32, &str); 20] = [
+        (1e38, "1e38"),
+        (-1e38, "-1e38"),
+        (f32::MAX, "3.4028235e38"),
+        (f32::MIN, "-3.4028235e38"),
+        (f32::MIN_POSITIVE, "1.1754944e-38"),
+        (f32::from_bits(1), "1e-45"),
+        (f32::from_bits(0x007f_ffff), "1.1754942e-38"),
+        (1.5e-30, "1.5e-30"),
+        (1e-30, "1e-30"),
+        (1e21, "1e21"),
+        (1e20, "100000000000000000000"),
+        (1e-6, "0.000001"),
+        (1e-7, "1e-7"),
+        (-2.5e-7, "-2.5e-7"),
+        (0.0, "0"),
+        (-0.0, "-0"),
+        (0.1, "0.1"),
+        (-2.5, "-2.5"),
+        (123456.79, "123456.79"),
+        (16777216.0, "16777216"),
+    ];
+    let xs: Vec<f32> = cases.iter().map(|c| c.0).collect();
+    let (json, csv) = texts(&xs);
+    let want: Vec<&str> = cases.iter().map(|c| c.1).collect();
+    assert_eq!(json, format!("{{\"shape\": [{}], \"data\": [{}]}}\n", xs.len(), want.join(", ")), "{id}");
+    assert_eq!(csv, format!("{}\n", want.join(",")), "{id}");
+    for (x, t) in cases {
+        check_float_text(id, x, t);
+    }
+    assert_eq!(texts(&[f32::NAN, f32::INFINITY, f32::NEG_INFINITY]).0, "{\"shape\": [3], \"data\": [\"nan\", \"inf\", \"-inf\"]}\n", "{id}");
+    // Every 65521st float32 (about 65 000, subnormals and both signs included).
+    let xs: Vec<f32> = (0..=u32::MAX).step_by(65_521).map(f32::from_bits).filter(|x| x.is_finite()).collect();
+    let (json, _) = texts(&xs);
+    let body = json.split("\"data\": [").nth(1).unwrap().trim_end().trim_end_matches("]}");
+    for (x, t) in xs.iter().zip(body.split(", ")) {
+        check_float_text(id, *x, t);
+    }
+    // Through the binary: samples equal to the mean (zero covariance), on stdout and in CSV.
+    let mean = "[1e38, 3.4028235e38, 1.1754944e-38, 1e-45, 1.5e-30, 1e21, 1e20, 0.000001, 1e-7, 0.1, -123.456]";
+    let zeros = format!("[{}]", vec![format!("[{}]", ["0"; 11].join(", ")); 11].join(", "));
+    let args = s(mean, &zeros, &["--seed", "1"]);
+    let want_data = "1e38, 3.4028235e38, 1.1754944e-38, 1e-45, 1.5e-30, 1e21, 100000000000000000000, 0.000001, 1e-7, 0.1, -123.456";
+    assert_eq!(text(&run(&args).stdout), format!("{{\"shape\": [11], \"data\": [{want_data}]}}\n"), "{id}");
+    let out = TempFile(tmp("extremes.csv"));
+    assert!(run(&[&args[..], &["--out", out.0.to_str().unwrap()]].concat()).status.success(), "{id}");
+    assert_eq!(std::fs::read_to_string(&out.0).unwrap(), format!("{}\n", want_data.replace(", ", ",")), "{id}");
+    // ... and in the --report (float64 eigenvalues).
+    let o = run(&s(Z2, "[[1e-30, 0], [0, 2e-30]]", &["--method", "eigh", "--seed", "1", "--report"]));
+    let err = text(&o.stderr);
+    assert!(o.status.success(), "{id}: {err}");
+    let (lo, hi) = (1e-30f32 as f64, 2e-30f32 as f64);
+    assert!(err.contains(&format!("\"min_eigenvalue\": {lo:e}, \"max_eigenvalue\": {hi:e}")) && !err.contains("0.000000"), "{id}: {err}");
+    let rep: Value = serde_json::from_str(err.trim()).unwrap();
+    assert_eq!((rep["reports"][0]["min_eigenvalue"].as_f64(), rep["reports"][0]["max_eigenvalue"].as_f64()), (Some(lo), Some(hi)), "{id}");
+
+    // F32: `--out FILE.npy` is written straight from the result, the bytes as numpy lays them
+    // out: the header padded with spaces to 128 bytes, then exactly 4 bytes per value.
+    let id = "F32";
+    let out = TempFile(tmp("large.npy"));
+    let o = run(&["normal", "--shape", "[1000, 1000]", "--seed", "9", "--backend", "cpu", "--out", out.0.to_str().unwrap()]);
+    assert!(o.status.success(), "{id}: {}", text(&o.stderr));
+    let bytes = std::fs::read(&out.0).unwrap();
+    let dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (1000, 1000), }";
+    let mut header = b"\x93NUMPY\x01\x00\x76\x00".to_vec();
+    header.extend_from_slice(format!("{dict}{}\n", " ".repeat(128 - 10 - dict.len() - 1)).as_bytes());
+    assert_eq!(&bytes[..128], &header[..], "{id}: header");
+    assert_eq!(bytes.len(), 128 + 4_000_000, "{id}: size");
+    let want = mvn_gpu::normal(&[1000, 1000], 0.0, 1.0, Some(key(9))).unwrap();
+    assert!(bytes[128..].chunks_exact(4).zip(want.data()).all(|(b, w)| f32::from_le_bytes(b.try_into().unwrap()).to_bits() == w.to_bits()), "{id}: values");
+
+    // F33: what the CLI allocates beyond the library's result is bounded: under an address-space
+    // limit that holds the result once but not twice, `normal` writes .npy and JSON (it aborted,
+    // exit 134, building the .npy bytes in memory).
+    let id = "F33";
+    let small = TempFile(tmp("small.npy"));
+    let fits = |kb: u64| under_limit(kb, &["normal", "--shape", "[1]", "--seed", "1", "--backend", "cpu", "--out", small.0.to_str().unwrap()]).status.success();
+    let base = (4..256u64).map(|mb| mb * 4096).find(|&kb| fits(kb)).expect("mvn-gpu runs within 1 GiB");
+    let n = 10_000_000u64;
+    let limit = base + 4 * n / 1024 + 16 * 1024;
+    for ext in ["npy", "json"] {
+        let out = TempFile(tmp(&format!("bounded.{ext}")));
+        let o = under_limit(limit, &["normal", "--shape", &format!("[{n}]"), "--seed", "1", "--backend", "cpu", "--out", out.0.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(0), "{id}: .{ext} under ulimit -v {limit} (base {base}): {}", text(&o.stderr));
+        let size = std::fs::metadata(&out.0).unwrap().len();
+        assert!(if ext == "npy" { size == 128 + 4 * n } else { size > 8 * n }, "{id}: .{ext} of {size} bytes");
+    }
+}
+
+#[test]
+fn cli_catalogue_bits() {
+    // F31: `bits --width` other than 1, 2 or 4.
+    for w in ["0", "3", "8", "x", "-1", "1.0", ""] {
+        refused("F31", &["bits", "--shape", "[2]", "--seed", "1", &format!("--width={w}")], &["--width: expected 1, 2 or 4 (bytes per element: uint8, uint16, uint32)", &format!("got '{w}'")]);
+    }
+    refused("F31", &["bits", "--shape", "[2]", "--dtype", "uint8"], &["bits: unknown flag '--dtype'"]);
+}

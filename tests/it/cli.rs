@@ -346,6 +346,59 @@ fn cli_normal_and_uniform_match_mlx_and_the_library() {
     assert_bits("uniform defaults", &floats(&v), mvn_gpu::uniform(&[], 0.0, 1.0, Some(key(1))).unwrap().data());
 }
 
+// ---------------------------------------------------------------------------------------------
+// bits
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn cli_bits_match_mlx_and_the_library() {
+    // MLX's oracle vectors: every case on the CPU, the narrow widths and the larger shapes on the GPU.
+    let mut n = 0;
+    for c in load("bits.json") {
+        let a = &c["args"];
+        let k = fixtures::key(&a["key"]).words();
+        let (shape, width) = (obj(&a["shape"]), a["width"].to_string());
+        let want: Vec<u64> = fixtures::u32s(&c["out"]).into_iter().map(u64::from).collect();
+        let gpu_too = width != "4" || want.len() >= 12;
+        for b in if gpu_too { &["cpu", "gpu"][..] } else { &["cpu"] } {
+            let v = ok_json(&["bits", "--shape", &shape, "--width", &width, "--key", &format!("{},{}", k[0], k[1]), "--backend", b]);
+            assert_eq!(shape_of(&v), shape_of(&c["out"]), "{} {b}", c["id"]);
+            assert_eq!(words(&v), want, "{} {b}", c["id"]);
+        }
+        n += 1;
+    }
+    assert_eq!(n, 37);
+    // The library's bits_width on both backends, as JSON, .npy (|u1, <u2, <u4) and CSV; width 4 by default.
+    for (width, descr) in [(1u32, "|u1"), (2, "<u2"), (4, "<u4")] {
+        let want = mvn_gpu::bits_width(&[3, 1001], width, Some(key(5))).unwrap();
+        let want64: Vec<u64> = want.data().iter().map(|&x| u64::from(x)).collect();
+        for b in ["cpu", "gpu"] {
+            let args = ["bits", "--shape", "[3, 1001]", "--width", &width.to_string(), "--seed", "5", "--backend", b];
+            let v = ok_json(&args);
+            assert_eq!((shape_of(&v), words(&v)), (vec![3, 1001], want64.clone()), "width {width} {b}");
+            let p = tmp("bits.npy");
+            ok_stdout(&[&args[..], &["--out", &path_str(&p)]].concat());
+            let npy = read_npy(&p);
+            assert_eq!((npy.descr.as_str(), npy.shape.as_slice(), npy.header_total % 64), (descr, &[3, 1001][..], 0), "width {width} {b}");
+            let got: Vec<u32> = npy.payload.chunks_exact(width as usize).map(|c| c.iter().rev().fold(0u32, |a, &x| a << 8 | u32::from(x))).collect();
+            assert_eq!(got, want.data(), "width {width} {b} .npy");
+            let pc = tmp("bits.csv");
+            ok_stdout(&[&args[..], &["--out", &path_str(&pc)]].concat());
+            let csv = std::fs::read_to_string(&pc).unwrap();
+            let rows: Vec<Vec<u32>> = csv.lines().map(|l| l.split(',').map(|x| x.parse().unwrap()).collect()).collect();
+            assert_eq!((rows.len(), rows.concat()), (3, want.data().to_vec()), "width {width} {b} .csv");
+            let _ = (std::fs::remove_file(p), std::fs::remove_file(pc));
+        }
+    }
+    assert_eq!(ok_json(&["bits", "--shape", "[4]", "--seed", "2", "--backend", "cpu"]), ok_json(&["bits", "--shape", "[4]", "--width", "4", "--seed", "2", "--backend", "cpu"]));
+    // Shapes as for the other commands: [] is one element, 0 an empty array; errors from the library name bits.
+    let v = ok_json(&["bits", "--seed", "1", "--backend", "cpu"]);
+    assert_eq!((shape_of(&v), words(&v).len()), (vec![], 1));
+    assert_eq!(shape_of(&ok_json(&["bits", "--shape", "[2, 0]", "--width", "1", "--seed", "1", "--backend", "cpu"])), [2, 0]);
+    fails(&["bits", "--shape", "[-1]", "--seed", "1", "--backend", "cpu"], "[bits] Negative");
+    fails(&["bits", "--shape", "[1099511627776]", "--backend", "cpu"], "(TOO_LARGE)");
+}
+
 #[test]
 fn cli_non_finite_values_print_as_strings() {
     // A finite scale so large that scale * z overflows float32 for |z| > 1.42 (non-finite
@@ -678,17 +731,18 @@ fn cli_gpu_backend_fails_without_an_adapter_and_auto_falls_back() {
 fn cli_help_and_version() {
     for args in [&["--help"][..], &["-h"], &["help"]] {
         let out = ok_stdout(args);
-        for sub in ["sample", "normal", "uniform", "key", "split"] {
+        for sub in ["sample", "normal", "uniform", "bits", "key", "split"] {
             assert!(out.contains(sub), "top-level help should mention {sub}");
         }
-        for word in ["--backend", "--out", ".npy", ".csv", "--seed", "--key", "EXAMPLES"] {
+        for word in ["--backend", "--out", ".npy", ".csv", "--seed", "--key", "--key @FILE", "EXAMPLES"] {
             assert!(out.contains(word), "top-level help should mention {word}");
         }
     }
-    let flags: [(&str, &[&str]); 5] = [
+    let flags: [(&str, &[&str]); 6] = [
         ("sample", &["--mean", "--cov", "--scale-tril", "--shape", "--seed", "--key", "--method", "--on-invalid", "--backend", "--dtype", "--out", "--report"]),
         ("normal", &["--shape", "--loc", "--scale", "--seed", "--key", "--backend", "--dtype", "--out"]),
         ("uniform", &["--shape", "--low", "--high", "--seed", "--key", "--backend", "--dtype", "--out"]),
+        ("bits", &["--shape", "--width", "--seed", "--key", "--backend", "--out", "|u1", "<u2"]),
         ("key", &["SEED", "--out"]),
         ("split", &["--key", "--seed", "--num", "--out"]),
     ];
