@@ -3,14 +3,28 @@
 //! formatting would add about 8 KB to the gzipped package); the layout is shared.
 
 /// The shortest decimal that reads back as `x`: plain for 1e-6 <= |x| < 1e21, as JavaScript
-/// writes numbers, otherwise `1.5e-7`, `1e300`.
+/// writes numbers, otherwise `1.5e-7`, `1e300` ([`plain64`]).
 pub(crate) fn f64(x: f64) -> String {
-    special(x).unwrap_or_else(|| shortest(&raw::shortest64(x), 1e-6..1e21, x))
+    special(x).unwrap_or_else(|| shortest(&raw::shortest64(x), plain64(x)))
 }
 
 /// [`f64`] for a float32: the shortest decimal that reads back as the same float32.
 pub(crate) fn f32(x: f32) -> String {
-    special(x as f64).unwrap_or_else(|| shortest(&raw::shortest32(x), 1e-6..1e21, x as f64))
+    special(x as f64).unwrap_or_else(|| shortest(&raw::shortest32(x), plain32(x)))
+}
+
+/// Whether `x` is written plainly (`1e-6 <= |x| < 1e21`, or zero), compared in its own type:
+/// rounding is monotonic, so this compares its shortest decimal with those bounds. The CLI's
+/// output follows the same rule.
+pub(crate) fn plain64(x: f64) -> bool {
+    let a = x.abs();
+    a == 0.0 || (1e-6..1e21).contains(&a)
+}
+
+/// [`plain64`] for a float32.
+pub(crate) fn plain32(x: f32) -> bool {
+    let a = x.abs();
+    a == 0.0 || (1e-6..1e21).contains(&a)
 }
 
 /// Six significant digits with trailing zeros dropped, as C's `%g` (and NumPy's messages):
@@ -32,9 +46,9 @@ fn special(x: f64) -> Option<String> {
     })
 }
 
-fn shortest(text: &str, plain: std::ops::Range<f64>, x: f64) -> String {
+fn shortest(text: &str, plain: bool) -> String {
     let (neg, digits, exp) = decompose(text);
-    layout(neg, digits.trim_end_matches('0'), exp, plain.contains(&x.abs()))
+    layout(neg, digits.trim_end_matches('0'), exp, plain)
 }
 
 /// A decimal in any of the forms `-12.5`, `0.0015`, `1.25e-3`, `1.25e+3` as its sign, its

@@ -9,9 +9,7 @@ use std::io::{self, Write};
 
 /// A float that prints as above.
 pub trait Float: Copy + Display + LowerExp {
-    /// Whether it prints in plain notation. The bounds are this type's nearest values to 1e-6
-    /// and 1e21, whose shortest decimals are those: rounding is monotonic, so comparing the
-    /// float compares its shortest decimal.
+    /// Whether it prints in plain notation (the rule of messages too: `crate::numtext`).
     fn plain(self) -> bool;
     /// Whether it is NaN.
     fn is_nan(self) -> bool;
@@ -21,8 +19,7 @@ pub trait Float: Copy + Display + LowerExp {
 
 impl Float for f32 {
     fn plain(self) -> bool {
-        let a = self.abs();
-        a == 0.0 || (1e-6..1e21).contains(&a)
+        crate::numtext::plain32(self)
     }
     fn is_nan(self) -> bool {
         f32::is_nan(self)
@@ -34,8 +31,7 @@ impl Float for f32 {
 
 impl Float for f64 {
     fn plain(self) -> bool {
-        let a = self.abs();
-        a == 0.0 || (1e-6..1e21).contains(&a)
+        crate::numtext::plain64(self)
     }
     fn is_nan(self) -> bool {
         f64::is_nan(self)

@@ -81,8 +81,19 @@ pub fn write_csv(w: &mut dyn Write, values: &Values) -> std::io::Result<()> {
     Ok(())
 }
 
+static STDOUT_CLOSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Records that the process started with its stdout closed (see src/bin/mvn-gpu.rs): what would
+/// be printed then fails instead of vanishing into the /dev/null std puts in its place.
+pub fn note_closed_stdout() {
+    STDOUT_CLOSED.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// Writes through a buffered stdout; a closed pipe (`mvn-gpu ... | head`) is not an error.
 pub fn to_stdout(f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> CliResult<()> {
+    if STDOUT_CLOSED.load(std::sync::atomic::Ordering::Relaxed) {
+        return fail("cannot write to stdout: it is closed (give --out FILE, or a stdout to write to)");
+    }
     let mut w = std::io::BufWriter::new(std::io::stdout().lock());
     match f(&mut w).and_then(|_| w.flush()) {
         Ok(()) => Ok(()),

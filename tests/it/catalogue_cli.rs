@@ -387,6 +387,28 @@ fn cli_catalogue_arguments_and_files() {
     assert_eq!(text(&o.stdout).trim(), text(&run(&["key", "42"]).stdout).trim(), "F20");
 }
 
+/// F34: a stdout the caller closed (`>&-`): what would be printed is an error (exit 2), not a
+/// silent success; with `--out FILE` nothing goes to stdout and the run succeeds.
+#[test]
+fn cli_catalogue_closed_stdout() {
+    let id = "F34";
+    let closed = |args: &str| {
+        std::process::Command::new("bash").args(["-c", &format!("exec \"$0\" {args} >&-")]).arg(env!("CARGO_BIN_EXE_mvn-gpu")).output().unwrap()
+    };
+    for args in ["key 42", "normal --shape [3] --seed 1 --backend cpu"] {
+        let o = closed(args);
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{id}: {args}: {err}");
+        assert!(err.starts_with("error: cannot write to stdout: it is closed"), "{id}: {args}: {err}");
+    }
+    let f = tmp("closed-stdout.json");
+    let o = closed(&format!("normal --shape [3] --seed 1 --backend cpu --out {}", f.display()));
+    assert!(o.status.success(), "{id}: --out with stdout closed: {}", text(&o.stderr));
+    let v: Value = serde_json::from_slice(&std::fs::read(&f).unwrap()).unwrap();
+    assert_eq!(crate::fixtures::shape(&v), vec![3], "{id}");
+    let _ = std::fs::remove_file(&f);
+}
+
 #[test]
 fn cli_catalogue_valid_edge_cases() {
     let (shape, data) = ok("E01", &s("[1, 2]", I2, &["--seed", "3"]));
