@@ -108,6 +108,7 @@ export function report(raw, browserVersion) {
     ours: { impl: OURS, version: JSON.parse(readFileSync(`${root}/package.json`, 'utf8')).version, commit, info: impls[OURS]?.info, results: resultsOf(raw, OURS) },
     ours_cpu: { impl: OURS_CPU, results: resultsOf(raw, OURS_CPU) },
     peer_versions: {
+      '@jax-js/jax': pkgVersion('@jax-js/jax'),
       '@tensorflow/tfjs-core': pkgVersion('@tensorflow/tfjs-core'),
       '@tensorflow/tfjs-backend-webgpu': pkgVersion('@tensorflow/tfjs-backend-webgpu'),
       '@tensorflow/tfjs-backend-wasm': pkgVersion('@tensorflow/tfjs-backend-wasm'),

@@ -76,6 +76,12 @@ export interface MvnOptions {
   onInvalid?: 'raise' | 'warn' | 'clip';
   /** A lower-triangular factor `L` (cov = L Lᵀ) to use instead of `cov`: pass `cov` as `null`; `method` and `onInvalid` do not apply (refused). */
   scaleTril?: ArrayInput;
+  /**
+   * A Float32Array of exactly the output's size to write the samples into (`multivariateNormal`
+   * only; refused by `distribution`). Reusing one spares a new allocation per call, which for
+   * hundreds of megabytes costs more than the readback itself.
+   */
+  out?: Float32Array;
   /** The shape of a flat typed-array `mean`. */
   meanShape?: number[];
   /** The shape of a flat typed-array `cov` (or `scaleTril`). */
@@ -104,6 +110,19 @@ export function split(key: Key | number[], num?: number): Key[];
 export function seed(s: number | bigint): void;
 /** The current key of the default sequence (MLX's `mx.random.state`). */
 export function state(): Key;
+/** One timed stage of a call (`takeProfile`): what ran, and for how many milliseconds. */
+export interface Stage {
+  stage: string;
+  ms: number;
+}
+/**
+ * Turns the stage timer on or off (off by default, and then free). While on, each call records
+ * its stages (reading the inputs, validation, deduplication, factorization, upload, encoding,
+ * GPU wait and readback, the copy into a Float32Array); off clears them.
+ */
+export function setProfiling(on: boolean): void;
+/** The stages recorded since the last call of `takeProfile`, in order. */
+export function takeProfile(): Stage[];
 /** Bytes of the package's WebAssembly memory now (it only grows): for watching memory use. */
 export function wasmMemoryBytes(): number;
 /** Every {@link MvnErrorCode}, as the library defines them. */
@@ -160,7 +179,7 @@ export class Sampler {
 export class Distribution {
   private constructor();
   /** Samples of shape `broadcast(shape, batchShape) + [n]` (`DESTROYED` once its sampler is destroyed or freed). */
-  sample(shape?: number[], key?: Key | number[]): Promise<Samples>;
+  sample(shape?: number[], key?: Key | number[], options?: { out?: Float32Array }): Promise<Samples>;
   /** Samples kept on the GPU (WebGPU backend). */
   sampleToBuffer(shape?: number[], key?: Key | number[]): Promise<GpuSamples>;
   /** One report per distinct covariance. */

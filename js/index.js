@@ -5,7 +5,7 @@
 // (src/wasm/convert.rs reads and checks it), and every error is an MvnError built there.
 import init, * as wasmApi from '../pkg/mvn_gpu.js';
 
-const { WasmSampler, setErrorClass, destroyedError, usageError } = wasmApi;
+const { WasmSampler, setErrorClass, destroyedError, usageError, deviceError } = wasmApi;
 const wasmUrl = new URL('../pkg/mvn_gpu_bg.wasm', import.meta.url);
 const isNode = typeof process !== 'undefined' && !!(process.versions && process.versions.node);
 let wasm;
@@ -38,6 +38,28 @@ export const errorCodes = Object.freeze(wasmApi.errorCodes().split(','));
 // MLX's key(seed), split(key, num = 2), seed(s) and state(), straight from Rust (js/index.d.ts
 // documents them).
 export { key, split, seed, state } from '../pkg/mvn_gpu.js';
+
+// The stage timer: Rust records its stages; this wrapper adds its own (the readback).
+let jsStages = null;
+const now = () => performance.now();
+const stage = (name, since) => {
+  const t = now();
+  jsStages?.push({ stage: name, ms: t - since });
+  return t;
+};
+
+/** Turns the stage timer on or off (off clears what was recorded). */
+export function setProfiling(on) {
+  wasmApi.setProfiling(!!on);
+  jsStages = on ? [] : null;
+}
+
+/** The stages recorded since the last call, in order: `[{ stage, ms }, ...]`. */
+export function takeProfile() {
+  const all = [...wasmApi.takeProfile(), ...(jsStages ?? [])];
+  if (jsStages) jsStages = [];
+  return all;
+}
 
 /** Samplers that were destroyed or freed: their distributions refuse to sample. */
 const deadSamplers = new WeakSet();
@@ -92,7 +114,7 @@ export class Sampler {
 
   /** MLX's `multivariate_normal`: resolves to `{ data: Float32Array, shape: number[] }`. */
   async multivariateNormal(mean, cov, options) {
-    return this.#run('multivariate_normal', (s) => s.multivariateNormal(mean, cov, options, false));
+    return this.#run('multivariate_normal', (s) => s.multivariateNormal(mean, cov, options, false).then((r) => readBack('multivariate_normal', r)));
   }
 
   /** Samples kept on the GPU: resolves to `{ buffer: GPUBuffer, device: GPUDevice, shape }`. */
@@ -148,10 +170,11 @@ export class Distribution {
     return this.#inner;
   }
 
-  /** Samples of shape `broadcast(shape, batchShape) + [n]`: `{ data: Float32Array, shape }`. */
-  async sample(shape, k) {
+  /** Samples of shape `broadcast(shape, batchShape) + [n]`: `{ data: Float32Array, shape }` (`data` is `options.out` when given). */
+  async sample(shape, k, options) {
     const dead = () => deadSamplers.has(this.#sampler);
-    return settleLive('multivariate_normal', this.#live('multivariate_normal', true).sample(shape, k), dead);
+    const p = this.#live('multivariate_normal', true).sample(shape, k, options).then((r) => readBack('multivariate_normal', r));
+    return settleLive('multivariate_normal', p, dead);
   }
 
   /** Samples kept on the GPU: `{ buffer: GPUBuffer, device: GPUDevice, shape }` (WebGPU backend only). */
@@ -177,6 +200,65 @@ export class Distribution {
       this.#freed = true;
       this.#inner.free();
     }
+  }
+}
+
+// GPUBufferUsage.MAP_READ | COPY_DST and GPUMapMode.READ (not every host defines the globals).
+const STAGING_USAGE = 0x0001 | 0x0008;
+const MAP_READ = 0x0001;
+
+/**
+ * Each device's staging buffer for readbacks, kept for the next call: creating a host-visible
+ * buffer costs about as much as reading it (60 ms for 200 MB on an H200 through Dawn). One call
+ * at a time uses it; a call that finds it busy makes one of its own.
+ */
+const stagings = new WeakMap();
+
+/**
+ * `{ data, shape }` from a result Rust left on the GPU for reading back (`readback: true`): the
+ * samples are copied to a staging buffer, mapped, and copied once into the Float32Array (the
+ * caller's `out`, or a new one), with no round trip through the wasm heap. The sample buffer is
+ * destroyed.
+ */
+async function readBack(op, r) {
+  if (!r?.readback) return r;
+  const { buffer, device, shape, out } = r;
+  const size = shape.reduce((a, b) => a * b, 1) * 4;
+  let t = now();
+  let pooled = stagings.get(device);
+  let own = null;
+  try {
+    if (!pooled || pooled.busy || pooled.size < size) {
+      if (pooled && !pooled.busy) pooled.buffer.destroy();
+      const staging = device.createBuffer({ size, usage: STAGING_USAGE });
+      if (pooled?.busy) own = staging;
+      else stagings.set(device, (pooled = { buffer: staging, size, busy: false }));
+    }
+    const staging = own ?? pooled.buffer;
+    if (!own) pooled.busy = true;
+    const enc = device.createCommandEncoder();
+    enc.copyBufferToBuffer(buffer, 0, staging, 0, size);
+    device.queue.submit([enc.finish()]);
+    buffer.destroy();
+    t = stage('readback: copy to staging', t);
+    await staging.mapAsync(MAP_READ, 0, size);
+    t = stage('readback: GPU wait + map', t);
+    const mapped = new Float32Array(staging.getMappedRange(0, size));
+    const data = out ?? new Float32Array(mapped.length);
+    data.set(mapped);
+    staging.unmap();
+    stage('readback: copy to Float32Array', t);
+    return { data, shape };
+  } catch (e) {
+    buffer.destroy();
+    if (!own && pooled) {
+      stagings.delete(device);
+      pooled.buffer.destroy();
+    }
+    throw deviceError(op, `readback: buffer map failed: ${e?.message ?? e}`);
+  } finally {
+    own?.destroy();
+    if (!own && pooled) pooled.busy = false;
   }
 }
 

@@ -5,8 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-$(nproc)}"
+# SIMD128: every browser with WebGPU has it; faer's kernels and our loops vectorize with it.
+export RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+simd128"
 wasm-pack build . --target web --out-dir pkg --out-name mvn_gpu --profile release-wasm --no-pack -- --no-default-features
-npx --no-install wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+npx --no-install wasm-opt -Oz --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-mutable-globals --enable-reference-types --enable-multivalue \
   pkg/mvn_gpu_bg.wasm -o pkg/mvn_gpu_bg.wasm
 # The generated JS glue ships minified too (esbuild keeps its ES module exports): about 12.5 KB

@@ -66,9 +66,10 @@ pub struct MultivariateNormal {
 }
 
 fn check_finite(what: &str, a: &Array) -> Result<()> {
-    // A branch-free scan per block (vectorizes), in parallel natively for large inputs; the
+    // A branch-free scan per block (vectorizes): NaN and the infinities are the floats whose
+    // magnitude bits are at least those of infinity. In parallel natively for large inputs; the
     // first bad index is then found in order.
-    let bad_block = |c: &[f32]| c.iter().fold(false, |acc, v| acc | !v.is_finite());
+    let bad_block = |c: &[f32]| bytemuck::cast_slice::<f32, u32>(c).iter().fold(0u32, |m, &b| m.max(b & 0x7fff_ffff)) >= 0x7f80_0000;
     #[cfg(not(target_arch = "wasm32"))]
     let any_bad = {
         use rayon::prelude::*;
@@ -130,16 +131,24 @@ fn check_shapes(mean: &Array, cov: &Array, what: &str) -> Result<(usize, Vec<usi
 fn dedupe(data: &[f32], num_cov: usize, nn: usize) -> Result<(Vec<u32>, Vec<u32>)> {
     let bits: &[u32] = bytemuck::cast_slice(data);
     let hash = |c: usize| -> u64 {
-        // Four independent multiply-xor lanes, then a final mix.
+        // Four independent polynomial lanes in u32 (they vectorize), then a 64-bit mix. Equal
+        // hashes are confirmed bit for bit, so the hash needs to be fast more than strong.
         let m = &bits[c * nn..(c + 1) * nn];
-        let mut h = [0x9e37_79b9_7f4a_7c15u64, 0xc2b2_ae3d_27d4_eb4f, 0x1656_67b1_9e37_79f9, 0x27d4_eb2f_1656_67c5];
-        for (i, &w) in m.iter().enumerate() {
-            let l = &mut h[i & 3];
-            *l = (*l ^ w as u64).wrapping_mul(0x0000_0100_0000_01b3).rotate_left(29);
+        let mut h = [0x9e37_79b9u32, 0x85eb_ca6b, 0xc2b2_ae35, 0x27d4_eb2f];
+        let mut chunks = m.chunks_exact(4);
+        for w in &mut chunks {
+            for l in 0..4 {
+                h[l] = h[l].wrapping_mul(0x0100_0193).wrapping_add(w[l]);
+            }
         }
-        let mut x = h[0] ^ h[1].rotate_left(17) ^ h[2].rotate_left(31) ^ h[3].rotate_left(47) ^ nn as u64;
+        for (l, &w) in chunks.remainder().iter().enumerate() {
+            h[l] = h[l].wrapping_mul(0x0100_0193).wrapping_add(w);
+        }
+        let mut x = ((h[0] as u64) << 32 | h[1] as u64) ^ ((h[2] as u64) << 32 | h[3] as u64).rotate_left(29) ^ nn as u64;
         x ^= x >> 33;
         x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        x ^= x >> 33;
+        x = x.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
         x ^ (x >> 33)
     };
     let mut hashes = alloc::zeroed::<u64>(OP, num_cov)?;
@@ -200,6 +209,35 @@ fn for_each_factor(
     factors.chunks_mut(nn).zip(entries.iter_mut()).zip(state.iter_mut()).for_each(|((r, e), s)| f(r, e, s));
 }
 
+/// The allocation-free Cholesky of every small matrix, [`linalg::LANES`] at a time (in
+/// parallel natively); a matrix it does not take stays `Pending` for `linalg::factor`.
+fn small_cholesky_pass(data: &[f32], n: usize, tol: f64, factors: &mut [f32], entries: &[FactorEntry], state: &mut [State]) {
+    use linalg::LANES;
+    let nn = n * n;
+    let cov = |e: &FactorEntry| &data[e.batch_index as usize * nn..][..nn];
+    let group = |(rs, (es, sts)): (&mut [f32], (&[FactorEntry], &mut [State]))| {
+        if es.len() == LANES {
+            let mut slots = rs.chunks_mut(nn);
+            let slots: [&mut [f32]; LANES] = std::array::from_fn(|_| slots.next().expect("LANES slots"));
+            let ok = linalg::small_cholesky_batch(std::array::from_fn(|q| cov(&es[q])), n, tol, slots);
+            sts.iter_mut().zip(ok).filter(|(_, ok)| *ok).for_each(|(s, _)| *s = State::Done);
+        } else {
+            for ((r, e), s) in rs.chunks_mut(nn).zip(es).zip(sts.iter_mut()) {
+                if linalg::small_cholesky_into(cov(e), n, tol, r) {
+                    *s = State::Done;
+                }
+            }
+        }
+    };
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        use rayon::prelude::*;
+        factors.par_chunks_mut(LANES * nn).zip(entries.par_chunks(LANES).zip(state.par_chunks_mut(LANES))).with_min_len(128).for_each(group);
+    }
+    #[cfg(target_arch = "wasm32")]
+    factors.chunks_mut(LANES * nn).zip(entries.chunks(LANES).zip(state.chunks_mut(LANES))).for_each(group);
+}
+
 /// The clipping warnings in batch order: the first [`MAX_WARNINGS`], then how many more.
 fn collect_warnings(entries: &[FactorEntry]) -> Vec<String> {
     let mut all = entries.iter().filter_map(|e| e.detail.as_ref().and_then(|d| d.warning.clone()));
@@ -254,15 +292,12 @@ impl MultivariateNormal {
         let mut state = alloc::filled(OP, count, State::Pending)?;
         let mean_data = alloc::copied(OP, mean.data())?;
         let data = cov.data();
+        prof.mark("allocate factors");
         // Batches of small matrices: an allocation-free Cholesky straight into `factors`; a
         // matrix it does not take goes through `linalg::factor` in the second pass.
         if options.method == Method::Cholesky && n <= linalg::SMALL_BATCH_N && n > 0 {
-            for_each_factor(&mut factors, nn, &mut entries, &mut state, 512, |r, e, st| {
-                let c = e.batch_index as usize;
-                if linalg::small_cholesky_into(&data[c * nn..(c + 1) * nn], n, tol, r) {
-                    *st = State::Done;
-                }
-            });
+            small_cholesky_pass(data, n, tol, &mut factors, &entries, &mut state);
+            prof.mark("factor (batched small Cholesky)");
         }
         let factor_one = |c: usize, r: &mut [f32]| linalg::factor(&data[c * nn..(c + 1) * nn], n, options.method, options.on_invalid, tol, c, r);
         // Large matrices one at a time (each uses the host's cores natively); small ones in

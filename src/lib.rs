@@ -29,6 +29,7 @@ mod array;
 // The `mvn-gpu` command-line tool (feature `cli`; native only: it blocks on the GPU with pollster).
 #[cfg(all(feature = "cli", not(target_arch = "wasm32")))]
 pub mod cli;
+mod cholesky;
 mod cpu;
 mod distribution;
 mod error;

@@ -33,6 +33,9 @@ impl Backend {
 pub struct GpuSamples {
     /// The buffer (at least 4 bytes even when empty).
     pub buffer: wgpu::Buffer,
+    /// The device that owns `buffer`: the sampler's at the time of the call (a sampler with a
+    /// device of its own may have replaced it by the time the call returns).
+    pub device: wgpu::Device,
     /// The shape of the samples, `(..., n)`.
     pub shape: Vec<usize>,
 }
@@ -163,8 +166,8 @@ impl Sampler {
         })?;
         let req = SampleRequest::new("multivariate_normal", dist, shape, key)?;
         let r = &req;
-        let buffer = g.run(req.op, |c| async move { c.sample_to_buffer(dist, r).await }).await?;
-        Ok(GpuSamples { buffer, shape: req.out_shape })
+        let (buffer, device) = g.run(req.op, |c| async move { c.sample_to_buffer(dist, r).await.map(|b| (b, c.device.clone())) }).await?;
+        Ok(GpuSamples { buffer, device, shape: req.out_shape })
     }
 
     /// Samples `dist` into the caller's GPU buffer (usage must include `STORAGE`; at least

@@ -1,12 +1,16 @@
 // The browser benchmark (issue 6), run inside one headless-Chromium page by benches/browser_run.mjs:
-// mvn-gpu on WebGPU and on its CPU (wasm) fallback against TensorFlow.js (webgpu and wasm backends)
-// and the npm `multivariate-normal` package, on C1-C4 (WORKLOADS.md, "Browser workloads").
+// mvn-gpu on WebGPU and on its CPU (wasm) fallback against jax-js (webgpu and wasm backends),
+// TensorFlow.js (webgpu and wasm backends) and the npm `multivariate-normal` package, on C1-C4
+// (WORKLOADS.md, "Browser workloads"). The workloads, the inputs and the mvn-gpu and jax-js
+// implementations are shared with the Node + Dawn runner (common.mjs).
 //
 // Every timing is one whole call, from the inputs on the host to the samples readable on the host:
 //   mvn-gpu:             `await sampler.multivariateNormal(mean, cov, { shape, key })` (validation,
 //                        Cholesky, upload, sampling, readback into a Float32Array);
 //   mvn-gpu toBuffer:    `await sampler.multivariateNormalToBuffer(...)` then
 //                        `await device.queue.onSubmittedWorkDone()` (samples ready on the GPU, no readback);
+//   jax-js (webgpu, wasm): `random.multivariateNormal(key, mean, cov, shape)` from host arrays
+//                        (Cholesky on its device), `await x.data()`;
 //   tfjs (webgpu, wasm): tensors from the mean and the factor L, `tf.randomNormal` (tfjs draws it in JS
 //                        on the CPU), `tf.matMul(z, L, false, true)`, `tf.add(mean)`, `await x.data()`.
 //                        tfjs has no Cholesky: L is computed outside (f64 JS Cholesky) and NOT timed;
@@ -19,6 +23,7 @@
 // reps, warmups, budget (seconds for multivariate-normal per workload). Result: window.__result.
 import { Sampler, key } from '/js/index.js';
 import { check } from './check.mjs';
+import { CPU_WORKLOADS, SMOKE_WORKLOADS, errText, jaxImpl, makeInputs, median, now, oursImpl, timeReps } from './common.mjs';
 
 const params = new URLSearchParams(location.search);
 const SMOKE = params.get('mode') === 'smoke';
@@ -26,43 +31,11 @@ const REPS = Number(params.get('reps') ?? (SMOKE ? 1 : 5));
 const WARMUPS = Number(params.get('warmups') ?? (SMOKE ? 0 : 2));
 const BUDGET_MS = Number(params.get('budget') ?? (SMOKE ? 10 : 60)) * 1000;
 
-// name: [d, draws per covariance, covariances]; sample shape [draws] or [draws, covariances].
-const WORKLOADS = SMOKE
-  ? { C1: [3, 1024, 1], C2: [8, 256, 1], C3: [32, 64, 1], C4: [4, 4, 16] }
-  : { C1: [3, 1 << 20, 1], C2: [64, 1 << 16, 1], C3: [512, 1 << 12, 1], C4: [8, 16, 4096] };
+const WORKLOADS = SMOKE ? SMOKE_WORKLOADS : CPU_WORKLOADS;
 // Small cases whose output statistics are checked against the inputs for every implementation.
 const SANITY = { single: [4, 16384, 1], batched: [3, 8192, 2] };
 
 const log = (...a) => console.log('[bench]', ...a);
-const now = () => performance.now();
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-const errText = (e) => String((e && (e.stack || e.message)) || e).split('\n').slice(0, 4).join(' | ').slice(0, 500);
-
-// ---------------------------------------------------------------------------------------------
-// Inputs: covariances A Aᵀ/d + I with A standard normal, means standard normal, both drawn with our
-// own seeded normals (CPU backend, bit-exact MLX), as benches/wasm_cpu.mjs does. Not timed.
-async function makeInputs(cpu, name, [d, S, B], seed) {
-  const a = (await cpu.normal([B * d * d], { key: key(seed) })).data;
-  const mean = (await cpu.normal([B * d], { key: key(seed + 1) })).data;
-  const cov = new Float32Array(B * d * d);
-  for (let b = 0; b < B; b++) {
-    const o = b * d * d;
-    for (let i = 0; i < d; i++) {
-      for (let j = 0; j <= i; j++) {
-        let s = 0;
-        for (let k = 0; k < d; k++) s += a[o + i * d + k] * a[o + j * d + k];
-        const v = s / d + (i === j ? 1 : 0);
-        cov[o + i * d + j] = v;
-        cov[o + j * d + i] = v;
-      }
-    }
-  }
-  return { name, d, S, B, mean, cov };
-}
 
 // Lower Cholesky factor in f64 of each d×d block (for tfjs, computed outside its timing).
 function choleskyF32(cov, d, B) {
@@ -91,51 +64,6 @@ function choleskyF32(cov, d, B) {
 // ---------------------------------------------------------------------------------------------
 // Implementations: { setup() -> info, prepare(inp) -> prepared (not timed), run(prep, count?) ->
 // { data?, layout, count }, teardown() }. `run` is the timed whole call.
-function oursImpl(backend, toBuffer) {
-  let sampler;
-  let rep = 0;
-  return {
-    sync: toBuffer
-      ? 'multivariateNormalToBuffer + await device.queue.onSubmittedWorkDone() (samples ready on the GPU, no readback)'
-      : 'await sampler.multivariateNormal(...) (samples read back into a Float32Array)',
-    async setup() {
-      sampler = await Sampler.create({ backend });
-      if (sampler.backend !== backend) throw new Error(`asked for ${backend}, got ${sampler.backend}: ${sampler.fallbackReason}`);
-      return { backend: sampler.backend, adapter: sampler.adapterInfo ?? null };
-    },
-    prepare: (inp) => ({
-      ...inp,
-      meanIn: { data: inp.mean, shape: inp.B > 1 ? [inp.B, inp.d] : [inp.d] },
-      covIn: { data: inp.cov, shape: inp.B > 1 ? [inp.B, inp.d, inp.d] : [inp.d, inp.d] },
-      shape: inp.B > 1 ? [inp.S, inp.B] : [inp.S],
-    }),
-    async run(p, { readback = false } = {}) {
-      const opts = { shape: p.shape, key: key(1000 + rep++) };
-      if (!toBuffer) return { data: (await sampler.multivariateNormal(p.meanIn, p.covIn, opts)).data, layout: 'SBd' };
-      const r = await sampler.multivariateNormalToBuffer(p.meanIn, p.covIn, opts);
-      await r.device.queue.onSubmittedWorkDone();
-      if (!readback) {
-        r.buffer.destroy();
-        return { layout: 'SBd' };
-      }
-      return { data: await readBuffer(r.device, r.buffer), layout: 'SBd' };
-    },
-    teardown() { sampler?.destroy(); },
-  };
-}
-
-async function readBuffer(device, buffer) {
-  const staging = device.createBuffer({ size: buffer.size, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ });
-  const enc = device.createCommandEncoder();
-  enc.copyBufferToBuffer(buffer, 0, staging, 0, buffer.size);
-  device.queue.submit([enc.finish()]);
-  await staging.mapAsync(GPUMapMode.READ);
-  const data = new Float32Array(staging.getMappedRange().slice(0));
-  staging.destroy();
-  buffer.destroy();
-  return data;
-}
-
 function tfjsImpl(backend) {
   let rep = 0;
   return {
@@ -246,17 +174,6 @@ function mvnJsImpl() {
 }
 
 // ---------------------------------------------------------------------------------------------
-async function timeReps(run, reps, warmups) {
-  const times = [];
-  for (let i = 0; i < warmups + reps; i++) {
-    const t = now();
-    const r = await run();
-    const ms = r?.ms ?? now() - t; // multivariate-normal: timed inside its worker
-    if (i >= warmups) times.push(ms);
-  }
-  return { ms: median(times), times_ms: times.map((t) => +t.toFixed(3)), reps, warmups };
-}
-
 // multivariate-normal: the full count when it fits in the budget, else a reduced count, scaled.
 async function timeBudgeted(impl, p) {
   const full = p.B === 1 ? p.S : p.B;
@@ -301,10 +218,15 @@ async function timeBudgeted(impl, p) {
   };
 }
 
+// jax-js from node_modules (the page is served from the repository root).
+const loadJax = () => import('/node_modules/@jax-js/jax/dist/index.js');
+
 const IMPLS = {
   'mvn-gpu webgpu': () => oursImpl('webgpu', false),
   'mvn-gpu webgpu (toBuffer)': () => oursImpl('webgpu', true),
   'mvn-gpu cpu (wasm)': () => oursImpl('cpu', false),
+  'jax-js webgpu': () => jaxImpl(loadJax, 'webgpu', true),
+  'jax-js wasm': () => jaxImpl(loadJax, 'wasm', true),
   'tfjs webgpu': () => tfjsImpl('webgpu'),
   'tfjs wasm': () => tfjsImpl('wasm'),
   'multivariate-normal': () => mvnJsImpl(),

@@ -210,6 +210,39 @@ pub(crate) fn array(op: &str, name: &str, v: &JsValue, shape: &JsValue) -> JsRes
     js(Array::new(dims, data).map_err(|e| crate::Error::new(e.kind(), op, format!("{name}: {}", e.message().trim_start_matches("[array] ")))))
 }
 
+thread_local! {
+    static FLOAT32_PROTOTYPE: JsValue = js_sys::Object::get_prototype_of(&js_sys::Float32Array::new_with_length(0).into()).into();
+}
+
+/// `v` when it is a non-empty `Float32Array` (not a subclass, whose `length` could lie, and
+/// not detached: a detached array has length 0), copied straight into the wasm heap; other
+/// typed arrays go through the engine's conversion, which also refuses a detached buffer.
+fn plain_float32(v: &JsValue) -> Option<&js_sys::Float32Array> {
+    let proto: JsValue = js_sys::Object::get_prototype_of(v).into();
+    let f = v.unchecked_ref::<js_sys::Float32Array>();
+    (FLOAT32_PROTOTYPE.with(|p| *p == proto) && f.length() > 0).then_some(f)
+}
+
+/// The `out` option: `None`, or a `Float32Array` of exactly `len` values to write samples into
+/// (reused across calls, it spares the allocation of a new array each time).
+pub(crate) fn out_array(op: &str, v: &JsValue, len: usize, to_buffer: bool) -> JsResult<Option<js_sys::Float32Array>> {
+    if v.is_undefined() {
+        return Ok(None);
+    }
+    if to_buffer {
+        return fail(ErrorKind::InvalidArgument, op, "out applies to samples read back, not to samples kept on the GPU.");
+    }
+    let proto: JsValue = js_sys::Object::get_prototype_of(v).into();
+    if !FLOAT32_PROTOTYPE.with(|p| *p == proto) {
+        return fail(ErrorKind::InvalidArgument, op, format!("out must be a Float32Array, got {}.", tag(v)));
+    }
+    let f: js_sys::Float32Array = v.clone().unchecked_into();
+    if f.length() as usize != len {
+        return fail(ErrorKind::InvalidArgument, op, format!("out holds {} values but the samples are {len} (a detached array holds 0).", f.length()));
+    }
+    Ok(Some(f))
+}
+
 /// The flat float32 data and the shape of an array input.
 fn flat(op: &str, name: &str, v: &JsValue, shape: &JsValue) -> JsResult<(Vec<f32>, Vec<usize>)> {
     if v.is_object() && !JsArray::is_array(v) && !is_view(v) && Reflect::has(v, &"data".into()).unwrap_or(false) {
@@ -231,6 +264,10 @@ fn flat(op: &str, name: &str, v: &JsValue, shape: &JsValue) -> JsResult<(Vec<f32
             d
         } else if let t @ ("BigInt64Array" | "BigUint64Array" | "DataView") = tag(v).as_str() {
             return fail(ErrorKind::InvalidArgument, op, format!("{name} must hold numbers, not {t}."));
+        } else if let Some(f) = plain_float32(v) {
+            let mut d = js(crate::alloc::zeroed::<f32>(op, f.length() as usize))?;
+            f.copy_to(&mut d);
+            d
         } else {
             // Any numeric typed array, converted by the engine as Float32Array.from would.
             match super::results::NewFloat32::new_f32(v) {

@@ -21,38 +21,79 @@ impl WasmDistribution {
     }
 
     /// Samples read back (`{ data, shape }`) or kept on the GPU (`{ buffer, device, shape }`),
-    /// through one future (each future type adds kilobytes to the package's wasm).
-    pub(crate) fn draw(&self, op: &'static str, shape: JsValue, key: JsValue, to_buffer: bool) -> JsResult<Promise> {
+    /// through one future (each future type adds kilobytes to the package's wasm). On WebGPU,
+    /// samples to read back that fit one buffer come as `{ buffer, device, shape, readback: true }`:
+    /// js/index.js maps a copy of the buffer straight into the result's Float32Array, without a
+    /// round trip through the wasm heap.
+    pub(crate) fn draw(&self, op: &'static str, shape: JsValue, key: JsValue, to_buffer: bool, out: JsValue) -> JsResult<Promise> {
         let (shape, key) = (convert::shape(op, &shape)?, convert::key(op, &key)?);
         let (d, s) = (self.inner.clone(), self.sampler.clone());
+        let len = js(d.output_shape(&shape))?.iter().product::<usize>();
+        let out = convert::out_array(op, &out, len, to_buffer)?;
+        let bytes = len as u64 * 4;
+        // Small results keep the wasm path, which reuses its scratch buffers across calls; from
+        // 1 MiB on, skipping the wasm heap wins (a buffer per call, then mapped in JavaScript).
+        let read_in_js = !to_buffer && bytes >= READ_IN_JS_BYTES && s.limits().is_some_and(|l| bytes <= l.max_buffer_size);
+        // One key for a call that may run twice (a device lost under it).
+        let key = if read_in_js { Some(crate::key::resolve(key)) } else { key };
         Ok(future_to_promise(async move {
-            if !to_buffer {
-                return array_result(op, &js(s.sample(&d, &shape, key).await)?);
+            if !to_buffer && !read_in_js {
+                return read_result(op, &js(s.sample(&d, &shape, key).await)?, out);
             }
-            let out = js(s.sample_to_buffer(&d, &shape, key).await)?;
+            let gpu = js(s.sample_to_buffer(&d, &shape, key).await)?;
+            if read_in_js && s.device_lost().is_some() {
+                // The device was lost under this call (its samples are not there): Rust's own
+                // readback replaces the device and runs the call again, as without read_in_js.
+                return read_result(op, &js(s.sample(&d, &shape, key).await)?, out);
+            }
             let obj = Object::new();
-            let buffer: JsValue = out.buffer.as_webgpu().map(|b| b.clone().into()).unwrap_or(JsValue::NULL);
-            let device: JsValue = s.device().and_then(|d| d.as_webgpu().map(|d| d.clone().into())).unwrap_or(JsValue::NULL);
+            let buffer: JsValue = gpu.buffer.as_webgpu().map(|b| b.clone().into()).unwrap_or(JsValue::NULL);
+            let device: JsValue = gpu.device.as_webgpu().map(|d| d.clone().into()).unwrap_or(JsValue::NULL);
             set(&obj, "buffer", buffer);
             set(&obj, "device", device);
-            set(&obj, "shape", shape_js(&out.shape));
+            set(&obj, "shape", shape_js(&gpu.shape));
+            if read_in_js {
+                set(&obj, "readback", true);
+                if let Some(out) = out {
+                    set(&obj, "out", out);
+                }
+            }
             Ok(obj.into())
         }))
     }
 }
 
+/// Results this large or larger are read back by js/index.js straight from a mapped buffer.
+const READ_IN_JS_BYTES: u64 = 1 << 20;
+
+/// Samples read back in wasm as `{ data, shape }`, `data` the caller's `out` when given.
+fn read_result(op: &str, a: &crate::Array, out: Option<js_sys::Float32Array>) -> JsResult<JsValue> {
+    let mut prof = crate::profile::Profile::start();
+    let result = match out {
+        Some(out) => {
+            out.copy_from(a.data());
+            data_result(out.into(), a.shape())
+        }
+        None => array_result(op, a),
+    };
+    prof.mark("copy to Float32Array");
+    result
+}
+
 #[wasm_bindgen]
 impl WasmDistribution {
     /// Samples of shape `broadcast(shape, batch) + (n,)`: resolves to `{ data, shape }`.
-    pub fn sample(&self, shape: JsValue, key: JsValue) -> JsResult<Promise> {
-        self.draw("multivariate_normal", shape, key, false)
+    /// `options.out`: a `Float32Array` of the output's size to write the samples into.
+    pub fn sample(&self, shape: JsValue, key: JsValue, options: JsValue) -> JsResult<Promise> {
+        let o = convert::Options::read("multivariate_normal", &options, &["out"])?;
+        self.draw("multivariate_normal", shape, key, false, o.get("out"))
     }
 
     /// Samples kept on the GPU: resolves to `{ buffer: GPUBuffer, device: GPUDevice, shape }`
     /// (usage STORAGE | VERTEX | COPY_SRC, row-major float32).
     #[wasm_bindgen(js_name = sampleToBuffer)]
     pub fn sample_to_buffer(&self, shape: JsValue, key: JsValue) -> JsResult<Promise> {
-        self.draw("sample_to_buffer", shape, key, true)
+        self.draw("sample_to_buffer", shape, key, true, JsValue::UNDEFINED)
     }
 
     /// One report per distinct covariance: `{ batchIndex, method, methodUsed, rank,

@@ -36,6 +36,12 @@ pub fn usage_error(op: &str, message: &str) -> JsValue {
     js_error(Error::new(ErrorKind::InvalidArgument, op, message))
 }
 
+/// The error for a GPU operation of the JavaScript wrapper that failed (reading samples back).
+#[wasm_bindgen(js_name = deviceError)]
+pub fn device_error(op: &str, message: &str) -> JsValue {
+    js_error(Error::new(ErrorKind::Device, op, message))
+}
+
 /// `e` as an instance of the registered class (a plain `Error` named `MvnError` before the
 /// class is registered).
 pub(crate) fn js_error(e: Error) -> JsValue {

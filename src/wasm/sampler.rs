@@ -14,7 +14,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
 const MVN: &str = "multivariate_normal";
-const MVN_OPTIONS: [&str; 8] = ["shape", "key", "method", "dtype", "onInvalid", "scaleTril", "meanShape", "covShape"];
+const MVN_OPTIONS: [&str; 9] = ["shape", "key", "method", "dtype", "onInvalid", "scaleTril", "meanShape", "covShape", "out"];
 
 #[wasm_bindgen]
 extern "C" {
@@ -156,6 +156,9 @@ impl WasmSampler {
     /// Validates and factors `mean (..., n)` and `cov (..., n, n)` (or `options.scaleTril`).
     pub fn distribution(&self, mean: JsValue, cov: JsValue, options: JsValue) -> JsResult<WasmDistribution> {
         let o = Options::read(MVN, &options, &MVN_OPTIONS)?;
+        if !o.get("out").is_undefined() {
+            return fail(ErrorKind::InvalidArgument, MVN, "out applies to drawing samples (multivariateNormal, Distribution.sample), not to distribution().");
+        }
         self.factor(&mean, &cov, &o)
     }
 
@@ -164,7 +167,7 @@ impl WasmSampler {
     #[wasm_bindgen(js_name = multivariateNormal)]
     pub fn multivariate_normal(&self, mean: JsValue, cov: JsValue, options: JsValue, to_buffer: bool) -> JsResult<Promise> {
         let o = Options::read(MVN, &options, &MVN_OPTIONS)?;
-        self.factor(&mean, &cov, &o)?.draw(MVN, o.get("shape"), o.get("key"), to_buffer)
+        self.factor(&mean, &cov, &o)?.draw(MVN, o.get("shape"), o.get("key"), to_buffer, o.get("out"))
     }
 
     /// MLX's `normal`, `uniform` or `bits` (`op`) of `shape`: resolves to `{ data, shape }`
@@ -228,6 +231,7 @@ impl WasmSampler {
 
     /// The distribution of `mean` and `cov` (or `scaleTril`) with the options `o`.
     fn factor(&self, mean: &JsValue, cov: &JsValue, o: &Options) -> JsResult<WasmDistribution> {
+        let mut prof = crate::profile::Profile::start();
         let mean_arr = convert::array(MVN, "mean", mean, &o.get("meanShape"))?;
         let tril = o.get("scaleTril");
         let scale_tril = !tril.is_undefined();
@@ -253,6 +257,7 @@ impl WasmSampler {
             }
         }
         let cov_arr = convert::array(MVN, if scale_tril { "scaleTril" } else { "cov" }, cov, &cov_shape)?;
+        prof.mark("read inputs");
         let (method, dtype, on_invalid) = (o.string("method", "cholesky")?, o.string("dtype", "float32")?, o.string("onInvalid", "raise")?);
         let dtype = Dtype::from_str(&dtype).map_err(|e| js_error(crate::Error::new(e.kind(), MVN, e.message().trim_start_matches("[dtype] "))))?;
         let dist = if scale_tril {

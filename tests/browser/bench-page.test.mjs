@@ -11,7 +11,7 @@ test('benchmark page, smoke mode: every implementation gives a result or a recor
   const log = [];
   const { result, browserVersion } = await runBrowserBench({ query: { mode: 'smoke' }, onLog: (l) => log.push(l), timeout: 120_000 });
   assert.equal(result.error, undefined, `${result.error}\n${log.join('\n')}`);
-  const impls = ['mvn-gpu webgpu', 'mvn-gpu webgpu (toBuffer)', 'mvn-gpu cpu (wasm)', 'tfjs webgpu', 'tfjs wasm', 'multivariate-normal'];
+  const impls = ['mvn-gpu webgpu', 'mvn-gpu webgpu (toBuffer)', 'mvn-gpu cpu (wasm)', 'jax-js webgpu', 'jax-js wasm', 'tfjs webgpu', 'tfjs wasm', 'multivariate-normal'];
   assert.deepEqual(Object.keys(result.impls), impls);
   const workloads = Object.keys(result.workloads);
   assert.deepEqual(workloads, ['C1', 'C2', 'C3', 'C4']);

@@ -245,6 +245,32 @@ async function catalogue(s) {
   await refused('O11', null, 'INVALID_ARGUMENT', 'Sampler.create', ["Unknown powerPreference 'fast'"], () => Sampler.create({ backend: 'cpu', powerPreference: 'fast' }));
   await refused('O11', null, 'INVALID_ARGUMENT', 'Sampler.create', ['options must be an object'], () => Sampler.create('cpu'));
   await refused('O13', s, 'INVALID_ARGUMENT', 'Sampler', ['Sampler.create()'], () => new Sampler({}));
+  // O17: `out` must be a Float32Array of exactly the output's size, for samples read back.
+  {
+    const dist = s.distribution(Z2, I2);
+    for (const [bad, word] of [[new Float32Array(3), 'out holds 3 values but the samples are 20'], [new Float64Array(20), 'got Float64Array'], [[0, 0], 'got Array'], [5, 'must be a Float32Array']]) {
+      await refused('O17', s, 'INVALID_ARGUMENT', OP, [word], () => dist.sample([10], key(1), { out: bad }));
+      await refused('O17', s, 'INVALID_ARGUMENT', OP, [word], () => mvn(Z2, I2, { shape: [10], out: bad }));
+    }
+    await refused('O17', s, 'INVALID_ARGUMENT', OP, ['not to distribution()'], () => s.distribution(Z2, I2, { out: new Float32Array(2) }));
+    await refused('O17', s, 'INVALID_ARGUMENT', OP, ['unknown option'], () => dist.sample([10], key(1), { shape: [2] }));
+    if (gpu) await refused('O17', s, 'INVALID_ARGUMENT', OP, ['kept on the GPU'], () => s.multivariateNormalToBuffer(Z2, I2, { shape: [10], out: new Float32Array(20) }));
+    // E20: samples written into a reused `out` are those of a call without it.
+    const out = new Float32Array(20);
+    const want = await dist.sample([10], key(7));
+    for (let rep = 0; rep < 2; rep++) {
+      const got = await dist.sample([10], key(7), { out });
+      assert.ok(got.data === out, 'E20: data is out');
+      assert.deepEqual(got.data, want.data, 'E20');
+      assert.deepEqual((await mvn(Z2, I2, { shape: [10], key: key(7), out })).data, want.data, 'E20: multivariateNormal');
+    }
+    // From 1 MiB on, WebGPU reads back through a mapped staging buffer in JavaScript.
+    const big = new Float32Array(2 ** 18);
+    const wantBig = await dist.sample([2 ** 17], key(8));
+    assert.ok((await dist.sample([2 ** 17], key(8), { out: big })).data === big, 'E20: 1 MiB into out');
+    assert.deepEqual(big, wantBig.data, 'E20: 1 MiB');
+    dist.free();
+  }
   await refused('O14', s, 'INVALID_ARGUMENT', OP, ['either cov or scaleTril'], () => mvn(Z2, I2, { scaleTril: I2 }));
   await refused('O14', s, 'INVALID_ARGUMENT', OP, ['method applies to cov only'], () => mvn(Z2, null, { scaleTril: I2, method: 'eigh' }));
   await refused('O14', s, 'INVALID_ARGUMENT', OP, ['onInvalid applies to cov only'], () => mvn(Z2, undefined, { scaleTril: I2, onInvalid: 'clip' }));

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The npm package on the GPU machine's GPU through Dawn, against jax-js on the same Dawn device and
+# against our own native path (wgpu on Vulkan), in one command; writes $OUT/dawn.json (default
+# benches/results/dawn-local/) and prints the tables and ratios. The GPU machine has no node,
+# node_modules or Rust: `bash benches/dawn_pack.sh` fills .gl/ here first (README "Benchmarks").
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out="${OUT:-benches/results/dawn-local}"
+mkdir -p "$out"
+if ls .gl/*.deb >/dev/null 2>&1; then
+  for f in .gl/*.deb; do dpkg -x "$f" /; done
+  ldconfig
+fi
+icd=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
+if [ -f "$icd" ]; then export VK_DRIVER_FILES="$icd"; fi
+node=node
+if [ -f .gl/node.xz ]; then
+  xz -dc .gl/node.xz > /tmp/mvn-node && chmod +x /tmp/mvn-node && node=/tmp/mvn-node
+fi
+if [ -f .gl/webgpu.tar.xz ] && [ ! -f node_modules/webgpu/index.js ]; then tar xJf .gl/webgpu.tar.xz; fi
+if [ -f .gl/pkg.tar.xz ] && [ ! -f pkg/mvn_gpu_bg.wasm ]; then tar xJf .gl/pkg.tar.xz; fi
+if [ -f .gl/peers.mjs ]; then export MVN_JS_PEERS=.gl/peers.mjs; fi
+nvidia-smi --query-gpu=name,driver_version --format=csv,noheader || true
+native=()
+if [ -f .gl/mvn-bench.xz ]; then
+  xz -dc .gl/mvn-bench.xz > /tmp/mvn-bench && chmod +x /tmp/mvn-bench
+  /tmp/mvn-bench --bench --backend gpu --workloads W1,W2,W3,W4 --json "$out/native.json" | grep -v '^{' || true
+  native=(--native "$out/native.json")
+fi
+"$node" benches/dawn/bench.mjs --json "$out/dawn.json" "${native[@]}" "$@"
