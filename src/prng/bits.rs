@@ -72,8 +72,14 @@ pub fn word_at(key: [u32; 2], w: u32, total: u32) -> u32 {
 /// block `b`'s first word to `first[b - b0]`, its second to `second[b - b0]`. One hash per block.
 #[inline]
 pub(crate) fn fill_pairs(key: [u32; 2], layout: Layout, b0: u32, first: &mut [u32], second: &mut [u32]) {
-    for (i, (x, y)) in first.iter_mut().zip(second.iter_mut()).enumerate() {
-        let b = b0 + i as u32;
+    let len = first.len().min(second.len());
+    // In wasm, four blocks at a time in SIMD lanes (the same words).
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    let done = super::threefry::fill_pairs_x4(key, layout.half, b0, &mut first[..len], &mut second[..len]);
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    let done = 0;
+    for (i, (x, y)) in first[done..len].iter_mut().zip(second[done..len].iter_mut()).enumerate() {
+        let b = b0 + (done + i) as u32;
         [*x, *y] = threefry2x32(key, [b, b + layout.half]);
     }
 }

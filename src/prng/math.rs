@@ -49,15 +49,56 @@ const CENTRAL: [u32; 10] = [
 fn horner(coeffs: &[u32], t: f32) -> f32 {
     let mut p = f32::from_bits(coeffs[0]);
     for &c in &coeffs[1..] {
-        p = p.mul_add(t, f32::from_bits(c));
+        p = fma(p, t, f32::from_bits(c));
     }
     p
+}
+
+/// `a * b + c` with one rounding. Natively the hardware's (or libm's) fma.
+#[cfg(not(target_arch = "wasm32"))]
+#[inline]
+fn fma(a: f32, b: f32, c: f32) -> f32 {
+    a.mul_add(b, c)
+}
+
+/// `a * b + c` with one rounding, in wasm (which has no fma instruction; libm's software `fmaf`
+/// took most of the time of a normal). `a * b` is exact in f64, and rounding the f64 sum to f32
+/// is the correctly rounded result unless that sum landed exactly on a midpoint between two
+/// floats (or in f32's subnormal range): then the sum is rounded to odd instead (TwoSum's error
+/// decides the last bit), and that rounded to f32 is correct (Boldo and Melquiond).
+#[cfg(target_arch = "wasm32")]
+#[inline]
+fn fma(a: f32, b: f32, c: f32) -> f32 {
+    fma_via_f64(a, b, c)
+}
+
+/// [`fma`]'s wasm implementation (compiled everywhere, so that it is tested natively against the
+/// hardware's fma).
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+#[inline]
+fn fma_via_f64(a: f32, b: f32, c: f32) -> f32 {
+    let (p, c) = (a as f64 * b as f64, c as f64);
+    let s = p + c;
+    // The 29 bits that rounding to f32 drops, exactly half an ulp: a midpoint.
+    let midpoint = s.to_bits() & 0x1fff_ffff == 0x1000_0000;
+    if !midpoint && s.abs() >= f32::MIN_POSITIVE as f64 {
+        return s as f32;
+    }
+    let t = s - p;
+    let e = (p - (s - t)) + (c - t);
+    if e != 0.0 && s.is_finite() && s.to_bits() & 1 == 0 {
+        // s is even and inexact: the neighbour on e's side is odd.
+        let away_from_zero = (e > 0.0) == (s > 0.0);
+        let bits = if away_from_zero { s.to_bits() + 1 } else { s.to_bits() - 1 };
+        return f64::from_bits(bits) as f32;
+    }
+    s as f32
 }
 
 /// MLX's float32 `erfinv` (spec section 6.1) with the glibc `logf` of section 6.3.
 #[inline]
 pub fn erfinv(a: f32) -> f32 {
-    let t = logf(a.mul_add(-a, 1.0));
+    let t = logf(fma(a, -a, 1.0));
     let p = if t.abs() > 6.125 { horner(&TAIL, t) } else { horner(&CENTRAL, t) };
     a * p
 }
@@ -117,6 +158,59 @@ pub fn logf(x: f32) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The wasm fma against the hardware's, on random operands, on products that land on or
+    /// next to midpoints (c chosen to cancel most of a * b), and in the subnormal range.
+    #[test]
+    fn fma_via_f64_is_correctly_rounded() {
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut checked = 0;
+        for i in 0..4_000_000u32 {
+            let r = next();
+            let a = f32::from_bits((r as u32 & 0x807f_ffff) | (((r >> 40) as u32 % 60 + 97) << 23));
+            let b = f32::from_bits(((r >> 32) as u32 & 0x807f_ffff) | (((r >> 48) as u32 % 60 + 97) << 23));
+            let c = match i % 4 {
+                0 => f32::from_bits(next() as u32 & 0xbfff_ffff),
+                // Cancel the product's leading bits, leaving its exact low bits near a midpoint.
+                1 => -(a * b) + f32::from_bits(next() as u32 & 0x007f_ffff) * f32::EPSILON,
+                2 => -(a * b),
+                _ => f32::from_bits(next() as u32 & 0x807f_ffff), // subnormal addends
+            };
+            if !(a.is_finite() && b.is_finite() && c.is_finite()) {
+                continue;
+            }
+            let (want, got) = (a.mul_add(b, c), fma_via_f64(a, b, c));
+            assert!(want.to_bits() == got.to_bits() || (want.is_nan() && got.is_nan()), "fma({a:e}, {b:e}, {c:e}) = {want:e}, got {got:e}");
+            checked += 1;
+        }
+        assert!(checked > 3_000_000);
+        // a * b exactly a midpoint between two floats (3 times an odd mantissa has 25 bits), and
+        // c a tiny nudge either way: the f64 sum rounds back onto the midpoint, so rounding it to
+        // f32 directly would break the tie to even instead of towards c.
+        let (mut hard, mut naive_wrong) = (0, 0);
+        for m in (0u32..200_000).map(|k| 1 + 2 * k) {
+            let b = f32::from_bits((127 << 23) | (m & 0x007f_ffff));
+            let p = 3.0f64 * b as f64;
+            if (p as f32) as f64 == p || (p.to_bits() & 0x1fff_ffff) != 0x1000_0000 {
+                continue;
+            }
+            for c in [p * 1e-20, -p * 1e-20, f32::MIN_POSITIVE as f64] {
+                let c = c as f32;
+                let (want, got) = (3.0f32.mul_add(b, c), fma_via_f64(3.0, b, c));
+                assert_eq!(want.to_bits(), got.to_bits(), "fma(3, {b:e}, {c:e})");
+                naive_wrong += (((p + c as f64) as f32).to_bits() != want.to_bits()) as u32;
+                hard += 1;
+            }
+        }
+        assert!(hard > 100_000, "{hard} midpoint cases");
+        assert!(naive_wrong > hard / 4, "only {naive_wrong} of {hard} cases would fool a plain f64 sum: the test misses the hard cases");
+    }
 
     #[test]
     fn table_matches_the_spec_hex_floats() {
