@@ -74,6 +74,9 @@ pub(crate) fn words(req: &WordsRequest) -> Result<Vec<u32>> {
     match req.transform {
         Transform::Bits => {}
         Transform::Uniform { low, range } => map_in_place(&mut w, |b| math::uniform(b, low, range).to_bits()),
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        Transform::Normal { a, loc } => math::normals_x4(&mut w, a, Some(loc)),
+        #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
         Transform::Normal { a, loc } => map_in_place(&mut w, |b| math::normal(b, a, loc).to_bits()),
     }
     Ok(w)
@@ -83,6 +86,9 @@ pub(crate) fn words(req: &WordsRequest) -> Result<Vec<u32>> {
 fn standard_normals(op: &str, key: [u32; 2], len: usize) -> Result<Vec<f32>> {
     let mut w = alloc::zeroed::<u32>(op, len)?;
     fill_words(key, &mut w);
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    math::normals_x4(&mut w, math::SQRT2, None);
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
     map_in_place(&mut w, |b| math::standard_normal(b).to_bits());
     Ok(bytemuck::allocation::cast_vec(w))
 }

@@ -1,0 +1,57 @@
+// The wasm CPU path against the native CPU build, bit for bit, on large draws: wasm runs MLX's
+// normals (Threefry, erfinv with its fused multiply-adds) and the `z R` product in SIMD lanes,
+// the native build runs the scalar reference, so a lane that strays shows here. The native
+// side is the `mvn-gpu` binary that `cargo test` builds (target/debug/mvn-gpu).
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Sampler, key } from 'mvn-gpu';
+
+const bin = fileURLToPath(new URL('../../target/debug/mvn-gpu', import.meta.url));
+
+/** The float32 payload of a version-1 .npy file. */
+function npy(path) {
+  const b = readFileSync(path);
+  const header = b.readUInt16LE(8);
+  const data = b.subarray(10 + header);
+  return new Uint32Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.length));
+}
+
+function native(args) {
+  const dir = mkdtempSync(join(tmpdir(), 'mvn-parity-'));
+  try {
+    const out = join(dir, 'x.npy');
+    execFileSync(bin, [...args, '--backend', 'cpu', '--out', out], { env: { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' } });
+    return npy(out);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function firstDifference(a, b) {
+  if (a.length !== b.length) return `lengths ${a.length} and ${b.length}`;
+  const i = a.findIndex((v, k) => v !== b[k]);
+  return i < 0 ? null : `index ${i}: ${a[i].toString(16)} vs ${b[i].toString(16)}`;
+}
+
+test('wasm CPU normals and samples equal the native CPU build bit for bit', { timeout: 300_000 }, async () => {
+  assert.ok(existsSync(bin), `${bin} is missing: run cargo test (or cargo build) first`);
+  const s = await Sampler.create({ backend: 'cpu' });
+  for (const [seed, loc, scale] of [[5, 0, 1], [6, 1.5, 0.25]]) {
+    const want = native(['normal', '--shape', '[1048575]', '--seed', String(seed), '--loc', String(loc), '--scale', String(scale)]);
+    const got = new Uint32Array((await s.normal([1048575], { key: key(seed), loc, scale })).data.buffer);
+    assert.equal(firstDifference(got, want), null, `normal seed ${seed}`);
+  }
+  // n = 64: the standard normals and the row product, through a full covariance.
+  const n = 64;
+  const cov = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 2 : 0.5 ** (1 + Math.abs(i - j)))));
+  const mean = Array.from({ length: n }, (_, i) => i / 10);
+  const want = native(['sample', '--mean', JSON.stringify(mean), '--cov', JSON.stringify(cov), '--shape', '[4097]', '--seed', '7']);
+  const got = new Uint32Array((await s.multivariateNormal(mean, cov, { shape: [4097], key: key(7) })).data.buffer);
+  assert.equal(firstDifference(got, want), null, 'multivariate normal, n = 64');
+  s.free();
+});
