@@ -66,10 +66,9 @@ pub struct MultivariateNormal {
 }
 
 fn check_finite(what: &str, a: &Array) -> Result<()> {
-    // A branch-free scan per block (vectorizes): NaN and the infinities are the floats whose
-    // magnitude bits are at least those of infinity. In parallel natively for large inputs; the
-    // first bad index is then found in order.
-    let bad_block = |c: &[f32]| bytemuck::cast_slice::<f32, u32>(c).iter().fold(0u32, |m, &b| m.max(b & 0x7fff_ffff)) >= 0x7f80_0000;
+    // A branch-free scan per block, in parallel natively for large inputs; the first bad index
+    // is then found in order.
+    let bad_block = has_non_finite;
     #[cfg(not(target_arch = "wasm32"))]
     let any_bad = {
         use rayon::prelude::*;
@@ -133,17 +132,7 @@ fn dedupe(data: &[f32], num_cov: usize, nn: usize) -> Result<(Vec<u32>, Vec<u32>
     let hash = |c: usize| -> u64 {
         // Four independent polynomial lanes in u32 (they vectorize), then a 64-bit mix. Equal
         // hashes are confirmed bit for bit, so the hash needs to be fast more than strong.
-        let m = &bits[c * nn..(c + 1) * nn];
-        let mut h = [0x9e37_79b9u32, 0x85eb_ca6b, 0xc2b2_ae35, 0x27d4_eb2f];
-        let mut chunks = m.chunks_exact(4);
-        for w in &mut chunks {
-            for l in 0..4 {
-                h[l] = h[l].wrapping_mul(0x0100_0193).wrapping_add(w[l]);
-            }
-        }
-        for (l, &w) in chunks.remainder().iter().enumerate() {
-            h[l] = h[l].wrapping_mul(0x0100_0193).wrapping_add(w);
-        }
+        let h = hash_lanes(&bits[c * nn..(c + 1) * nn]);
         let mut x = ((h[0] as u64) << 32 | h[1] as u64) ^ ((h[2] as u64) << 32 | h[3] as u64).rotate_left(29) ^ nn as u64;
         x ^= x >> 33;
         x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
@@ -183,6 +172,58 @@ fn dedupe(data: &[f32], num_cov: usize, nn: usize) -> Result<(Vec<u32>, Vec<u32>
         factor_of_cov.push(idx);
     }
     Ok((distinct, factor_of_cov))
+}
+
+const HASH_SEEDS: [u32; 4] = [0x9e37_79b9, 0x85eb_ca6b, 0xc2b2_ae35, 0x27d4_eb2f];
+const HASH_MUL: u32 = 0x0100_0193;
+
+/// Four polynomial hash lanes over `m`: word `i` goes to lane `i % 4`.
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+fn hash_lanes(m: &[u32]) -> [u32; 4] {
+    let mut h = HASH_SEEDS;
+    for (i, &w) in m.iter().enumerate() {
+        h[i & 3] = h[i & 3].wrapping_mul(HASH_MUL).wrapping_add(w);
+    }
+    h
+}
+
+/// [`hash_lanes`] in one SIMD vector (the size-optimized wasm build leaves the loop scalar).
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+fn hash_lanes(m: &[u32]) -> [u32; 4] {
+    use core::arch::wasm32::*;
+    let mut h = u32x4(HASH_SEEDS[0], HASH_SEEDS[1], HASH_SEEDS[2], HASH_SEEDS[3]);
+    let mut chunks = m.chunks_exact(4);
+    for w in &mut chunks {
+        // SAFETY: the chunk holds four u32s; v128 loads need no alignment.
+        h = i32x4_add(i32x4_mul(h, u32x4_splat(HASH_MUL)), unsafe { v128_load(w.as_ptr() as *const v128) });
+    }
+    let mut out = [u32x4_extract_lane::<0>(h), u32x4_extract_lane::<1>(h), u32x4_extract_lane::<2>(h), u32x4_extract_lane::<3>(h)];
+    for (l, &w) in chunks.remainder().iter().enumerate() {
+        out[l] = out[l].wrapping_mul(HASH_MUL).wrapping_add(w);
+    }
+    out
+}
+
+/// Whether `c` holds a NaN or an infinity: the floats whose magnitude bits are at least those of
+/// infinity (a branch-free scan).
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+fn has_non_finite(c: &[f32]) -> bool {
+    bytemuck::cast_slice::<f32, u32>(c).iter().fold(0u32, |m, &b| m.max(b & 0x7fff_ffff)) >= 0x7f80_0000
+}
+
+/// [`has_non_finite`] four lanes at a time.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+fn has_non_finite(c: &[f32]) -> bool {
+    use core::arch::wasm32::*;
+    let bits: &[u32] = bytemuck::cast_slice(c);
+    let mut chunks = bits.chunks_exact(4);
+    let mut m = u32x4_splat(0);
+    for w in &mut chunks {
+        // SAFETY: the chunk holds four u32s; v128 loads need no alignment.
+        m = u32x4_max(m, v128_and(unsafe { v128_load(w.as_ptr() as *const v128) }, u32x4_splat(0x7fff_ffff)));
+    }
+    let lanes = [u32x4_extract_lane::<0>(m), u32x4_extract_lane::<1>(m), u32x4_extract_lane::<2>(m), u32x4_extract_lane::<3>(m)];
+    lanes.into_iter().chain(chunks.remainder().iter().map(|b| b & 0x7fff_ffff)).max().unwrap_or(0) >= 0x7f80_0000
 }
 
 /// Runs `f` on each distinct covariance's slot in `factors`, its entry and its state: in
