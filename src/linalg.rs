@@ -96,12 +96,14 @@ fn cholesky_lanes<T: lanes::Lanes>(covs: &[&[f32]], n: usize, tol: Option<f64>, 
 }
 
 fn cholesky_lanes_in<T: lanes::Lanes, const CAP: usize>(covs: &[&[f32]], n: usize, tol: Option<f64>, out: &mut [&mut [f32]]) -> u32 {
+    let mut x = [T::splat(0.0); CAP];
+    T::load_all(covs, n, &mut x[..n * n]);
     let mut l = [T::splat(0.0); CAP];
     let mut ok = (1u32 << T::N) - 1;
     let (mut asym, mut scale) = (T::splat(0.0), T::splat(0.0));
     for i in 0..n {
         for j in 0..=i {
-            let (a, b) = (T::load(|q| covs[q][i * n + j] as f64), T::load(|q| covs[q][j * n + i] as f64));
+            let (a, b) = (x[i * n + j], x[j * n + i]);
             asym = asym.max(a.sub(b).abs());
             scale = scale.max(a.abs()).max(b.abs());
             let mut s = a.add(b).scale(0.5);
@@ -138,6 +140,13 @@ mod lanes {
         const N: usize;
         fn splat(x: f64) -> Self;
         fn load(f: impl Fn(usize) -> f64) -> Self;
+        /// Every entry of the `n x n` matrices `covs` (one per lane) into `x` (`n * n` long),
+        /// row-major.
+        fn load_all(covs: &[&[f32]], _n: usize, x: &mut [Self]) {
+            for (k, v) in x.iter_mut().enumerate() {
+                *v = Self::load(|q| covs[q][k] as f64);
+            }
+        }
         /// `self - a * b`, rounded twice (no fused multiply-add), as the scalar code.
         fn sub_mul(self, a: Self, b: Self) -> Self;
         fn add(self, b: Self) -> Self;
@@ -206,6 +215,33 @@ mod lanes {
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     impl Lanes for V {
         const N: usize = 4;
+        /// Four columns of a row of the four matrices at a time, transposed into lanes with
+        /// shuffles (one load per matrix instead of one per entry).
+        fn load_all(covs: &[&[f32]], n: usize, x: &mut [Self]) {
+            use core::arch::wasm32::*;
+            if n % 4 != 0 {
+                for (k, v) in x.iter_mut().enumerate() {
+                    *v = Self::load(|q| covs[q][k] as f64);
+                }
+                return;
+            }
+            for k in (0..n * n).step_by(4) {
+                // SAFETY: k + 4 <= n * n, within each matrix (checked by the slice); v128 loads
+                // need no alignment.
+                let r: [v128; 4] = std::array::from_fn(|q| unsafe { v128_load(covs[q][k..k + 4].as_ptr() as *const v128) });
+                let (t0, t1) = (i32x4_shuffle::<0, 4, 1, 5>(r[0], r[1]), i32x4_shuffle::<2, 6, 3, 7>(r[0], r[1]));
+                let (t2, t3) = (i32x4_shuffle::<0, 4, 1, 5>(r[2], r[3]), i32x4_shuffle::<2, 6, 3, 7>(r[2], r[3]));
+                let cols = [
+                    i32x4_shuffle::<0, 1, 4, 5>(t0, t2),
+                    i32x4_shuffle::<2, 3, 6, 7>(t0, t2),
+                    i32x4_shuffle::<0, 1, 4, 5>(t1, t3),
+                    i32x4_shuffle::<2, 3, 6, 7>(t1, t3),
+                ];
+                for (c, v) in cols.into_iter().enumerate() {
+                    x[k + c] = V(f64x2_promote_low_f32x4(v), f64x2_promote_low_f32x4(i32x4_shuffle::<2, 3, 0, 1>(v, v)));
+                }
+            }
+        }
         fn splat(x: f64) -> Self {
             use core::arch::wasm32::f64x2_splat;
             V(f64x2_splat(x), f64x2_splat(x))

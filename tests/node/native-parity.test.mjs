@@ -1,6 +1,7 @@
 // The wasm CPU path against the native CPU build, bit for bit, on large draws: wasm runs MLX's
 // normals (Threefry, erfinv with its fused multiply-adds) and the `z R` product in SIMD lanes,
-// the native build runs the scalar reference, so a lane that strays shows here. The native
+// the native build runs the scalar reference, so a lane that strays shows here; so does the
+// batched small Cholesky (four matrices per lane group in both, loaded differently). The native
 // side is the `mvn-gpu` binary that `cargo test` builds (target/debug/mvn-gpu).
 import test from 'node:test';
 import assert from 'node:assert/strict';
@@ -53,5 +54,11 @@ test('wasm CPU normals and samples equal the native CPU build bit for bit', { ti
   const want = native(['sample', '--mean', JSON.stringify(mean), '--cov', JSON.stringify(cov), '--shape', '[4097]', '--seed', '7']);
   const got = new Uint32Array((await s.multivariateNormal(mean, cov, { shape: [4097], key: key(7) })).data.buffer);
   assert.equal(firstDifference(got, want), null, 'multivariate normal, n = 64');
+  // A batch of 18 distinct 8 x 8 covariances: the batched Cholesky, four matrices per SIMD lane
+  // group (and the two left over one by one).
+  const batch = Array.from({ length: 18 }, (_, b) => Array.from({ length: 8 }, (_, i) => Array.from({ length: 8 }, (_, j) => (i === j ? 1 + b / 7 : 0.3 ** (1 + Math.abs(i - j)) * (1 + b / 50)))));
+  const bwant = native(['sample', '--mean', JSON.stringify(Array(8).fill(0.5)), '--cov', JSON.stringify(batch), '--shape', '[33, 18]', '--seed', '9']);
+  const bgot = new Uint32Array((await s.multivariateNormal(Array(8).fill(0.5), batch, { shape: [33, 18], key: key(9) })).data.buffer);
+  assert.equal(firstDifference(bgot, bwant), null, 'multivariate normal, 18 covariances of n = 8');
   s.free();
 });
