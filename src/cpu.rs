@@ -133,21 +133,35 @@ fn affine_rows(dist: &MultivariateNormal, req: &SampleRequest, row0: usize, bloc
     let nn = n * n;
     let (factors, fmap, mean) = (dist.factors(), dist.factor_of_cov(), dist.mean_data());
     let tri = dist.is_triangular();
-    let mut z = vec![0f32; n];
-    for (r, row) in block.chunks_exact_mut(n).enumerate() {
-        let b = row0 + r;
-        z.copy_from_slice(row);
-        let f = fmap[req.cov_map.index(b)] as usize;
-        let m = &mean[req.mean_map.index(b) * n..][..n];
+    // Up to GROUP consecutive rows with the same factor take each row of R in turn, so a row of
+    // R is read once from memory for all of them (for large n, R does not fit in the cache).
+    // Each output still sums over l in increasing order: the same bits as one row at a time.
+    const GROUP: usize = 8;
+    let mut z = vec![0f32; GROUP * n];
+    let rows = block.len() / n.max(1);
+    let factor_of = |b: usize| fmap[req.cov_map.index(b)] as usize;
+    let mut r = 0;
+    while r < rows {
+        let f = factor_of(row0 + r);
+        let g = (1..GROUP.min(rows - r)).take_while(|&k| factor_of(row0 + r + k) == f).count() + 1;
+        let rows_g = &mut block[r * n..(r + g) * n];
+        z[..g * n].copy_from_slice(rows_g);
+        rows_g.iter_mut().for_each(|v| *v = 0.0);
         let rm = &factors[f * nn..(f + 1) * nn];
-        row.iter_mut().for_each(|v| *v = 0.0);
-        for (l, &zl) in z.iter().enumerate() {
+        for l in 0..n {
             let start = if tri { l } else { 0 };
-            axpy(&mut row[start..], zl, &rm[l * n + start..(l + 1) * n]);
+            let rl = &rm[l * n + start..(l + 1) * n];
+            for (k, row) in rows_g.chunks_exact_mut(n).enumerate() {
+                axpy(&mut row[start..], z[k * n + l], rl);
+            }
         }
-        for (v, &mj) in row.iter_mut().zip(m) {
-            *v += mj;
+        for (k, row) in rows_g.chunks_exact_mut(n).enumerate() {
+            let m = &mean[req.mean_map.index(row0 + r + k) * n..][..n];
+            for (v, &mj) in row.iter_mut().zip(m) {
+                *v += mj;
+            }
         }
+        r += g;
     }
 }
 
