@@ -1,6 +1,322 @@
-//! A blocked Cholesky in f64 for the wasm build, where faer's runs several times slower than
-//! natively: left-looking by blocks of `NB` columns, so that almost all the work is dot products
-//! of two contiguous rows, done four rows by two at a time in SIMD registers (f64x2).
+//! The project's own Cholesky factorizations in f64, where faer's per-call cost or its wasm
+//! speed does not fit:
+//! - batches of small matrices (n <= 16): on the stack, four matrices per SIMD lane group, with
+//!   the symmetry check in the same pass;
+//! - large matrices in the wasm build ([`factor_in_place`]): left-looking by blocks of `NB`
+//!   columns, so that almost all the work is dot products of two contiguous rows, done four rows
+//!   by two at a time in SIMD registers (f64x2).
+
+
+/// Largest n factored by the allocation-free Cholesky below (batches of small matrices).
+pub(crate) const SMALL_N: usize = 16;
+
+/// Cholesky of the symmetrized `cov` in f64 on the stack, as `R = Lᵀ` in float32; `None` when a
+/// pivot is not positive (the caller then takes the PSD-safe path). Thousands of small
+/// covariances per call (W4) would otherwise pay faer's per-call setup each time.
+pub(crate) fn cholesky_small(cov: &[f32], n: usize, r: &mut [f32]) -> bool {
+    let mut out = [r];
+    cholesky_lanes::<f64>(&[cov], n, None, &mut out) & 1 == 1
+}
+
+/// Matrices factored at once by [`small_cholesky_batch`]: one per SIMD lane of f64 (two f64x2
+/// vectors in wasm, where the compiler does not vectorize this by itself), so the chains of
+/// dependent divisions and square roots of one matrix overlap with those of the others.
+pub(crate) const LANES: usize = <lanes::V as lanes::Lanes>::N;
+
+/// [`cholesky_small`] of `T::N` matrices side by side: lane `q` does exactly the operations, in
+/// the same order, that the single version does for matrix `q` (so the factors are the same to
+/// the bit), and a lane whose pivot is not positive only fails itself. With `tol`, the same
+/// pass checks symmetry as `linalg::asymmetry` decides it (`max |a - aᵀ| <= tol max |a|`) and fails
+/// an asymmetric lane too. Bit `q` of the result says whether lane `q` succeeded (its `out` slot
+/// is written when its pivots were positive).
+fn cholesky_lanes<T: lanes::Lanes>(covs: &[&[f32]], n: usize, tol: Option<f64>, out: &mut [&mut [f32]]) -> u32 {
+    // The scratch is as small as n allows (zeroing 2 KiB per 8 x 8 matrix cost a third of W4).
+    if n <= 8 {
+        cholesky_lanes_in::<T, 64>(covs, n, tol, out)
+    } else {
+        cholesky_lanes_in::<T, { SMALL_N * SMALL_N }>(covs, n, tol, out)
+    }
+}
+
+fn cholesky_lanes_in<T: lanes::Lanes, const CAP: usize>(covs: &[&[f32]], n: usize, tol: Option<f64>, out: &mut [&mut [f32]]) -> u32 {
+    let mut x = [T::splat(0.0); CAP];
+    T::load_all(covs, n, &mut x[..n * n]);
+    let mut l = [T::splat(0.0); CAP];
+    let mut ok = (1u32 << T::N) - 1;
+    let (mut asym, mut scale) = (T::splat(0.0), T::splat(0.0));
+    for i in 0..n {
+        for j in 0..=i {
+            let (a, b) = (x[i * n + j], x[j * n + i]);
+            asym = asym.max(a.sub(b).abs());
+            scale = scale.max(a.abs()).max(b.abs());
+            let mut s = a.add(b).scale(0.5);
+            for k in 0..j {
+                s = s.sub_mul(l[i * n + k], l[j * n + k]);
+            }
+            if i == j {
+                ok &= s.positive();
+                l[i * n + i] = s.sqrt();
+            } else {
+                l[i * n + j] = s.div(l[j * n + j]);
+            }
+        }
+    }
+    let written = ok;
+    if let Some(tol) = tol {
+        ok &= asym.le(scale.scale(tol));
+    }
+    for (q, r) in out.iter_mut().enumerate() {
+        if written >> q & 1 == 1 {
+            for i in 0..n {
+                for j in 0..=i {
+                    r[j * n + i] = l[i * n + j].lane(q) as f32;
+                }
+            }
+        }
+    }
+    ok
+}
+
+/// Lanes of f64 for [`cholesky_lanes`]: plain `f64` (one lane), and `V`, [`LANES`] lanes.
+mod lanes {
+    /// [`Lanes::load_all`] one entry at a time.
+    fn load_each<T: Lanes>(covs: &[&[f32]], x: &mut [T]) {
+        for (k, v) in x.iter_mut().enumerate() {
+            *v = T::load(|q| covs[q][k] as f64);
+        }
+    }
+
+    pub(super) trait Lanes: Copy {
+        const N: usize;
+        fn splat(x: f64) -> Self;
+        fn load(f: impl Fn(usize) -> f64) -> Self;
+        /// Every entry of the `n x n` matrices `covs` (one per lane) into `x` (`n * n` long),
+        /// row-major.
+        fn load_all(covs: &[&[f32]], _n: usize, x: &mut [Self]) {
+            load_each(covs, x);
+        }
+        /// `self - a * b`, rounded twice (no fused multiply-add), as the scalar code.
+        fn sub_mul(self, a: Self, b: Self) -> Self;
+        fn add(self, b: Self) -> Self;
+        fn sub(self, b: Self) -> Self;
+        fn scale(self, x: f64) -> Self;
+        fn abs(self) -> Self;
+        /// The larger (the inputs are finite: no NaN rule needed).
+        fn max(self, b: Self) -> Self;
+        /// Bit `q` set when lane `q` of `self` is <= that of `b`.
+        fn le(self, b: Self) -> u32;
+        fn div(self, d: Self) -> Self;
+        fn sqrt(self) -> Self;
+        /// Bit `q` set when lane `q` is > 0 (false for NaN).
+        fn positive(self) -> u32;
+        fn lane(self, q: usize) -> f64;
+    }
+
+    impl Lanes for f64 {
+        const N: usize = 1;
+        fn splat(x: f64) -> Self {
+            x
+        }
+        fn load(f: impl Fn(usize) -> f64) -> Self {
+            f(0)
+        }
+        fn sub_mul(self, a: Self, b: Self) -> Self {
+            self - a * b
+        }
+        fn add(self, b: Self) -> Self {
+            self + b
+        }
+        fn sub(self, b: Self) -> Self {
+            self - b
+        }
+        fn scale(self, x: f64) -> Self {
+            self * x
+        }
+        fn abs(self) -> Self {
+            f64::abs(self)
+        }
+        fn max(self, b: Self) -> Self {
+            if b > self { b } else { self }
+        }
+        fn le(self, b: Self) -> u32 {
+            (self <= b) as u32
+        }
+        fn div(self, d: Self) -> Self {
+            self / d
+        }
+        fn sqrt(self) -> Self {
+            f64::sqrt(self)
+        }
+        fn positive(self) -> u32 {
+            (self > 0.0) as u32
+        }
+        fn lane(self, _q: usize) -> f64 {
+            self
+        }
+    }
+
+    /// Four f64 lanes as two wasm SIMD vectors.
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    #[derive(Clone, Copy)]
+    pub(crate) struct V(core::arch::wasm32::v128, core::arch::wasm32::v128);
+
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    impl Lanes for V {
+        const N: usize = 4;
+        /// Four columns of a row of the four matrices at a time, transposed into lanes with
+        /// shuffles (one load per matrix instead of one per entry).
+        fn load_all(covs: &[&[f32]], n: usize, x: &mut [Self]) {
+            use core::arch::wasm32::*;
+            if n % 4 != 0 {
+                return load_each(covs, x);
+            }
+            for k in (0..n * n).step_by(4) {
+                // SAFETY: k + 4 <= n * n, within each matrix (checked by the slice); v128 loads
+                // need no alignment.
+                let r: [v128; 4] = std::array::from_fn(|q| unsafe { v128_load(covs[q][k..k + 4].as_ptr() as *const v128) });
+                let (t0, t1) = (i32x4_shuffle::<0, 4, 1, 5>(r[0], r[1]), i32x4_shuffle::<2, 6, 3, 7>(r[0], r[1]));
+                let (t2, t3) = (i32x4_shuffle::<0, 4, 1, 5>(r[2], r[3]), i32x4_shuffle::<2, 6, 3, 7>(r[2], r[3]));
+                let cols = [
+                    i32x4_shuffle::<0, 1, 4, 5>(t0, t2),
+                    i32x4_shuffle::<2, 3, 6, 7>(t0, t2),
+                    i32x4_shuffle::<0, 1, 4, 5>(t1, t3),
+                    i32x4_shuffle::<2, 3, 6, 7>(t1, t3),
+                ];
+                for (c, v) in cols.into_iter().enumerate() {
+                    x[k + c] = V(f64x2_promote_low_f32x4(v), f64x2_promote_low_f32x4(i32x4_shuffle::<2, 3, 0, 1>(v, v)));
+                }
+            }
+        }
+        fn splat(x: f64) -> Self {
+            use core::arch::wasm32::f64x2_splat;
+            V(f64x2_splat(x), f64x2_splat(x))
+        }
+        fn load(f: impl Fn(usize) -> f64) -> Self {
+            use core::arch::wasm32::f64x2;
+            V(f64x2(f(0), f(1)), f64x2(f(2), f(3)))
+        }
+        fn sub_mul(self, a: Self, b: Self) -> Self {
+            use core::arch::wasm32::{f64x2_mul, f64x2_sub};
+            V(f64x2_sub(self.0, f64x2_mul(a.0, b.0)), f64x2_sub(self.1, f64x2_mul(a.1, b.1)))
+        }
+        fn add(self, b: Self) -> Self {
+            use core::arch::wasm32::f64x2_add;
+            V(f64x2_add(self.0, b.0), f64x2_add(self.1, b.1))
+        }
+        fn sub(self, b: Self) -> Self {
+            use core::arch::wasm32::f64x2_sub;
+            V(f64x2_sub(self.0, b.0), f64x2_sub(self.1, b.1))
+        }
+        fn scale(self, x: f64) -> Self {
+            use core::arch::wasm32::{f64x2_mul, f64x2_splat};
+            V(f64x2_mul(self.0, f64x2_splat(x)), f64x2_mul(self.1, f64x2_splat(x)))
+        }
+        fn abs(self) -> Self {
+            use core::arch::wasm32::f64x2_abs;
+            V(f64x2_abs(self.0), f64x2_abs(self.1))
+        }
+        fn max(self, b: Self) -> Self {
+            use core::arch::wasm32::f64x2_pmax;
+            V(f64x2_pmax(self.0, b.0), f64x2_pmax(self.1, b.1))
+        }
+        fn le(self, b: Self) -> u32 {
+            use core::arch::wasm32::{f64x2_le, i64x2_bitmask};
+            (i64x2_bitmask(f64x2_le(self.0, b.0)) as u32) | (i64x2_bitmask(f64x2_le(self.1, b.1)) as u32) << 2
+        }
+        fn div(self, d: Self) -> Self {
+            use core::arch::wasm32::f64x2_div;
+            V(f64x2_div(self.0, d.0), f64x2_div(self.1, d.1))
+        }
+        fn sqrt(self) -> Self {
+            use core::arch::wasm32::f64x2_sqrt;
+            V(f64x2_sqrt(self.0), f64x2_sqrt(self.1))
+        }
+        fn positive(self) -> u32 {
+            use core::arch::wasm32::{f64x2_gt, f64x2_splat, i64x2_bitmask};
+            let z = f64x2_splat(0.0);
+            (i64x2_bitmask(f64x2_gt(self.0, z)) as u32) | (i64x2_bitmask(f64x2_gt(self.1, z)) as u32) << 2
+        }
+        fn lane(self, q: usize) -> f64 {
+            use core::arch::wasm32::f64x2_extract_lane;
+            match q {
+                0 => f64x2_extract_lane::<0>(self.0),
+                1 => f64x2_extract_lane::<1>(self.0),
+                2 => f64x2_extract_lane::<0>(self.1),
+                _ => f64x2_extract_lane::<1>(self.1),
+            }
+        }
+    }
+
+    /// Four f64 lanes; the compiler vectorizes the loops natively.
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    #[derive(Clone, Copy)]
+    pub(crate) struct V([f64; 4]);
+
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    impl Lanes for V {
+        const N: usize = 4;
+        fn splat(x: f64) -> Self {
+            V([x; 4])
+        }
+        fn load(f: impl Fn(usize) -> f64) -> Self {
+            V(std::array::from_fn(f))
+        }
+        fn sub_mul(self, a: Self, b: Self) -> Self {
+            V(std::array::from_fn(|q| self.0[q] - a.0[q] * b.0[q]))
+        }
+        fn add(self, b: Self) -> Self {
+            V(std::array::from_fn(|q| self.0[q] + b.0[q]))
+        }
+        fn sub(self, b: Self) -> Self {
+            V(std::array::from_fn(|q| self.0[q] - b.0[q]))
+        }
+        fn scale(self, x: f64) -> Self {
+            V(self.0.map(|v| v * x))
+        }
+        fn abs(self) -> Self {
+            V(self.0.map(f64::abs))
+        }
+        fn max(self, b: Self) -> Self {
+            V(std::array::from_fn(|q| if b.0[q] > self.0[q] { b.0[q] } else { self.0[q] }))
+        }
+        fn le(self, b: Self) -> u32 {
+            (0..4).fold(0, |m, q| m | ((self.0[q] <= b.0[q]) as u32) << q)
+        }
+        fn div(self, d: Self) -> Self {
+            V(std::array::from_fn(|q| self.0[q] / d.0[q]))
+        }
+        fn sqrt(self) -> Self {
+            V(self.0.map(f64::sqrt))
+        }
+        fn positive(self) -> u32 {
+            (0..4).fold(0, |m, q| m | ((self.0[q] > 0.0) as u32) << q)
+        }
+        fn lane(self, q: usize) -> f64 {
+            self.0[q]
+        }
+    }
+}
+
+/// The fast path for batches of small covariances: when `cov` (`n <= SMALL_N`) is
+/// symmetric within `tol` and its Cholesky succeeds, writes `R = Lᵀ` into `r` (zeroed, `n * n`)
+/// and returns true, exactly as `linalg::factor` with `Method::Cholesky` would; otherwise returns false
+/// and the caller runs `linalg::factor` (which raises the error or takes the PSD-safe path).
+pub(crate) fn small_cholesky_into(cov: &[f32], n: usize, tol: f64, r: &mut [f32]) -> bool {
+    if n == 0 || n > SMALL_N {
+        return false;
+    }
+    cholesky_lanes::<f64>(&[cov], n, Some(tol), &mut [r]) & 1 == 1
+}
+
+/// [`small_cholesky_into`] for [`LANES`] matrices at once (`rs`: their zeroed `n * n` slots).
+pub(crate) fn small_cholesky_batch(covs: [&[f32]; LANES], n: usize, tol: f64, mut rs: [&mut [f32]; LANES]) -> [bool; LANES] {
+    if n == 0 || n > SMALL_N {
+        return [false; LANES];
+    }
+    let done = cholesky_lanes::<lanes::V>(&covs, n, Some(tol), &mut rs);
+    std::array::from_fn(|q| done >> q & 1 == 1)
+}
+
 
 /// Columns per block: the rows of a block stay in cache while the rows below stream past.
 const NB: usize = 32;

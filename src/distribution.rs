@@ -2,6 +2,7 @@
 
 use crate::alloc;
 use crate::array::Array;
+use crate::cholesky;
 use crate::error::{Error, ErrorKind, Result};
 use crate::linalg::{self, FactorMethod, FactorReport};
 use crate::options::{Method, Options};
@@ -250,21 +251,21 @@ fn for_each_factor(
     factors.chunks_mut(nn).zip(entries.iter_mut()).zip(state.iter_mut()).for_each(|((r, e), s)| f(r, e, s));
 }
 
-/// The allocation-free Cholesky of every small matrix, [`linalg::LANES`] at a time (in
+/// The allocation-free Cholesky of every small matrix, [`cholesky::LANES`] at a time (in
 /// parallel natively); a matrix it does not take stays `Pending` for `linalg::factor`.
 fn small_cholesky_pass(data: &[f32], n: usize, tol: f64, factors: &mut [f32], entries: &[FactorEntry], state: &mut [State]) {
-    use linalg::LANES;
+    use cholesky::LANES;
     let nn = n * n;
     let cov = |e: &FactorEntry| &data[e.batch_index as usize * nn..][..nn];
     let group = |(rs, (es, sts)): (&mut [f32], (&[FactorEntry], &mut [State]))| {
         if es.len() == LANES {
             let mut slots = rs.chunks_mut(nn);
             let slots: [&mut [f32]; LANES] = std::array::from_fn(|_| slots.next().expect("LANES slots"));
-            let ok = linalg::small_cholesky_batch(std::array::from_fn(|q| cov(&es[q])), n, tol, slots);
+            let ok = cholesky::small_cholesky_batch(std::array::from_fn(|q| cov(&es[q])), n, tol, slots);
             sts.iter_mut().zip(ok).filter(|(_, ok)| *ok).for_each(|(s, _)| *s = State::Done);
         } else {
             for ((r, e), s) in rs.chunks_mut(nn).zip(es).zip(sts.iter_mut()) {
-                if linalg::small_cholesky_into(cov(e), n, tol, r) {
+                if cholesky::small_cholesky_into(cov(e), n, tol, r) {
                     *s = State::Done;
                 }
             }
@@ -336,7 +337,7 @@ impl MultivariateNormal {
         prof.mark("allocate factors");
         // Batches of small matrices: an allocation-free Cholesky straight into `factors`; a
         // matrix it does not take goes through `linalg::factor` in the second pass.
-        if options.method == Method::Cholesky && n <= linalg::SMALL_BATCH_N && n > 0 {
+        if options.method == Method::Cholesky && n <= cholesky::SMALL_N && n > 0 {
             small_cholesky_pass(data, n, tol, &mut factors, &entries, &mut state);
             prof.mark("factor (batched small Cholesky)");
         }
