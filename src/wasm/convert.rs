@@ -214,13 +214,18 @@ thread_local! {
     static FLOAT32_PROTOTYPE: JsValue = js_sys::Object::get_prototype_of(&js_sys::Float32Array::new_with_length(0).into()).into();
 }
 
-/// `v` when it is a non-empty `Float32Array` (not a subclass, whose `length` could lie, and
-/// not detached: a detached array has length 0), copied straight into the wasm heap; other
-/// typed arrays go through the engine's conversion, which also refuses a detached buffer.
+/// `v` when it is a `Float32Array` itself: not a subclass (whose `length` could lie), not a
+/// proxy, not a primitive.
+fn exact_float32(v: &JsValue) -> Option<&js_sys::Float32Array> {
+    let proto: JsValue = if v.is_object() { js_sys::Object::get_prototype_of(v).into() } else { JsValue::NULL };
+    FLOAT32_PROTOTYPE.with(|p| *p == proto).then(|| v.unchecked_ref::<js_sys::Float32Array>())
+}
+
+/// `v` when it is a non-empty [`exact_float32`] (a detached array has length 0), copied
+/// straight into the wasm heap; other typed arrays go through the engine's conversion, which
+/// also refuses a detached buffer.
 fn plain_float32(v: &JsValue) -> Option<&js_sys::Float32Array> {
-    let proto: JsValue = js_sys::Object::get_prototype_of(v).into();
-    let f = v.unchecked_ref::<js_sys::Float32Array>();
-    (FLOAT32_PROTOTYPE.with(|p| *p == proto) && f.length() > 0).then_some(f)
+    exact_float32(v).filter(|f| f.length() > 0)
 }
 
 /// The `out` option: `None`, or a `Float32Array` of exactly `len` values to write samples into
@@ -232,15 +237,13 @@ pub(crate) fn out_array(op: &str, v: &JsValue, len: usize, to_buffer: bool) -> J
     if to_buffer {
         return fail(ErrorKind::InvalidArgument, op, "out applies to samples read back, not to samples kept on the GPU.");
     }
-    let proto: JsValue = js_sys::Object::get_prototype_of(v).into();
-    if !FLOAT32_PROTOTYPE.with(|p| *p == proto) {
+    let Some(f) = exact_float32(v) else {
         return fail(ErrorKind::InvalidArgument, op, format!("out must be a Float32Array, got {}.", tag(v)));
-    }
-    let f: js_sys::Float32Array = v.clone().unchecked_into();
+    };
     if f.length() as usize != len {
         return fail(ErrorKind::InvalidArgument, op, format!("out holds {} values but the samples are {len} (a detached array holds 0).", f.length()));
     }
-    Ok(Some(f))
+    Ok(Some(f.clone()))
 }
 
 /// The flat float32 data and the shape of an array input.

@@ -253,6 +253,7 @@ async function catalogue(s) {
       await refused('O17', s, 'INVALID_ARGUMENT', OP, [word], () => mvn(Z2, I2, { shape: [10], out: bad }));
     }
     await refused('O17', s, 'INVALID_ARGUMENT', OP, ['not to distribution()'], () => s.distribution(Z2, I2, { out: new Float32Array(2) }));
+    await refused('O17', s, 'INVALID_ARGUMENT', OP, ['out must be a Float32Array, got Null'], () => dist.sample([10], key(1), { out: null }));
     await refused('O17', s, 'INVALID_ARGUMENT', OP, ['unknown option'], () => dist.sample([10], key(1), { shape: [2] }));
     if (gpu) await refused('O17', s, 'INVALID_ARGUMENT', OP, ['kept on the GPU'], () => s.multivariateNormalToBuffer(Z2, I2, { shape: [10], out: new Float32Array(20) }));
     // E20: samples written into a reused `out` are those of a call without it.
