@@ -21,7 +21,7 @@
 //
 // URL parameters: mode=full|smoke (smoke: tiny sizes, 1 rep), impls=a,b (subset), workloads=C1,C2,
 // reps, warmups, budget (seconds for multivariate-normal per workload). Result: window.__result.
-import { Sampler, key } from '/js/index.js';
+import { Sampler } from '/js/index.js';
 import { check } from './check.mjs';
 import { CPU_WORKLOADS, SMOKE_WORKLOADS, errText, jaxImpl, makeInputs, median, now, oursImpl, timeReps } from './common.mjs';
 
