@@ -135,6 +135,12 @@ export interface SamplerCreateOptions {
   powerPreference?: 'high-performance' | 'low-power';
   /** A WebGPU entry point where `navigator.gpu` is missing (Node: `create([])` of the npm `webgpu` package). */
   gpu?: GPU;
+  /**
+   * The application's own `GPUDevice` (e.g. a renderer's), to sample on it so that the samples
+   * can be drawn without a copy. The sampler never destroys or replaces it: once it is lost,
+   * calls fail with `DEVICE_LOST`. Not with `gpu`, `powerPreference` or `backend: 'cpu'`.
+   */
+  device?: GPUDevice;
 }
 
 /** Draws MLX-compatible samples on WebGPU or on the CPU. */
@@ -148,7 +154,7 @@ export class Sampler {
   readonly adapterInfo: { name: string; vendor: number; device: number; driver: string; driverInfo: string; backend: string } | null;
   /** Why `'auto'` fell back to the CPU. */
   readonly fallbackReason: string | undefined;
-  /** The `GPUDevice` samples are drawn on, or `null` on the CPU (a new one after a lost device was replaced). */
+  /** The `GPUDevice` samples are drawn on, or `null` on the CPU: the application's `device` when given, else the sampler's own (a new one after a lost device was replaced). */
   readonly device: GPUDevice | null;
   /**
    * Why the GPU device was lost, until the next call replaces it (that call runs on a new device;
@@ -161,6 +167,12 @@ export class Sampler {
   multivariateNormal(mean: ArrayInput, cov: ArrayInput | null, options?: MvnOptions): Promise<Samples>;
   /** As {@link Sampler.multivariateNormal}, the samples kept on the GPU (WebGPU backend). */
   multivariateNormalToBuffer(mean: ArrayInput, cov: ArrayInput | null, options?: MvnOptions): Promise<GpuSamples>;
+  /**
+   * As {@link Sampler.multivariateNormal}, written into the caller's `buffer` from offset 0
+   * with no allocation (WebGPU backend): `buffer` needs `STORAGE` usage, 4 bytes per value, and
+   * must belong to {@link Sampler.device}; otherwise `INVALID_ARGUMENT`, and nothing is written.
+   */
+  multivariateNormalInto(buffer: GPUBuffer, mean: ArrayInput, cov: ArrayInput | null, options?: Omit<MvnOptions, 'out'>): Promise<GpuSamples>;
   /** Validates and factors once; sample many times. */
   distribution(mean: ArrayInput, cov: ArrayInput | null, options?: Omit<MvnOptions, 'shape' | 'key'>): Distribution;
   /** MLX's `normal(shape, loc, scale, key)`. */
@@ -171,7 +183,7 @@ export class Sampler {
   bits(shape?: number[], options?: { key?: Key | number[] }): Promise<{ data: Uint32Array; shape: number[] }>;
   /** Releases the sampler's wasm memory; later calls throw `DESTROYED`. */
   free(): void;
-  /** Destroys the GPU device and frees the sampler; later calls throw `DESTROYED`. */
+  /** Destroys the sampler's own GPU device (never an application's `device`) and frees the sampler; later calls throw `DESTROYED`. */
   destroy(): void;
 }
 
@@ -182,6 +194,13 @@ export class Distribution {
   sample(shape?: number[], key?: Key | number[], options?: { out?: Float32Array }): Promise<Samples>;
   /** Samples kept on the GPU (WebGPU backend). */
   sampleToBuffer(shape?: number[], key?: Key | number[]): Promise<GpuSamples>;
+  /**
+   * Samples written into the caller's `buffer` from offset 0, with no allocation (WebGPU
+   * backend), e.g. a vertex buffer redrawn every frame: it needs `STORAGE` usage, 4 bytes per
+   * value, and must belong to the sampler's device; otherwise `INVALID_ARGUMENT`, and nothing
+   * is written. Resolves to `{ buffer, device, shape }`, `buffer` the one given.
+   */
+  sampleInto(buffer: GPUBuffer, shape?: number[], key?: Key | number[]): Promise<GpuSamples>;
   /** One report per distinct covariance. */
   readonly report: FactorReport[];
   /** The factors `R` with `x = mean + z R`, one per distinct covariance: shape `[k, n, n]`, row-major. */

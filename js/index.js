@@ -76,7 +76,11 @@ export class Sampler {
     this.#inner = inner;
   }
 
-  /** `await Sampler.create({ backend: 'auto' | 'webgpu' | 'cpu', powerPreference, gpu })`. */
+  /**
+   * `await Sampler.create({ backend: 'auto' | 'webgpu' | 'cpu', powerPreference, gpu, device })`.
+   * `device`: the application's own `GPUDevice` (a renderer's), to sample on it; the sampler
+   * never destroys or replaces it.
+   */
   static async create(options) {
     // In Node, WebGPU comes from a package (e.g. `webgpu`): already on navigator.gpu, or as `gpu`,
     // which Rust reads and checks with the other options (once) and hands to installGpu.
@@ -89,9 +93,9 @@ export class Sampler {
     return this.#inner;
   }
 
-  /** `call(inner)`'s result, or DESTROYED when the sampler is destroyed while it runs. */
-  async #run(op, call) {
-    return settleLive(op, call(this.#live(op)), () => this.#destroyed);
+  /** `call(inner)`'s result, or DESTROYED when the sampler is destroyed while it runs (`callers`: the result's buffer is the caller's, never destroyed). */
+  async #run(op, call, callers = false) {
+    return settleLive(op, call(this.#live(op)), () => this.#destroyed, callers);
   }
 
   /** `'webgpu'` or `'cpu'`. */
@@ -100,7 +104,7 @@ export class Sampler {
   get adapterInfo() { return this.#live('adapterInfo').adapterInfo; }
   /** Why `'auto'` fell back to the CPU, or `undefined`. */
   get fallbackReason() { return this.#live('fallbackReason').fallbackReason; }
-  /** The `GPUDevice` the samples live on (WebGPU backend), or `null`: a new one after a lost device was replaced. */
+  /** The `GPUDevice` the samples live on (WebGPU backend), or `null`: the application's when given, or the sampler's own (a new one after a lost device was replaced). */
   get device() { return this.#live('device').device; }
   /** Why the GPU device was lost, until the next call replaces it; otherwise `undefined`. */
   get deviceLost() { return this.#live('deviceLost').deviceLost; }
@@ -114,12 +118,18 @@ export class Sampler {
 
   /** MLX's `multivariate_normal`: resolves to `{ data: Float32Array, shape: number[] }`. */
   async multivariateNormal(mean, cov, options) {
-    return this.#run('multivariate_normal', (s) => s.multivariateNormal(mean, cov, options, false).then((r) => readBack('multivariate_normal', r)));
+    return this.#run('multivariate_normal', (s) => s.multivariateNormal(mean, cov, options, false, undefined).then((r) => readBack('multivariate_normal', r)));
   }
 
   /** Samples kept on the GPU: resolves to `{ buffer: GPUBuffer, device: GPUDevice, shape }`. */
   async multivariateNormalToBuffer(mean, cov, options) {
-    return this.#run('multivariate_normal', (s) => s.multivariateNormal(mean, cov, options, true));
+    return this.#run('multivariate_normal', (s) => s.multivariateNormal(mean, cov, options, true, undefined));
+  }
+
+  /** Samples written into the caller's `GPUBuffer` (STORAGE usage, on `sampler.device`), with no allocation: resolves to `{ buffer, device, shape }`. */
+  async multivariateNormalInto(buffer, mean, cov, options) {
+    if (buffer === undefined) throw usageError('sample_into', 'buffer must be a GPUBuffer (from device.createBuffer()), got undefined.');
+    return this.#run('sample_into', (s) => s.multivariateNormal(mean, cov, options, true, buffer), true);
   }
 
   /** MLX's `normal(shape, loc, scale, key)`. */
@@ -146,7 +156,7 @@ export class Sampler {
     }
   }
 
-  /** Destroys the GPU device and releases the sampler; later calls throw `DESTROYED`. */
+  /** Destroys the sampler's own GPU device (an application's `device` is left alone) and releases the sampler; later calls throw `DESTROYED`. */
   destroy() {
     if (!this.#destroyed) this.#inner.destroy();
     this.free();
@@ -181,6 +191,12 @@ export class Distribution {
   async sampleToBuffer(shape, k) {
     const dead = () => deadSamplers.has(this.#sampler);
     return settleLive('sample_to_buffer', this.#live('sample_to_buffer', true).sampleToBuffer(shape, k), dead);
+  }
+
+  /** Samples written into the caller's `GPUBuffer` (STORAGE usage, at least 4 bytes per value, on `sampler.device`) from offset 0, with no allocation: `{ buffer, device, shape }`. */
+  async sampleInto(buffer, shape, k) {
+    const dead = () => deadSamplers.has(this.#sampler);
+    return settleLive('sample_into', this.#live('sample_into', true).sampleInto(buffer, shape, k), dead, true);
   }
 
   /** Per distinct covariance: `{ batchIndex, method, methodUsed, rank, minEigenvalue, maxEigenvalue, clipped }`. */
@@ -264,9 +280,10 @@ async function readBack(op, r) {
 
 /**
  * The result of a call in flight, unless its sampler was destroyed meanwhile: then DESTROYED
- * (a GPU buffer it made, on the destroyed device, is destroyed too), whatever the call gave.
+ * (a GPU buffer it made, on the destroyed device, is destroyed too, unless it is the caller's:
+ * `callers`), whatever the call gave.
  */
-async function settleLive(op, promise, destroyed) {
+async function settleLive(op, promise, destroyed, callers = false) {
   let result;
   let error;
   try {
@@ -275,7 +292,7 @@ async function settleLive(op, promise, destroyed) {
     error = e;
   }
   if (destroyed()) {
-    result?.buffer?.destroy?.();
+    if (!callers) result?.buffer?.destroy?.();
     throw destroyedError(op, 'the sampler was destroyed while the call was in flight.');
   }
   if (error !== undefined) throw error;

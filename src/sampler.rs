@@ -3,7 +3,7 @@
 use crate::array::Array;
 use crate::distribution::MultivariateNormal;
 use crate::error::{Error, ErrorKind, Result};
-use crate::gpu::{ChunkLimits, Gpu, SamplerOptions};
+use crate::gpu::{ChunkLimits, Gpu, OnLoss, SamplerOptions};
 use crate::key::Key;
 use crate::options::Options;
 use crate::request::{SampleRequest, WordsRequest};
@@ -99,12 +99,18 @@ impl Sampler {
         Sampler { gpu: Some(Gpu::from_device(device, queue, limits)) }
     }
 
+    /// Whether the GPU device is this sampler's own ([`Sampler::gpu`]), which it may destroy
+    /// and replace, rather than an application's ([`Sampler::from_device`]).
+    pub fn owns_device(&self) -> bool {
+        self.gpu.as_ref().is_some_and(|g| g.owns_device())
+    }
+
     /// Which backend runs the work.
     pub fn backend(&self) -> Backend {
         if self.gpu.is_some() { Backend::Gpu } else { Backend::Cpu }
     }
 
-    /// The adapter, when this sampler created its own device.
+    /// The adapter (for an application's device, as the device reports it).
     pub fn adapter_info(&self) -> Option<wgpu::AdapterInfo> {
         self.gpu.as_ref().and_then(|g| g.context().adapter_info.clone())
     }
@@ -148,7 +154,7 @@ impl Sampler {
             None => crate::cpu::sample(dist, &req),
             Some(g) => {
                 let r = &req;
-                let data = g.run(req.op, |c| async move { c.sample(dist, r).await }).await?;
+                let data = g.run(req.op, OnLoss::Replay, |c| async move { c.sample(dist, r).await }).await?;
                 Ok(Array::from_parts(req.out_shape, data))
             }
         }
@@ -161,31 +167,46 @@ impl Sampler {
     /// As [`Sampler::sample`]; [`ErrorKind::InvalidArgument`] on the CPU backend;
     /// [`ErrorKind::TooLarge`] when the samples exceed the device's `max_buffer_size`.
     pub async fn sample_to_buffer(&self, dist: &MultivariateNormal, shape: &[i64], key: Option<Key>) -> Result<GpuSamples> {
-        let g = self.gpu.as_ref().ok_or_else(|| {
-            Error::new(ErrorKind::InvalidArgument, "sample_to_buffer", "the CPU backend has no GPU buffers; use sample().")
-        })?;
-        let req = SampleRequest::new("multivariate_normal", dist, shape, key)?;
-        let r = &req;
-        let (buffer, device) = g.run(req.op, |c| async move { c.sample_to_buffer(dist, r).await.map(|b| (b, c.device.clone())) }).await?;
-        Ok(GpuSamples { buffer, device, shape: req.out_shape })
+        self.to_gpu("sample_to_buffer", dist, shape, key, None).await
     }
 
     /// Samples `dist` into the caller's GPU buffer (usage must include `STORAGE`; at least
     /// `4 * len` bytes), from offset 0: no allocation at all, e.g. to redraw a vertex buffer
     /// every frame.
     ///
+    /// `out` must be a buffer of this sampler's device ([`Sampler::device`]). On the web, where
+    /// WebGPU validates it, a buffer of another device is refused; natively wgpu cannot tell a
+    /// buffer of another `wgpu::Instance` from one of its own, so that is the caller's duty.
+    ///
     /// # Errors
-    /// As [`Sampler::sample`]; [`ErrorKind::InvalidArgument`] on the CPU backend or for a buffer
-    /// without `STORAGE` usage or too small; [`ErrorKind::DeviceLost`] when the device (and so
-    /// `out`) was lost: a sampler with its own device has a new one for later calls.
+    /// As [`Sampler::sample`]; [`ErrorKind::InvalidArgument`] on the CPU backend, for a buffer
+    /// without `STORAGE` usage or too small, or destroyed (nothing is written);
+    /// [`ErrorKind::DeviceLost`] when the device (and so `out`) was lost: a sampler with its own
+    /// device has a new one for later calls.
     pub async fn sample_into(&self, dist: &MultivariateNormal, shape: &[i64], key: Option<Key>, out: &wgpu::Buffer) -> Result<Vec<usize>> {
-        let g = self.gpu.as_ref().ok_or_else(|| {
-            Error::new(ErrorKind::InvalidArgument, "sample_into", "the CPU backend has no GPU buffers; use sample().")
-        })?;
-        let req = SampleRequest::new("sample_into", dist, shape, key)?;
-        let r = &req;
-        g.run_on_current(req.op, |c| async move { c.sample_into(dist, r, out).await }).await?;
-        Ok(req.out_shape)
+        Ok(self.to_gpu("sample_into", dist, shape, key, Some(out)).await?.shape)
+    }
+
+    /// Samples kept on the GPU: in a new buffer, or in `into` (one path for both keeps the npm
+    /// package's wasm small).
+    pub(crate) async fn to_gpu(&self, op: &'static str, dist: &MultivariateNormal, shape: &[i64], key: Option<Key>, into: Option<&wgpu::Buffer>) -> Result<GpuSamples> {
+        let g = self.gpu.as_ref().ok_or_else(|| Error::new(ErrorKind::InvalidArgument, op, "the CPU backend has no GPU buffers; use sample()."))?;
+        let req = SampleRequest::new(into.map_or("multivariate_normal", |_| op), dist, shape, key)?;
+        let (r, on_loss) = (&req, if into.is_some() { OnLoss::Fail } else { OnLoss::Replay });
+        let got = g.run(req.op, on_loss, |c| async move { c.sample_to_gpu(dist, r, into).await.map(|b| (b, c.device.clone())) }).await;
+        match (got, into) {
+            (Ok((buffer, device)), _) => Ok(GpuSamples { buffer, device, shape: req.out_shape }),
+            // A device error on a working device: the caller's buffer may be the cause.
+            (Err(e), Some(out)) if e.kind() == ErrorKind::Device && g.lost().is_none() => match g.context().refuses(out).await {
+                Some(why) => Err(Error::new(
+                    ErrorKind::InvalidArgument,
+                    op,
+                    format!("the output buffer cannot be used on this sampler's device: it belongs to another device or was destroyed ({why}); nothing was written."),
+                )),
+                None => Err(e),
+            },
+            (Err(e), _) => Err(e),
+        }
     }
 
     /// Releases the scratch buffers a GPU sampler keeps between calls (they are reused to
@@ -249,7 +270,7 @@ impl Sampler {
     pub(crate) async fn words(&self, req: &WordsRequest) -> Result<Vec<u32>> {
         match &self.gpu {
             None => crate::cpu::words(req),
-            Some(g) => g.run(req.op, |c| async move { c.words(req).await }).await,
+            Some(g) => g.run(req.op, OnLoss::Replay, |c| async move { c.words(req).await }).await,
         }
     }
 }

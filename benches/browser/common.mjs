@@ -82,16 +82,26 @@ export async function stageProfile(run, reps) {
  * then `onSubmittedWorkDone` (samples ready on the GPU). The whole call: inputs on the host,
  * validation, Cholesky, upload, sampling (and readback).
  */
-export function oursImpl(backend, toBuffer, createOptions = {}, { reuseOut = false } = {}) {
+export function oursImpl(backend, toBuffer, createOptions = {}, { reuseOut = false, into = false } = {}) {
   let sampler;
   let rep = 0;
   let out = null;
+  let appDevice = null;
+  let target = null; // the caller's GPUBuffer (into): kept across reps, as a renderer would
   return {
-    sync: toBuffer
-      ? 'multivariateNormalToBuffer + await device.queue.onSubmittedWorkDone() (samples ready on the GPU, no readback)'
-      : `await sampler.multivariateNormal(...) (samples read back into ${reuseOut ? 'a reused Float32Array: the out option' : 'a new Float32Array'})`,
+    sync: into
+      ? "Sampler.create({ device }) on the application's GPUDevice, multivariateNormalInto(a reused GPUBuffer) + await device.queue.onSubmittedWorkDone() (no allocation per call)"
+      : toBuffer
+        ? 'multivariateNormalToBuffer + await device.queue.onSubmittedWorkDone() (samples ready on the GPU, no readback)'
+        : `await sampler.multivariateNormal(...) (samples read back into ${reuseOut ? 'a reused Float32Array: the out option' : 'a new Float32Array'})`,
     async setup() {
-      sampler = await Sampler.create({ backend, ...createOptions });
+      if (into) {
+        const adapter = await navigator.gpu.requestAdapter({ powerPreference: 'high-performance' });
+        appDevice = await adapter.requestDevice({ requiredLimits: { maxBufferSize: adapter.limits.maxBufferSize, maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize } });
+        sampler = await Sampler.create({ device: appDevice });
+      } else {
+        sampler = await Sampler.create({ backend, ...createOptions });
+      }
       if (sampler.backend !== backend) throw new Error(`asked for ${backend}, got ${sampler.backend}: ${sampler.fallbackReason}`);
       return { backend: sampler.backend, adapter: sampler.adapterInfo ?? null };
     },
@@ -108,6 +118,17 @@ export function oursImpl(backend, toBuffer, createOptions = {}, { reuseOut = fal
         opts.out = out;
       }
       if (!toBuffer) return { data: (await sampler.multivariateNormal(p.meanIn, p.covIn, opts)).data, layout: 'SBd' };
+      if (into) {
+        const size = p.S * p.B * p.d * 4;
+        if (target?.size !== size) {
+          target?.destroy();
+          target = appDevice.createBuffer({ size, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.VERTEX | GPUBufferUsage.COPY_SRC });
+        }
+        await sampler.multivariateNormalInto(target, p.meanIn, p.covIn, opts);
+        const t = now();
+        await appDevice.queue.onSubmittedWorkDone();
+        return { layout: 'SBd', stages: { 'GPU wait (onSubmittedWorkDone)': now() - t } };
+      }
       const r = await sampler.multivariateNormalToBuffer(p.meanIn, p.covIn, opts);
       const t = now();
       await r.device.queue.onSubmittedWorkDone();
@@ -118,7 +139,11 @@ export function oursImpl(backend, toBuffer, createOptions = {}, { reuseOut = fal
       }
       return { data: await readBuffer(r.device, r.buffer), layout: 'SBd' };
     },
-    teardown() { sampler?.destroy(); },
+    teardown() {
+      sampler?.destroy();
+      target?.destroy();
+      appDevice?.destroy();
+    },
   };
 }
 

@@ -50,6 +50,7 @@ const workloads = Object.fromEntries(Object.entries(all).filter(([n]) => !args.w
 
 const IMPLS = {
   'mvn-gpu (on GPU)': () => oursImpl('webgpu', true),
+  'mvn-gpu (into a GPUBuffer)': () => oursImpl('webgpu', true, {}, { into: true }),
   'mvn-gpu (readback)': () => oursImpl('webgpu', false),
   'mvn-gpu (readback into out)': () => oursImpl('webgpu', false, {}, { reuseOut: true }),
   'jax-js webgpu (on GPU)': () => jaxImpl(loadJax, 'webgpu', false),
@@ -106,9 +107,11 @@ for (const name of impls) {
 
 // Ratios in this run: jax-js / ours (above 1: ours is faster).
 out.ratios = {};
-for (const mode of ['on GPU', 'readback']) {
-  const ours = out.results[`mvn-gpu (${mode})`];
-  const jax = out.results[`jax-js webgpu (${mode})`];
+const OURS = { 'on GPU': 'mvn-gpu (on GPU)', 'into a GPUBuffer': 'mvn-gpu (into a GPUBuffer)', readback: 'mvn-gpu (readback)', 'readback into out': 'mvn-gpu (readback into out)' };
+const PEER = { 'on GPU': 'jax-js webgpu (on GPU)', 'into a GPUBuffer': 'jax-js webgpu (on GPU)', readback: 'jax-js webgpu (readback)', 'readback into out': 'jax-js webgpu (readback)' };
+for (const mode of Object.keys(OURS)) {
+  const ours = out.results[OURS[mode]];
+  const jax = out.results[PEER[mode]];
   if (!ours || !jax) continue;
   out.ratios[mode] = Object.fromEntries(Object.keys(inputs).filter((w) => ours[w]?.ms && jax[w]?.ms).map((w) => [w, +(jax[w].ms / ours[w].ms).toFixed(2)]));
 }
@@ -116,7 +119,7 @@ for (const mode of ['on GPU', 'readback']) {
 if (args.native) {
   const native = JSON.parse((await import('node:fs')).readFileSync(args.native, 'utf8'));
   out.native = native;
-  const ours = out.results['mvn-gpu (on GPU)'] ?? {};
+  const ours = out.results['mvn-gpu (into a GPUBuffer)'] ?? {};
   out.ratios['dawn / native'] = Object.fromEntries(native.results.filter((r) => ours[r.workload]?.ms).map((r) => [r.workload, +(ours[r.workload].ms / r.total_ms).toFixed(2)]));
 }
 const text = JSON.stringify(out, null, 1);

@@ -132,6 +132,17 @@ impl GpuContext {
         })
     }
 
+    /// Why `buffer` cannot be used on this device, if a zero-byte clear of it fails validation:
+    /// it belongs to another device or was destroyed. Run only after a call into it failed, so
+    /// that a successful call pays nothing.
+    pub async fn refuses(&self, buffer: &wgpu::Buffer) -> Option<String> {
+        let scope = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let mut enc = self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("mvn::probe") });
+        enc.clear_buffer(buffer, 0, Some(0));
+        self.queue.submit([enc.finish()]);
+        scope.pop().await.map(|e| e.to_string().trim().replace('\n', " "))
+    }
+
     /// Releases the scratch buffers kept between calls.
     pub fn trim(&self) {
         self.scratch.lock().unwrap_or_else(|e| e.into_inner()).clear();

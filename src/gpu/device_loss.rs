@@ -113,7 +113,13 @@ impl Gpu {
 
     /// An application's device: never replaced.
     pub fn from_device(device: wgpu::Device, queue: wgpu::Queue, limits: ChunkLimits) -> Gpu {
-        Gpu::with(GpuContext::new(device, queue, None, limits), None)
+        let info = device.adapter_info();
+        Gpu::with(GpuContext::new(device, queue, Some(info), limits), None)
+    }
+
+    /// Whether the device is ours (replaced when lost) rather than the application's.
+    pub fn owns_device(&self) -> bool {
+        self.reopen.is_some()
     }
 
     #[allow(clippy::arc_with_non_send_sync)]
@@ -150,18 +156,6 @@ impl Gpu {
         why
     }
 
-    /// A context whose device is not known to be lost: the current one, or (for a device of
-    /// our own) a new one in place of a lost one.
-    async fn usable(&self, op: &str) -> Result<Arc<GpuContext>> {
-        let ctx = self.context();
-        #[cfg(not(target_arch = "wasm32"))]
-        let _ = ctx.device.poll(wgpu::PollType::Poll); // fires the lost callback of a destroyed device
-        match self.lost_reason(&ctx) {
-            None => Ok(ctx),
-            Some(why) => self.replace(op, &ctx, &why).await,
-        }
-    }
-
     /// Replaces `old` (lost for `why`), unless another call did already.
     async fn replace(&self, op: &str, old: &Arc<GpuContext>, why: &str) -> Result<Arc<GpuContext>> {
         let Some(options) = self.reopen else {
@@ -187,66 +181,58 @@ impl Gpu {
         Ok(ctx)
     }
 
-    /// Runs `call`, which uses the caller's resources of the current device (`sample_into`'s
-    /// buffer), on that device: when it was lost, it is replaced (own device) for later calls,
-    /// but this call fails with [`ErrorKind::DeviceLost`]: the caller's buffer died with it.
-    pub async fn run_on_current<T, Fut: Future<Output = Result<T>>>(&self, op: &str, call: impl FnOnce(Arc<GpuContext>) -> Fut) -> Result<T> {
-        let ctx = self.context();
-        #[cfg(not(target_arch = "wasm32"))]
-        let _ = ctx.device.poll(wgpu::PollType::Poll);
-        let why = match self.lost_reason(&ctx) {
-            Some(why) => why,
-            None => {
-                let err = match call(ctx.clone()).await {
-                    Ok(v) => return Ok(v),
-                    Err(e) if e.kind() == ErrorKind::Device => e,
-                    Err(e) => return Err(e),
-                };
-                ctx.trim();
-                settle(&ctx.device).await;
-                match self.lost_reason(&ctx) {
-                    Some(why) => why,
-                    None => return Err(err),
-                }
-            }
-        };
-        self.replace(op, &ctx, &why).await?;
-        Err(Error::new(
-            ErrorKind::DeviceLost,
-            op,
-            format!("the GPU device was lost ({why}) with the output buffer on it; the sampler has a new device: create the buffer on Sampler::device() again."),
-        ))
-    }
-
-    /// Runs `call` on a usable device. A device error drops the scratch buffers; when the
-    /// device turns out to have been lost, the call is run once more on a replacement (own
-    /// device) or fails with [`ErrorKind::DeviceLost`] (application's device).
-    pub async fn run<T, F, Fut>(&self, op: &str, call: F) -> Result<T>
+    /// Runs `call` on a device not known to be lost: the current one, or (for a device of our
+    /// own) a new one in place of a lost one. A device error drops the scratch buffers; when
+    /// the device turns out to have been lost under the call, it is replaced (own device) and,
+    /// with [`OnLoss::Replay`], the call runs once more there; otherwise (or on the
+    /// application's device) the call fails with [`ErrorKind::DeviceLost`].
+    pub async fn run<T, F, Fut>(&self, op: &str, on_loss: OnLoss, call: F) -> Result<T>
     where
         F: Fn(Arc<GpuContext>) -> Fut,
         Fut: Future<Output = Result<T>>,
     {
-        let ctx = self.usable(op).await?;
+        let mut ctx = self.context();
+        #[cfg(not(target_arch = "wasm32"))]
+        let _ = ctx.device.poll(wgpu::PollType::Poll); // fires the lost callback of a destroyed device
+        if let Some(why) = self.lost_reason(&ctx) {
+            ctx = self.replace(op, &ctx, &why).await?;
+            on_loss.check(op, &why)?;
+        }
         let err = match call(ctx.clone()).await {
             Err(e) if e.kind() == ErrorKind::Device => e,
             other => return other,
         };
-        let ctx = self.after_failure(op, ctx, err).await?;
+        ctx.trim();
+        settle(&ctx.device).await;
+        let Some(why) = self.lost_reason(&ctx) else { return Err(err) };
+        let ctx = self.replace(op, &ctx, &why).await?;
+        on_loss.check(op, &why)?;
         let out = call(ctx.clone()).await;
         if matches!(&out, Err(e) if e.kind() == ErrorKind::Device) {
             ctx.trim();
         }
         out
     }
+}
 
-    /// After a call failed with `err` on `ctx`: the context to run it again on, when the device
-    /// was lost (and replaced), or the error.
-    async fn after_failure(&self, op: &str, ctx: Arc<GpuContext>, err: Error) -> Result<Arc<GpuContext>> {
-        ctx.trim();
-        settle(&ctx.device).await;
-        match self.lost_reason(&ctx) {
-            None => Err(err),
-            Some(why) => self.replace(op, &ctx, &why).await,
+/// What a call does when its device was lost (and replaced, on a device of our own).
+#[derive(Clone, Copy)]
+pub(crate) enum OnLoss {
+    /// Run again on the new device: same key, same samples.
+    Replay,
+    /// Fail: the call writes the caller's buffer, which died with the old device.
+    Fail,
+}
+
+impl OnLoss {
+    fn check(self, op: &str, why: &str) -> Result<()> {
+        match self {
+            OnLoss::Replay => Ok(()),
+            OnLoss::Fail => Err(Error::new(
+                ErrorKind::DeviceLost,
+                op,
+                format!("the GPU device was lost ({why}) with the output buffer on it; the sampler has a new device: create the buffer on Sampler::device() again."),
+            )),
         }
     }
 }

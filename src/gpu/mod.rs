@@ -17,4 +17,4 @@ mod words;
 
 pub use chunks::ChunkLimits;
 pub use context::SamplerOptions;
-pub(crate) use device_loss::Gpu;
+pub(crate) use device_loss::{Gpu, OnLoss};

@@ -253,14 +253,10 @@ impl GpuContext {
         Ok(self.draw(dist, req, Dest::Host).await?.1)
     }
 
-    /// Draws `req` from `dist` into the caller's buffer.
-    pub async fn sample_into(&self, dist: &MultivariateNormal, req: &SampleRequest, out: &wgpu::Buffer) -> Result<()> {
-        self.draw(dist, req, Dest::Into(out)).await.map(|_| ())
-    }
-
-    /// Draws `req` from `dist` into a new buffer.
-    pub async fn sample_to_buffer(&self, dist: &MultivariateNormal, req: &SampleRequest) -> Result<wgpu::Buffer> {
-        let (buffer, _) = self.draw(dist, req, Dest::NewBuffer).await?;
+    /// Draws `req` from `dist` into `into`, or into a new buffer: the buffer written.
+    pub async fn sample_to_gpu(&self, dist: &MultivariateNormal, req: &SampleRequest, into: Option<&wgpu::Buffer>) -> Result<wgpu::Buffer> {
+        let dest = into.map_or(Dest::NewBuffer, Dest::Into);
+        let (buffer, _) = self.draw(dist, req, dest).await?;
         buffer.ok_or_else(|| Error::new(ErrorKind::Device, req.op, "no output buffer was produced."))
     }
 
@@ -273,7 +269,11 @@ impl GpuContext {
                 return Err(Error::new(
                     ErrorKind::InvalidArgument,
                     op,
-                    format!("the output buffer needs STORAGE usage and {total_bytes} bytes; it has {:?} and {} bytes.", b.usage(), b.size()),
+                    format!(
+                        "the output buffer needs STORAGE usage and {total_bytes} bytes; it has {} and {} bytes.",
+                        if b.usage().contains(wgpu::BufferUsages::STORAGE) { "STORAGE usage" } else { "no STORAGE usage" },
+                        b.size()
+                    ),
                 ));
             }
         }
@@ -293,7 +293,7 @@ impl GpuContext {
         let plan = Plan::new(self, req, one_factor, to_buffer)?;
         let mut job = MvnJob { dist, req, dest, plan, buffers: None };
         self.execute(op, &mut job, &mut host, &mut prof).await?;
-        let out = if matches!(job.dest, Dest::NewBuffer) { job.buffers.and_then(|b| b.out) } else { None };
+        let out = job.buffers.and_then(|b| b.out);
         Ok((out, bytemuck::allocation::cast_vec(host)))
     }
 }

@@ -1,9 +1,9 @@
 //! The validated, factored distribution behind the JavaScript `Distribution` class.
 
 use super::convert;
-use super::error::{js, JsResult};
+use super::error::{fail, js, JsResult};
 use super::results::{array_result, check_objects, data_result, float32, set, shape_js};
-use crate::{MultivariateNormal, Sampler};
+use crate::{ErrorKind, MultivariateNormal, Sampler};
 use js_sys::{Array as JsArray, Object, Promise};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -24,10 +24,16 @@ impl WasmDistribution {
     /// through one future (each future type adds kilobytes to the package's wasm). On WebGPU,
     /// samples to read back that fit one buffer come as `{ buffer, device, shape, readback: true }`:
     /// js/index.js maps a copy of the buffer straight into the result's Float32Array, without a
-    /// round trip through the wasm heap.
-    pub(crate) fn draw(&self, op: &'static str, shape: JsValue, key: JsValue, to_buffer: bool, out: JsValue) -> JsResult<Promise> {
+    /// round trip through the wasm heap. `into`: the caller's `GPUBuffer` to write (with
+    /// `to_buffer`), or `undefined`.
+    pub(crate) fn draw(&self, op: &'static str, shape: JsValue, key: JsValue, to_buffer: bool, out: JsValue, into: JsValue) -> JsResult<Promise> {
         let (shape, key) = (convert::shape(op, &shape)?, convert::key(op, &key)?);
         let (d, s) = (self.inner.clone(), self.sampler.clone());
+        let into = match (into.is_undefined(), s.device()) {
+            (true, _) => None,
+            (false, None) => return fail(ErrorKind::InvalidArgument, op, "the CPU backend has no GPU buffers; use sample()."),
+            (false, Some(device)) => Some((super::device::app_buffer(op, &device, &into)?, into)),
+        };
         let len = js(d.output_shape(&shape))?.iter().product::<usize>();
         let out = convert::out_array(op, &out, len, to_buffer)?;
         let bytes = len as u64 * 4;
@@ -40,14 +46,19 @@ impl WasmDistribution {
             if !to_buffer && !read_in_js {
                 return read_result(op, &js(s.sample(&d, &shape, key).await)?, out);
             }
-            let gpu = js(s.sample_to_buffer(&d, &shape, key).await)?;
+            let gpu_op = if into.is_some() { op } else { "sample_to_buffer" };
+            let gpu = js(s.to_gpu(gpu_op, &d, &shape, key, into.as_ref().map(|(b, _)| b)).await)?;
             if read_in_js && s.device_lost().is_some() {
                 // The device was lost under this call (its samples are not there): Rust's own
                 // readback replaces the device and runs the call again, as without read_in_js.
                 return read_result(op, &js(s.sample(&d, &shape, key).await)?, out);
             }
             let obj = Object::new();
-            let buffer: JsValue = gpu.buffer.as_webgpu().map(|b| b.clone().into()).unwrap_or(JsValue::NULL);
+            // The caller's buffer goes back as given (the same object).
+            let buffer: JsValue = match into {
+                Some((_, given)) => given,
+                None => gpu.buffer.as_webgpu().map(|b| b.clone().into()).unwrap_or(JsValue::NULL),
+            };
             let device: JsValue = gpu.device.as_webgpu().map(|d| d.clone().into()).unwrap_or(JsValue::NULL);
             set(&obj, "buffer", buffer);
             set(&obj, "device", device);
@@ -86,14 +97,25 @@ impl WasmDistribution {
     /// `options.out`: a `Float32Array` of the output's size to write the samples into.
     pub fn sample(&self, shape: JsValue, key: JsValue, options: JsValue) -> JsResult<Promise> {
         let o = convert::Options::read("multivariate_normal", &options, &["out"])?;
-        self.draw("multivariate_normal", shape, key, false, o.get("out"))
+        self.draw("multivariate_normal", shape, key, false, o.get("out"), JsValue::UNDEFINED)
     }
 
     /// Samples kept on the GPU: resolves to `{ buffer: GPUBuffer, device: GPUDevice, shape }`
     /// (usage STORAGE | VERTEX | COPY_SRC, row-major float32).
     #[wasm_bindgen(js_name = sampleToBuffer)]
     pub fn sample_to_buffer(&self, shape: JsValue, key: JsValue) -> JsResult<Promise> {
-        self.draw("sample_to_buffer", shape, key, true, JsValue::UNDEFINED)
+        self.draw("sample_to_buffer", shape, key, true, JsValue::UNDEFINED, JsValue::UNDEFINED)
+    }
+
+    /// Samples written into the caller's `GPUBuffer` (STORAGE usage, at least 4 bytes per
+    /// value, on the sampler's device) from offset 0, with no allocation: resolves to
+    /// `{ buffer, device, shape }`.
+    #[wasm_bindgen(js_name = sampleInto)]
+    pub fn sample_into(&self, buffer: JsValue, shape: JsValue, key: JsValue) -> JsResult<Promise> {
+        if buffer.is_undefined() {
+            return fail(ErrorKind::InvalidArgument, "sample_into", "buffer must be a GPUBuffer (from device.createBuffer()), got undefined.");
+        }
+        self.draw("sample_into", shape, key, true, JsValue::UNDEFINED, buffer)
     }
 
     /// One report per distinct covariance: `{ batchIndex, method, methodUsed, rank,

@@ -4,6 +4,7 @@
 //! Nothing panics.
 
 mod convert;
+mod device;
 mod distribution;
 mod error;
 mod results;

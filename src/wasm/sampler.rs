@@ -58,14 +58,19 @@ pub struct WasmSampler {
 
 #[wasm_bindgen]
 impl WasmSampler {
-    /// `options`: `{ backend: 'auto' | 'webgpu' | 'cpu', powerPreference, gpu }`, each read once.
-    /// A valid WebGPU entry point is handed to the wrapper's `install` (which sets it up as
-    /// `navigator.gpu`); a bad one never is.
+    /// `options`: `{ backend: 'auto' | 'webgpu' | 'cpu', powerPreference, gpu, device }`, each
+    /// read once. A valid WebGPU entry point is handed to the wrapper's `install` (which sets it
+    /// up as `navigator.gpu`); a bad one never is. With `device` (an application's `GPUDevice`)
+    /// the sampler runs on it and never destroys or replaces it.
     pub fn create(options: JsValue, install: &js_sys::Function) -> JsResult<Promise> {
         console_error_panic_hook::set_once();
         let op = "Sampler.create";
-        let o = Options::read(op, &options, &["backend", "powerPreference", "gpu"])?;
+        let o = Options::read(op, &options, &["backend", "powerPreference", "gpu", "device"])?;
         let backend = o.string("backend", "auto")?;
+        let app_device = o.get("device");
+        if !app_device.is_undefined() {
+            return Self::on_device(op, &o, &backend, &app_device);
+        }
         let pp = match o.string("powerPreference", "")?.as_str() {
             "" | "high-performance" => wgpu::PowerPreference::HighPerformance,
             "low-power" => wgpu::PowerPreference::LowPower,
@@ -163,11 +168,13 @@ impl WasmSampler {
     }
 
     /// MLX's `multivariate_normal`: resolves to `{ data, shape }`, or with `to_buffer` to the
-    /// samples kept on the GPU, `{ buffer, device, shape }`.
+    /// samples kept on the GPU, `{ buffer, device, shape }`: a new buffer, or `into` (the
+    /// caller's `GPUBuffer`) when given.
     #[wasm_bindgen(js_name = multivariateNormal)]
-    pub fn multivariate_normal(&self, mean: JsValue, cov: JsValue, options: JsValue, to_buffer: bool) -> JsResult<Promise> {
+    pub fn multivariate_normal(&self, mean: JsValue, cov: JsValue, options: JsValue, to_buffer: bool, into: JsValue) -> JsResult<Promise> {
         let o = Options::read(MVN, &options, &MVN_OPTIONS)?;
-        self.factor(&mean, &cov, &o)?.draw(MVN, o.get("shape"), o.get("key"), to_buffer, o.get("out"))
+        let op = if into.is_undefined() { MVN } else { "sample_into" };
+        self.factor(&mean, &cov, &o)?.draw(op, o.get("shape"), o.get("key"), to_buffer, o.get("out"), into)
     }
 
     /// MLX's `normal`, `uniform` or `bits` (`op`) of `shape`: resolves to `{ data, shape }`
@@ -205,15 +212,35 @@ impl WasmSampler {
         Ok(self.draw_words(js(req)?, op == "bits"))
     }
 
-    /// Destroys the GPU device (pending work fails; the sampler is unusable afterwards).
+    /// Destroys the sampler's own GPU device (pending work fails; the sampler is unusable
+    /// afterwards). An application's device is left alone.
     pub fn destroy(&self) {
-        if let Some(d) = self.inner.device() {
+        if let (Some(d), true) = (self.inner.device(), self.inner.owns_device()) {
             d.destroy();
         }
     }
 }
 
 impl WasmSampler {
+    /// A sampler on the application's `GPUDevice` (`device` option): resolves at once.
+    fn on_device(op: &str, o: &Options, backend: &str, device: &JsValue) -> JsResult<Promise> {
+        if backend == "cpu" {
+            return fail(ErrorKind::InvalidArgument, op, "device is a GPUDevice to sample on; it does not apply to backend 'cpu'.");
+        }
+        if backend != "auto" && backend != "webgpu" {
+            return fail(ErrorKind::InvalidArgument, op, format!("Unknown backend '{backend}'; expected 'auto', 'webgpu' or 'cpu'."));
+        }
+        for name in ["gpu", "powerPreference"] {
+            if !o.get(name).is_undefined() {
+                return fail(ErrorKind::InvalidArgument, op, format!("{name} picks a device to open; it does not apply with device (the application's GPUDevice)."));
+            }
+        }
+        let (device, queue) = super::device::app_device(op, device)?;
+        let sampler = Sampler::from_device(device, queue, crate::ChunkLimits::UNLIMITED);
+        let sampler: JsValue = WasmSampler { inner: Rc::new(sampler), fallback_reason: None }.into();
+        Ok(Promise::resolve(&sampler))
+    }
+
     /// `bits`, `uniform` and `normal` through one future (each future type adds kilobytes to
     /// the package's wasm): resolves to `{ data, shape }`, `data` a `Uint32Array` for bits.
     fn draw_words(&self, req: WordsRequest, as_bits: bool) -> Promise {

@@ -429,6 +429,15 @@ fn catalogue_options() {
     let e = block_on(s.sample_into(d, &[100], k(), &vertex)).unwrap_err();
     assert_err("O09", &e, ErrorKind::InvalidArgument, "sample_into", &["STORAGE"]);
     assert_usable("O09", s);
+    // A destroyed buffer: refused. (A buffer of another device is refused on the web, where
+    // WebGPU validates it; natively, wgpu cannot tell another instance's buffer from its own.)
+    let usage = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC;
+    let dead = device.create_buffer(&wgpu::BufferDescriptor { label: None, size: 4096, usage, mapped_at_creation: false });
+    dead.destroy();
+    let e = block_on(s.sample_into(d, &[100], k(), &dead)).unwrap_err();
+    assert_err("O18", &e, ErrorKind::InvalidArgument, "sample_into", &["another device or was destroyed"]);
+    assert_usable("O18", s);
+    assert!(!s.owns_device() || s.device_replacements() == 0, "O18: the device was not replaced");
 }
 
 // ---------------------------------------------------------------------------------------------

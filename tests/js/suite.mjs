@@ -184,6 +184,7 @@ export async function suite(api, sampler, load) {
     await staging.mapAsync(globalThis.GPUMapMode.READ);
     exact('gpu buffer contents', new Float32Array(staging.getMappedRange().slice(0)).subarray(0, 2000), host.data);
     staging.unmap();
+    await intoBuffers(api, sampler, check, exact, sameShape);
   }
 
   // Default key sequence: seed(s) then calls without a key, as MLX.
@@ -201,4 +202,60 @@ export async function suite(api, sampler, load) {
     }
   }
   return { passed, failures, notes };
+}
+
+/** `bytes` of `buffer` (COPY_SRC) read back as float32. */
+async function readFloats(device, buffer, bytes) {
+  const GU = globalThis.GPUBufferUsage;
+  const staging = device.createBuffer({ size: bytes, usage: GU.MAP_READ | GU.COPY_DST });
+  const enc = device.createCommandEncoder();
+  enc.copyBufferToBuffer(buffer, 0, staging, 0, bytes);
+  device.queue.submit([enc.finish()]);
+  await staging.mapAsync(globalThis.GPUMapMode.READ);
+  const data = new Float32Array(staging.getMappedRange().slice(0));
+  staging.destroy();
+  return data;
+}
+
+/**
+ * Samples written into the caller's buffers (`sampleInto`, `multivariateNormalInto`), on the
+ * sampler's own device and on an application's (`Sampler.create({ device })`): the very samples
+ * read back by `multivariateNormal`, and nothing past them is touched.
+ */
+async function intoBuffers(api, sampler, check, exact, sameShape) {
+  const GU = globalThis.GPUBufferUsage;
+  const mean = [[0, 1, -1], [2, 0, 0.5]];
+  const cov = [[[1, 0.3, 0], [0.3, 2, 0.1], [0, 0.1, 0.5]], [[2, -0.4, 0], [-0.4, 1, 0], [0, 0, 3]]];
+  const appDevice = await (await globalThis.navigator.gpu.requestAdapter()).requestDevice();
+  const app = await api.Sampler.create({ device: appDevice });
+  check(app.backend === 'webgpu' && app.device === appDevice, 'app device: sampler on it');
+  for (const [who, s] of [['own device', sampler], ['app device', app]]) {
+    const k = api.key(11);
+    const want = (await s.multivariateNormal(mean, cov, { shape: [500, 2], key: k })).data;
+    const bytes = want.length * 4;
+    // Larger than needed, filled with a sentinel that must survive past the samples.
+    const buf = s.device.createBuffer({ size: bytes + 256, usage: GU.STORAGE | GU.VERTEX | GU.COPY_SRC, mappedAtCreation: true });
+    new Float32Array(buf.getMappedRange()).fill(7.5);
+    buf.unmap();
+    const d = s.distribution(mean, cov);
+    const r = await d.sampleInto(buf, [500, 2], k);
+    check(r.buffer === buf && r.device === s.device && sameShape(r.shape, [500, 2, 3]), `${who}: sampleInto result`);
+    const got = await readFloats(s.device, buf, bytes + 256);
+    exact(`${who}: sampleInto samples`, got.subarray(0, want.length), want);
+    check(got.subarray(want.length).every((v) => v === 7.5), `${who}: sampleInto wrote past the samples`);
+    // Again into the same buffer with another key, then through the one-call form.
+    const want2 = (await s.multivariateNormal(mean, cov, { shape: [500, 2], key: api.key(12) })).data;
+    await d.sampleInto(buf, [500, 2], api.key(12));
+    exact(`${who}: sampleInto reused`, (await readFloats(s.device, buf, bytes)), want2);
+    const r1 = await s.multivariateNormalInto(buf, mean, cov, { shape: [500, 2], key: k });
+    check(r1.buffer === buf && sameShape(r1.shape, [500, 2, 3]), `${who}: multivariateNormalInto result`);
+    exact(`${who}: multivariateNormalInto samples`, (await readFloats(s.device, buf, bytes)), want);
+    d.free();
+    buf.destroy();
+  }
+  app.destroy();
+  // The application's device outlives its sampler.
+  const b = appDevice.createBuffer({ size: 16, usage: GU.STORAGE | GU.COPY_SRC });
+  check((await readFloats(appDevice, b, 16)).every((v) => v === 0), 'app device works after sampler.destroy()');
+  appDevice.destroy();
 }

@@ -536,6 +536,101 @@ async function brokenGpus(good) {
   }
 }
 
+/** A device of the application's own, as a renderer would request it. */
+async function appDevice(gpu) {
+  const adapter = await gpu.requestAdapter();
+  return adapter.requestDevice();
+}
+
+// The application's GPUDevice (`device` option) and caller's buffers (`sampleInto`,
+// `multivariateNormalInto`): each bad argument is refused with INVALID_ARGUMENT naming it, nothing
+// is written into the caller's buffers, the device is never destroyed or replaced by us, and
+// once the application destroys it, calls fail with DEVICE_LOST.
+async function applicationDevice(gpu) {
+  const GU = globalThis.GPUBufferUsage;
+  const device = await appDevice(gpu);
+  // O20: a device option that is not a GPUDevice, or with options that pick a device.
+  for (const bad of [42, {}, null, { createBuffer() {}, queue: {} }]) {
+    await refused('O20', null, 'INVALID_ARGUMENT', 'Sampler.create', ['device must be a GPUDevice'], () => Sampler.create({ device: bad }));
+  }
+  await refused('O20', null, 'INVALID_ARGUMENT', 'Sampler.create', ['gpu picks a device', 'does not apply with device'], () => Sampler.create({ device, gpu }));
+  await refused('O20', null, 'INVALID_ARGUMENT', 'Sampler.create', ['powerPreference'], () => Sampler.create({ device, powerPreference: 'low-power' }));
+  await refused('O20', null, 'INVALID_ARGUMENT', 'Sampler.create', ["backend 'cpu'"], () => Sampler.create({ device, backend: 'cpu' }));
+  const s = await Sampler.create({ device });
+  assert.equal(s.backend, 'webgpu', 'O20');
+  assert.equal(s.device, device, 'O20: the sampler runs on the given device');
+  await assertUsable('O20', s);
+
+  const d = s.distribution(PROBE.mean, PROBE.cov);
+  const buffer = (size, usage) => device.createBuffer({ size, usage });
+  // O09: too small, or without STORAGE usage.
+  await refused('O09', s, 'INVALID_ARGUMENT', 'sample_into', ['needs STORAGE usage and 1200 bytes', 'and 64 bytes'], () => d.sampleInto(buffer(64, GU.STORAGE), [100], key(1)));
+  await refused('O09', s, 'INVALID_ARGUMENT', 'sample_into', ['STORAGE'], () => d.sampleInto(buffer(4096, GU.VERTEX), [100], key(1)));
+  await refused('O09', s, 'INVALID_ARGUMENT', 'sample_into', ['1200 bytes'], () => s.multivariateNormalInto(buffer(64, GU.STORAGE), PROBE.mean, PROBE.cov, { shape: [100], key: key(1) }));
+  // O19: not a GPUBuffer, or a mapped one.
+  for (const bad of [undefined, 42, {}, new Float32Array(300)]) {
+    await refused('O19', s, 'INVALID_ARGUMENT', 'sample_into', ['buffer must be a GPUBuffer'], () => d.sampleInto(bad, [100], key(1)));
+    await refused('O19', s, 'INVALID_ARGUMENT', 'sample_into', ['buffer must be a GPUBuffer'], () => s.multivariateNormalInto(bad, PROBE.mean, PROBE.cov, { shape: [100] }));
+  }
+  const mapped = device.createBuffer({ size: 4096, usage: GU.STORAGE, mappedAtCreation: true });
+  await refused('O19', s, 'INVALID_ARGUMENT', 'sample_into', ['buffer is mapped', 'unmap it'], () => d.sampleInto(mapped, [100], key(1)));
+  mapped.unmap();
+  // O18: a buffer of another device, or a destroyed one; nothing is written into it.
+  const other = await appDevice(gpu);
+  const foreign = other.createBuffer({ size: 4096, usage: GU.STORAGE | GU.COPY_SRC });
+  await refused('O18', s, 'INVALID_ARGUMENT', 'sample_into', ['another device or was destroyed', 'nothing was written'], () => d.sampleInto(foreign, [100], key(1)));
+  await refused('O18', s, 'INVALID_ARGUMENT', 'sample_into', ['another device or was destroyed'], () => s.multivariateNormalInto(foreign, PROBE.mean, PROBE.cov, { shape: [100], key: key(1) }));
+  const read = await readBuffer(other, foreign, 4096);
+  assert.ok(read.every((v) => v === 0), 'O18: the other device\'s buffer was written');
+  const dead = buffer(4096, GU.STORAGE);
+  dead.destroy();
+  await refused('O18', s, 'INVALID_ARGUMENT', 'sample_into', ['another device or was destroyed'], () => d.sampleInto(dead, [100], key(1)));
+  // O12: the CPU backend has no GPU buffers.
+  const c = await Sampler.create({ backend: 'cpu' });
+  const cd = c.distribution(PROBE.mean, PROBE.cov);
+  await refused('O12', c, 'INVALID_ARGUMENT', 'sample_into', ['CPU backend'], () => cd.sampleInto(buffer(4096, GU.STORAGE), [100], key(1)));
+  await refused('O12', c, 'INVALID_ARGUMENT', 'sample_into', ['CPU backend'], () => c.multivariateNormalInto(buffer(4096, GU.STORAGE), PROBE.mean, PROBE.cov, { shape: [100] }));
+  c.destroy();
+  assert.equal(s.deviceReplacements, 0, 'O18: the application\'s device is never replaced');
+
+  // D08: destroy() of a sampler on the application's device leaves that device working.
+  const out = buffer(1200, GU.STORAGE | GU.COPY_SRC);
+  const live = s.distribution(PROBE.mean, PROBE.cov);
+  s.destroy();
+  await refused('D08', null, 'DESTROYED', 'sample_into', ['sampler of this distribution was destroyed'], () => live.sampleInto(out, [100], key(1)));
+  const again = await Sampler.create({ device });
+  const r = await again.distribution(PROBE.mean, PROBE.cov).sampleInto(out, [100], key(1));
+  assert.equal(r.buffer, out, 'D08: sampleInto resolves to the caller\'s buffer');
+  assert.deepEqual(r.shape, [100, 3], 'D08');
+  const want = (await again.multivariateNormal(PROBE.mean, PROBE.cov, { shape: [100], key: key(1) })).data;
+  assert.deepEqual(await readBuffer(device, out, 1200), want, 'D08: the device still works after destroy()');
+
+  // L14: the application destroys its device: DEVICE_LOST, never a replacement.
+  const ld = again.distribution(PROBE.mean, PROBE.cov);
+  device.destroy();
+  await new Promise((res) => setTimeout(res, 50));
+  await refused('L14', null, 'DEVICE_LOST', OP, ["application's device", 'cannot replace it'], () => withTimeout('L14', again.multivariateNormal(PROBE.mean, PROBE.cov, { shape: [8], key: key(1) })));
+  await refused('L14', null, 'DEVICE_LOST', 'sample_into', ['lost'], () => withTimeout('L14', ld.sampleInto(out, [8], key(1))));
+  await refused('L14', null, 'DEVICE_LOST', 'normal', ['lost'], () => withTimeout('L14', again.normal([4], { key: key(1) })));
+  assert.ok(again.deviceLost, 'L14: deviceLost says why');
+  assert.equal(again.deviceReplacements, 0, 'L14: no replacement');
+  again.destroy();
+  other.destroy();
+}
+
+/** `bytes` of `buffer` (COPY_SRC) of `device`, read back as float32. */
+async function readBuffer(device, buffer, bytes) {
+  const GU = globalThis.GPUBufferUsage;
+  const staging = device.createBuffer({ size: bytes, usage: GU.MAP_READ | GU.COPY_DST });
+  const enc = device.createCommandEncoder();
+  enc.copyBufferToBuffer(buffer, 0, staging, 0, bytes);
+  device.queue.submit([enc.finish()]);
+  await staging.mapAsync(globalThis.GPUMapMode.READ);
+  const data = new Float32Array(staging.getMappedRange().slice(0));
+  staging.destroy();
+  return data;
+}
+
 test('catalogue: CPU backend (wasm)', async () => {
   const s = await Sampler.create({ backend: 'cpu' });
   assert.equal(s.backend, 'cpu');
@@ -556,6 +651,7 @@ test('catalogue: WebGPU backend (Dawn on SwiftShader)', async () => {
   await lifecycle(() => Sampler.create({ backend: 'webgpu', gpu }));
   await deviceFaults(gpu);
   await brokenGpus(gpu);
+  await applicationDevice(gpu);
   s.destroy();
 });
 
