@@ -18,7 +18,7 @@ if [ -f .gl/node.xz ]; then
   xz -dc .gl/node.xz > /tmp/mvn-node && chmod +x /tmp/mvn-node && node=/tmp/mvn-node
 fi
 if [ -f .gl/webgpu.tar.xz ] && [ ! -f node_modules/webgpu/index.js ]; then tar xJf .gl/webgpu.tar.xz; fi
-if [ -f .gl/pkg.tar.xz ] && [ ! -f pkg/mvn_gpu_bg.wasm ]; then tar xJf .gl/pkg.tar.xz; fi
+if [ -f .gl/pkg.tar.xz ]; then tar xJf .gl/pkg.tar.xz; fi # always: a warm machine keeps an older pkg/
 if [ -f .gl/peers.mjs ]; then export MVN_JS_PEERS=.gl/peers.mjs; fi
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader || true
 native=()
