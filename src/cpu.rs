@@ -103,26 +103,90 @@ fn axpy(acc: &mut [f32], a: f32, x: &[f32]) {
     }
 }
 
-/// [`axpy`] four lanes at a time in wasm, where the size-optimized build leaves the loop
-/// scalar (most of a CPU draw's time for n = 64 and more).
+/// The rows' product `z R` in wasm SIMD, tiled so that its sums stay in registers: each tile of
+/// 4 rows by 8 columns accumulates over `l` in 8 lanes-registers, reading a block of R's rows
+/// from the cache for every tile of rows (the size-optimized build leaves the plain loop scalar,
+/// and its sums in memory). Every sum runs over `l` in increasing order with separately rounded
+/// products: the same bits as the reference loop (a triangular R adds its exact zeros).
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-#[inline]
-fn axpy(acc: &mut [f32], a: f32, x: &[f32]) {
+mod tiled {
     use core::arch::wasm32::*;
-    let len = acc.len().min(x.len());
-    let av = f32x4_splat(a);
-    let mut j = 0;
-    while j + 4 <= len {
-        // SAFETY: j + 4 <= len, within both slices; v128 loads and stores need no alignment.
-        unsafe {
-            let py = acc.as_mut_ptr().add(j) as *mut v128;
-            let px = x.as_ptr().add(j) as *const v128;
-            v128_store(py, f32x4_add(v128_load(py), f32x4_mul(av, v128_load(px))));
+
+    /// Rows of R per block (a block of 8 columns is 4 KB of them: kept in L1 across row tiles).
+    const L_BLOCK: usize = 128;
+
+    /// `out = z R` (`out` zeroed; rows of `n` values; `z` as many rows as `out`).
+    pub(super) fn product(r: &[f32], n: usize, tri: bool, z: &[f32], out: &mut [f32]) {
+        let rows = out.len() / n;
+        let n8 = n / 8 * 8;
+        for lb in (0..n).step_by(L_BLOCK) {
+            for j0 in (0..n8).step_by(8) {
+                let l_end = if tri { (j0 + 8).min(n) } else { n }.min(lb + L_BLOCK);
+                if lb >= l_end {
+                    continue;
+                }
+                let mut k = 0;
+                while k + 4 <= rows {
+                    tile::<4>(r, n, z, out, k, j0, lb..l_end);
+                    k += 4;
+                }
+                while k < rows {
+                    tile::<1>(r, n, z, out, k, j0, lb..l_end);
+                    k += 1;
+                }
+            }
         }
-        j += 4;
+        // Columns past the last multiple of 8, one sum at a time in the same order.
+        for j in n8..n {
+            let l_end = if tri { j + 1 } else { n };
+            for k in 0..rows {
+                let (zk, mut acc) = (&z[k * n..(k + 1) * n], 0.0f32);
+                for l in 0..l_end {
+                    acc += zk[l] * r[l * n + j];
+                }
+                out[k * n + j] = acc;
+            }
+        }
     }
-    for k in j..len {
-        acc[k] += a * x[k];
+
+    /// Adds `sum over l in ls of z[k + i, l] R[l, j0..j0 + 8]` to `out[k + i, j0..j0 + 8]`
+    /// for the `K` (4 or 1) rows `k..k + K`, the 2 K sums written out as variables (arrays
+    /// and loops over them would stay in memory in the size-optimized build).
+    #[inline(always)]
+    fn tile<const K: usize>(r: &[f32], n: usize, z: &[f32], out: &mut [f32], k: usize, j0: usize, ls: core::ops::Range<usize>) {
+        assert!((K == 4 || K == 1) && (k + K) * n <= out.len() && (k + K) * n <= z.len() && ls.end * n <= r.len() && j0 + 8 <= n);
+        let (o, zp, rp) = (out.as_mut_ptr(), z.as_ptr(), r.as_ptr());
+        // SAFETY: rows k..k + K of out and z, and rows ls of R, columns j0..j0 + 8 <= n, are in
+        // bounds (asserted above); v128 loads and stores need no alignment.
+        unsafe {
+            let at = |i: usize| o.add((k + i) * n + j0) as *mut v128;
+            let zk = |i: usize, l: usize| f32x4_splat(*zp.add((k + i) * n + l));
+            let step = |a: v128, zi: v128, r: v128| f32x4_add(a, f32x4_mul(zi, r));
+            let load2 = |p: *mut v128| (v128_load(p), v128_load(p.add(1)));
+            let (mut a0, mut b0) = load2(at(0));
+            if K == 1 {
+                for l in ls {
+                    let rl = rp.add(l * n + j0) as *const v128;
+                    let (r0, r1, z0) = (v128_load(rl), v128_load(rl.add(1)), zk(0, l));
+                    (a0, b0) = (step(a0, z0, r0), step(b0, z0, r1));
+                }
+            } else {
+                let ((mut a1, mut b1), (mut a2, mut b2), (mut a3, mut b3)) = (load2(at(1)), load2(at(2)), load2(at(3)));
+                for l in ls {
+                    let rl = rp.add(l * n + j0) as *const v128;
+                    let (r0, r1) = (v128_load(rl), v128_load(rl.add(1)));
+                    let (z0, z1, z2, z3) = (zk(0, l), zk(1, l), zk(2, l), zk(3, l));
+                    (a0, b0, a1, b1) = (step(a0, z0, r0), step(b0, z0, r1), step(a1, z1, r0), step(b1, z1, r1));
+                    (a2, b2, a3, b3) = (step(a2, z2, r0), step(b2, z2, r1), step(a3, z3, r0), step(b3, z3, r1));
+                }
+                for (i, (a, b)) in [(a1, b1), (a2, b2), (a3, b3)].into_iter().enumerate() {
+                    v128_store(at(i + 1), a);
+                    v128_store(at(i + 1).add(1), b);
+                }
+            }
+            v128_store(at(0), a0);
+            v128_store(at(0).add(1), b0);
+        }
     }
 }
 
@@ -136,7 +200,11 @@ fn affine_rows(dist: &MultivariateNormal, req: &SampleRequest, row0: usize, bloc
     // Up to GROUP consecutive rows with the same factor take each row of R in turn, so a row of
     // R is read once from memory for all of them (for large n, R does not fit in the cache).
     // Each output still sums over l in increasing order: the same bits as one row at a time.
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
     const GROUP: usize = 8;
+    // The tiled kernel keeps a block of R in the cache for all the group's rows.
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    const GROUP: usize = 64;
     let mut z = vec![0f32; GROUP * n];
     let rows = block.len() / n.max(1);
     let factor_of = |b: usize| fmap[req.cov_map.index(b)] as usize;
@@ -148,6 +216,9 @@ fn affine_rows(dist: &MultivariateNormal, req: &SampleRequest, row0: usize, bloc
         z[..g * n].copy_from_slice(rows_g);
         rows_g.iter_mut().for_each(|v| *v = 0.0);
         let rm = &factors[f * nn..(f + 1) * nn];
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        tiled::product(rm, n, tri, &z[..g * n], rows_g);
+        #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
         for l in 0..n {
             let start = if tri { l } else { 0 };
             let rl = &rm[l * n + start..(l + 1) * n];

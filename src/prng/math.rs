@@ -223,31 +223,40 @@ mod tests {
 
 /// MLX's normals of whole groups of four words in place, in wasm SIMD lanes: the same
 /// operations as [`normal`] lane by lane (f32 products and sums, the f64 `logf`, the f64 fma),
-/// so the same bits. A group where any lane meets a rare case (an fma landing on a midpoint, a
-/// `logf` argument of exactly 1 or outside the normal range, erfinv's tail) is done by the
-/// scalar code. `loc` is `None` for standard normals (no `+ loc`, which would turn -0 into 0).
+/// so the same bits. [`simd::GROUPS`] groups go through erfinv together: its chain of eleven
+/// dependent fmas is latency-bound, and independent groups fill the gaps. Groups where any lane
+/// meets a rare case (an fma landing on a midpoint, a `logf` argument of exactly 1 or outside
+/// the normal range, erfinv's tail) are done by the scalar code. `loc` is `None` for standard
+/// normals (no `+ loc`, which would turn -0 into 0).
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 pub(crate) fn normals_x4(words: &mut [u32], scale_sqrt2: f32, loc: Option<f32>) {
     use core::arch::wasm32::*;
+    const G: usize = simd::GROUPS;
     let scalar = |b: u32| match loc {
         Some(l) => normal(b, scale_sqrt2, l),
         None => standard_normal(b),
     };
-    let mut chunks = words.chunks_exact_mut(4);
+    let mut chunks = words.chunks_exact_mut(4 * G);
     for c in &mut chunks {
-        // SAFETY: the chunk holds four u32s; v128 loads and stores need no alignment.
-        let bits = unsafe { v128_load(c.as_ptr() as *const v128) };
-        let u = f32x4_min(f32x4_mul(f32x4_convert_u32x4(bits), f32x4_splat(TWO_POW_M32)), f32x4_splat(BELOW_ONE));
-        let v = f32x4_add(f32x4_mul(f32x4_splat(2.0), u), f32x4_splat(NORMAL_LOW));
-        match simd::erfinv(v) {
-            Some(e) => {
-                let x = f32x4_mul(f32x4_splat(scale_sqrt2), e);
-                let x = match loc {
-                    Some(l) => f32x4_add(x, f32x4_splat(l)),
-                    None => x,
-                };
-                unsafe { v128_store(c.as_mut_ptr() as *mut v128, x) };
+        let p = c.as_mut_ptr() as *mut v128;
+        let input = |bits: v128| {
+            let u = f32x4_min(f32x4_mul(f32x4_convert_u32x4(bits), f32x4_splat(TWO_POW_M32)), f32x4_splat(BELOW_ONE));
+            f32x4_add(f32x4_mul(f32x4_splat(2.0), u), f32x4_splat(NORMAL_LOW))
+        };
+        let output = |e: v128| {
+            let x = f32x4_mul(f32x4_splat(scale_sqrt2), e);
+            match loc {
+                Some(l) => f32x4_add(x, f32x4_splat(l)),
+                None => x,
             }
+        };
+        // SAFETY: the chunk holds 4 * G = 8 u32s; v128 loads and stores need no alignment.
+        let v = unsafe { [input(v128_load(p)), input(v128_load(p.add(1)))] };
+        match simd::erfinv(v) {
+            Some([e0, e1]) => unsafe {
+                v128_store(p, output(e0));
+                v128_store(p.add(1), output(e1));
+            },
             None => c.iter_mut().for_each(|w| *w = scalar(*w).to_bits()),
         }
     }
@@ -259,49 +268,50 @@ mod simd {
     use super::{A, CENTRAL, LN2, TABLE};
     use core::arch::wasm32::*;
 
+    /// Groups of four lanes that go through erfinv together.
+    pub(super) const GROUPS: usize = 2;
+    type Lanes = [v128; GROUPS];
+
     /// The two f64 halves of four f32 lanes.
-    #[inline]
-    fn widen(x: v128) -> [v128; 2] {
-        [f64x2_promote_low_f32x4(x), f64x2_promote_low_f32x4(i32x4_shuffle::<2, 3, 0, 1>(x, x))]
+    #[inline(always)]
+    fn widen(x: v128) -> (v128, v128) {
+        (f64x2_promote_low_f32x4(x), f64x2_promote_low_f32x4(i32x4_shuffle::<2, 3, 0, 1>(x, x)))
     }
 
     /// Four f32 lanes from two f64 halves, each rounded to nearest.
-    #[inline]
-    fn narrow(h: [v128; 2]) -> v128 {
-        i32x4_shuffle::<0, 1, 4, 5>(f32x4_demote_f64x2_zero(h[0]), f32x4_demote_f64x2_zero(h[1]))
+    #[inline(always)]
+    fn narrow(lo: v128, hi: v128) -> v128 {
+        i32x4_shuffle::<0, 1, 4, 5>(f32x4_demote_f64x2_zero(lo), f32x4_demote_f64x2_zero(hi))
     }
 
-    /// `fma_via_f64`'s fast path on two f64 lanes: `None` when a sum needs the slow one.
-    #[inline]
-    fn fma2(a: v128, b: v128, c: v128) -> Option<v128> {
+    /// `a * b + c` of two f64 lanes (exact products of f32s): `fma_via_f64`'s fast path, before
+    /// rounding to f32. Sets `rare` where a lane needs the slow one.
+    #[inline(always)]
+    fn fma_sum(a: v128, b: v128, c: v128, rare: &mut v128) -> v128 {
         let s = f64x2_add(f64x2_mul(a, b), c);
         let midpoint = i64x2_eq(v128_and(s, i64x2_splat(0x1fff_ffff)), i64x2_splat(0x1000_0000));
         let tiny = f64x2_lt(f64x2_abs(s), f64x2_splat(f32::MIN_POSITIVE as f64));
-        if v128_any_true(v128_or(midpoint, tiny)) {
-            return None;
-        }
-        Some(s)
+        *rare = v128_or(*rare, v128_or(midpoint, tiny));
+        s
     }
 
-    /// f32 `fma(a, b, c)` for four lanes given as f64 halves, rounded to f32 and widened back.
-    #[inline]
-    fn fma4(a: [v128; 2], b: [v128; 2], c: [v128; 2]) -> Option<[v128; 2]> {
-        let s = [fma2(a[0], b[0], c[0])?, fma2(a[1], b[1], c[1])?];
-        Some(widen(narrow(s)))
+    /// Two f64 halves rounded to f32 and widened back.
+    #[inline(always)]
+    fn round(lo: v128, hi: v128) -> (v128, v128) {
+        widen(narrow(lo, hi))
     }
 
-    /// glibc's `logf` (as `super::logf`) for four lanes, `None` for an argument of exactly 1 or
-    /// outside the normal range.
-    #[inline]
-    fn logf(x: v128) -> Option<v128> {
+    /// glibc's `logf` (as `super::logf`) of four lanes; sets `rare` for an argument of exactly 1
+    /// or outside the normal range.
+    #[inline(always)]
+    fn logf(x: v128, rare: &mut v128) -> v128 {
         let special = v128_or(i32x4_eq(x, u32x4_splat(0x3f80_0000)), u32x4_ge(u32x4_sub(x, u32x4_splat(0x0080_0000)), u32x4_splat(0x7f80_0000 - 0x0080_0000)));
-        if v128_any_true(special) {
-            return None;
-        }
+        *rare = v128_or(*rare, special);
         let tmp = u32x4_sub(x, u32x4_splat(0x3f33_0000));
         let i = v128_and(u32x4_shr(tmp, 19), u32x4_splat(15));
         let k = i32x4_shr(tmp, 23);
-        let z = widen(u32x4_sub(x, v128_and(tmp, u32x4_splat(0xff80_0000))));
+        let (z0, z1) = widen(u32x4_sub(x, v128_and(tmp, u32x4_splat(0xff80_0000))));
+        let z = [z0, z1];
         let idx = [u32x4_extract_lane::<0>(i), u32x4_extract_lane::<1>(i), u32x4_extract_lane::<2>(i), u32x4_extract_lane::<3>(i)];
         let entry = |q: usize| TABLE[idx[q] as usize];
         let invc = [f64x2(f64::from_bits(entry(0).0), f64::from_bits(entry(1).0)), f64x2(f64::from_bits(entry(2).0), f64::from_bits(entry(3).0))];
@@ -316,27 +326,35 @@ mod simd {
             let y = f64x2_add(f64x2_mul(f64x2_splat(A[0]), r2), y);
             f64x2_add(f64x2_mul(y, r2), f64x2_add(y0, r))
         };
-        Some(narrow([half(0), half(1)]))
+        narrow(half(0), half(1))
     }
 
-    /// MLX's `erfinv` (as `super::erfinv`) for four lanes; `None` where a lane needs the
-    /// scalar code (including erfinv's tail, |t| > 6.125).
-    #[inline]
-    pub(super) fn erfinv(a: v128) -> Option<v128> {
-        let aw = widen(a);
-        let neg = [f64x2_neg(aw[0]), f64x2_neg(aw[1])];
-        let one = [f64x2_splat(1.0); 2];
-        let w = fma4(aw, neg, one)?;
-        let t = logf(narrow(w))?;
-        if v128_any_true(f32x4_gt(f32x4_abs(t), f32x4_splat(6.125))) {
+    /// MLX's `erfinv` (as `super::erfinv`) of two groups of four lanes, written out as two
+    /// interleaved chains; `None` where any lane needs the scalar code (including erfinv's
+    /// tail, |t| > 6.125).
+    #[inline(always)]
+    pub(super) fn erfinv(a: Lanes) -> Option<Lanes> {
+        let mut rare = u32x4_splat(0);
+        let one = f64x2_splat(1.0);
+        let ((a0, a1), (a2, a3)) = (widen(a[0]), widen(a[1]));
+        let (s0, s1) = (fma_sum(a0, f64x2_neg(a0), one, &mut rare), fma_sum(a1, f64x2_neg(a1), one, &mut rare));
+        let (s2, s3) = (fma_sum(a2, f64x2_neg(a2), one, &mut rare), fma_sum(a3, f64x2_neg(a3), one, &mut rare));
+        let (t0, t1) = (logf(narrow(s0, s1), &mut rare), logf(narrow(s2, s3), &mut rare));
+        let limit = f32x4_splat(6.125);
+        rare = v128_or(rare, v128_or(f32x4_gt(f32x4_abs(t0), limit), f32x4_gt(f32x4_abs(t1), limit)));
+        let ((w0, w1), (w2, w3)) = (widen(t0), widen(t1));
+        let first = f64x2_splat(f32::from_bits(CENTRAL[0]) as f64);
+        let (mut p0, mut p1, mut p2, mut p3) = (first, first, first, first);
+        for &c in &CENTRAL[1..] {
+            let c = f64x2_splat(f32::from_bits(c) as f64);
+            let (s0, s1) = (fma_sum(p0, w0, c, &mut rare), fma_sum(p1, w1, c, &mut rare));
+            let (s2, s3) = (fma_sum(p2, w2, c, &mut rare), fma_sum(p3, w3, c, &mut rare));
+            (p0, p1) = round(s0, s1);
+            (p2, p3) = round(s2, s3);
+        }
+        if v128_any_true(rare) {
             return None;
         }
-        let tw = widen(t);
-        let mut p = [f64x2_splat(f32::from_bits(CENTRAL[0]) as f64); 2];
-        for &c in &CENTRAL[1..] {
-            let c = [f64x2_splat(f32::from_bits(c) as f64); 2];
-            p = fma4(p, tw, c)?;
-        }
-        Some(f32x4_mul(a, narrow(p)))
+        Some([f32x4_mul(a[0], narrow(p0, p1)), f32x4_mul(a[1], narrow(p2, p3))])
     }
 }

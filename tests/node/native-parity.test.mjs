@@ -6,7 +6,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,5 +60,19 @@ test('wasm CPU normals and samples equal the native CPU build bit for bit', { ti
   const bwant = native(['sample', '--mean', JSON.stringify(Array(8).fill(0.5)), '--cov', JSON.stringify(batch), '--shape', '[33, 18]', '--seed', '9']);
   const bgot = new Uint32Array((await s.multivariateNormal(Array(8).fill(0.5), batch, { shape: [33, 18], key: key(9) })).data.buffer);
   assert.equal(firstDifference(bgot, bwant), null, 'multivariate normal, 18 covariances of n = 8');
+  // The tiled z R of wasm (4 x 8 tiles, blocks of 128 rows of R): columns past a multiple of 8,
+  // rows past a multiple of 4, triangular and full factors, and two factors of n = 130 (more
+  // than one block; natively not the one-factor GEMM, which sums in another order).
+  const kac = (m, b = 0) => Array.from({ length: m }, (_, i) => Array.from({ length: m }, (_, j) => (i === j ? 2 + b : 0.6 ** (1 + Math.abs(i - j)))));
+  for (const [m, covs, method, shape] of [[13, 1, 'cholesky', [1001]], [20, 1, 'eigh', [1003]], [130, 2, 'cholesky', [67, 2]]]) {
+    const c = covs === 1 ? kac(m) : Array.from({ length: covs }, (_, b) => kac(m, b));
+    const mu = Array.from({ length: m }, (_, i) => Math.sin(i));
+    const dir = mkdtempSync(join(tmpdir(), 'mvn-parity-cov-'));
+    writeFileSync(join(dir, 'cov.json'), JSON.stringify(c)); // too long for a command line
+    const w = native(['sample', '--mean', JSON.stringify(mu), '--cov', `@${join(dir, 'cov.json')}`, '--shape', JSON.stringify(shape), '--method', method, '--seed', '11']);
+    rmSync(dir, { recursive: true, force: true });
+    const g = new Uint32Array((await s.multivariateNormal(mu, c, { shape, key: key(11), method })).data.buffer);
+    assert.equal(firstDifference(g, w), null, `multivariate normal, n = ${m}, ${covs} covariance(s), ${method}`);
+  }
   s.free();
 });
