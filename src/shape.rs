@@ -86,6 +86,8 @@ pub struct BroadcastMap {
     /// Stride in the input for each merged dimension (0 where it is broadcast).
     pub strides: Vec<usize>,
     identity: bool,
+    /// Every row maps to input 0.
+    constant: bool,
 }
 
 impl BroadcastMap {
@@ -117,6 +119,7 @@ impl BroadcastMap {
             dims: dims_strides.iter().map(|p| p.0).collect(),
             strides: dims_strides.iter().map(|p| p.1).collect(),
             identity,
+            constant: dims_strides.iter().all(|&(_, s)| s == 0),
         }
     }
 
@@ -125,6 +128,9 @@ impl BroadcastMap {
     pub fn index(&self, mut i: usize) -> usize {
         if self.identity {
             return i;
+        }
+        if self.constant {
+            return 0; // one input for every row: no divisions (they dominate small-n draws)
         }
         let mut idx = 0;
         for k in (0..self.dims.len()).rev() {
