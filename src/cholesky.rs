@@ -413,33 +413,37 @@ fn dot(x: &[f64], y: &[f64]) -> f64 {
     s
 }
 
-/// The 4 x 2 dot products of rows `i..i+4` with rows `j..j+2`, over columns `0..len`.
+/// The 4 x 2 dot products of rows `i..i+4` with rows `j..j+2`, over columns `0..len`, the eight
+/// sums written out as variables (arrays and loops over them would stay in memory in the
+/// size-optimized build, at half the speed).
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 fn dots_4x2(a: &[f64], n: usize, i: usize, j: usize, len: usize) -> [[f64; 2]; 4] {
     use core::arch::wasm32::*;
-    let x: [&[f64]; 4] = std::array::from_fn(|r| &a[(i + r) * n..(i + r) * n + len]);
-    let y: [&[f64]; 2] = std::array::from_fn(|c| &a[(j + c) * n..(j + c) * n + len]);
-    let mut acc = [[f64x2_splat(0.0); 2]; 4];
+    assert!((i + 3) * n + len <= a.len() && (j + 1) * n + len <= a.len());
+    let p = a.as_ptr();
+    let (x0, x1, x2, x3) = (i * n, (i + 1) * n, (i + 2) * n, (i + 3) * n);
+    let (y0, y1) = (j * n, (j + 1) * n);
+    let z = f64x2_splat(0.0);
+    let (mut a0, mut b0, mut a1, mut b1, mut a2, mut b2, mut a3, mut b3) = (z, z, z, z, z, z, z, z);
+    let step = |acc: v128, x: v128, y: v128| f64x2_add(acc, f64x2_mul(x, y));
     let mut k = 0;
     while k + 2 <= len {
-        // SAFETY: k + 2 <= len, within every row slice; v128 loads need no alignment.
+        // SAFETY: every row offset plus k + 2 <= len is within `a` (asserted above); v128 loads
+        // need no alignment.
         unsafe {
-            let y0 = v128_load(y[0].as_ptr().add(k) as *const v128);
-            let y1 = v128_load(y[1].as_ptr().add(k) as *const v128);
-            for r in 0..4 {
-                let xr = v128_load(x[r].as_ptr().add(k) as *const v128);
-                acc[r][0] = f64x2_add(acc[r][0], f64x2_mul(xr, y0));
-                acc[r][1] = f64x2_add(acc[r][1], f64x2_mul(xr, y1));
-            }
+            let ld = |row: usize| v128_load(p.add(row + k) as *const v128);
+            let (v0, v1) = (ld(y0), ld(y1));
+            let (r0, r1, r2, r3) = (ld(x0), ld(x1), ld(x2), ld(x3));
+            (a0, b0, a1, b1) = (step(a0, r0, v0), step(b0, r0, v1), step(a1, r1, v0), step(b1, r1, v1));
+            (a2, b2, a3, b3) = (step(a2, r2, v0), step(b2, r2, v1), step(a3, r3, v0), step(b3, r3, v1));
         }
         k += 2;
     }
-    std::array::from_fn(|r| {
-        std::array::from_fn(|c| {
-            let s = f64x2_extract_lane::<0>(acc[r][c]) + f64x2_extract_lane::<1>(acc[r][c]);
-            if k < len { s + x[r][k] * y[c][k] } else { s }
-        })
-    })
+    let sum = |acc: v128, x: usize, y: usize| {
+        let s = f64x2_extract_lane::<0>(acc) + f64x2_extract_lane::<1>(acc);
+        if k < len { s + a[x + k] * a[y + k] } else { s }
+    };
+    [[sum(a0, x0, y0), sum(b0, x0, y1)], [sum(a1, x1, y0), sum(b1, x1, y1)], [sum(a2, x2, y0), sum(b2, x2, y1)], [sum(a3, x3, y0), sum(b3, x3, y1)]]
 }
 
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
