@@ -20,7 +20,8 @@ export type MvnErrorCode =
   | 'NO_ADAPTER'
   | 'DEVICE_ERROR'
   | 'DEVICE_LOST'
-  | 'DESTROYED';
+  | 'DESTROYED'
+  | 'NOT_LOADED';
 
 /**
  * The error every failed call throws: `name === 'MvnError'`, a stable `code`, and a message that
@@ -102,7 +103,24 @@ export interface FactorReport {
   clipped: boolean;
 }
 
-/** MLX's `key(seed)` for a number or BigInt seed in [0, 2^64). */
+/** Where {@link init} finds the package's `.wasm`: its URL, its bytes, a `Response` (or a promise of one), or a compiled module. */
+export type WasmSource = URL | string | Response | PromiseLike<Response> | BufferSource | WebAssembly.Module;
+
+/**
+ * Loads the package's WebAssembly, once (later calls return at once). Importing the package
+ * loads nothing; `Sampler.create()` calls this. Call it first to use `key`, `split`, `seed`,
+ * `state` or the stage timer in a browser (in Node they load the wasm themselves), or to say
+ * where the `.wasm` is when a bundler does not emit it (it is exported as `mvn-gpu/wasm`).
+ * @throws {MvnError} `NOT_LOADED` when the `.wasm` cannot be fetched or instantiated (a later call may retry).
+ * @example
+ * import { init, key } from 'mvn-gpu';
+ * import wasmUrl from 'mvn-gpu/wasm?url'; // Vite; or any URL where the .wasm is served
+ * await init({ wasm: wasmUrl });
+ * const k = key(0);
+ */
+export function init(options?: { wasm?: WasmSource }): Promise<void>;
+
+/** MLX's `key(seed)` for a number or BigInt seed in [0, 2^64). Before {@link init} in a browser: `NOT_LOADED`. */
 export function key(seed: number | bigint): Key;
 /** MLX's `split(key, num = 2)`: `num` new keys. */
 export function split(key: Key | number[], num?: number): Key[];

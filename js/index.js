@@ -1,21 +1,13 @@
 // mvn-gpu: MLX's random.multivariate_normal (and key, split, normal, uniform, bits) for
 // JavaScript, on WebGPU with a CPU (wasm) fallback. Same key, same numbers as MLX.
 //
-// This file only loads the wasm and wraps its objects: every argument goes to Rust as given
-// (src/wasm/convert.rs reads and checks it), and every error is an MvnError built there.
-import init, * as wasmApi from '../pkg/mvn_gpu.js';
+// This file loads the wasm (lazily: on the first `Sampler.create()` or `init()`) and wraps its
+// objects: every argument goes to Rust as given (src/wasm/convert.rs reads and checks it), and
+// every error is an MvnError built there (or, for the wrapper's own checks, here).
+import wasmInit, * as wasmApi from '../pkg/mvn_gpu.js';
 
-const { WasmSampler, setErrorClass, destroyedError, usageError, deviceError } = wasmApi;
-const wasmUrl = new URL('../pkg/mvn_gpu_bg.wasm', import.meta.url);
+const { WasmSampler, setErrorClass } = wasmApi;
 const isNode = typeof process !== 'undefined' && !!(process.versions && process.versions.node);
-let wasm;
-if (isNode && wasmUrl.protocol === 'file:') {
-  const fsModule = 'node:fs/promises'; // a variable, so bundlers leave this Node-only import alone
-  const { readFile } = await import(/* @vite-ignore */ fsModule);
-  wasm = await init({ module_or_path: await readFile(wasmUrl) });
-} else {
-  wasm = await init({ module_or_path: wasmUrl });
-}
 
 /** The error every failed call throws: `name === 'MvnError'`, a stable `code`, MLX's message. */
 export class MvnError extends Error {
@@ -25,19 +17,83 @@ export class MvnError extends Error {
     this.code = code;
   }
 }
-setErrorClass(MvnError);
+
+/** An error of the wrapper itself, in Rust's format (`[op] message`). */
+const mvnError = (code, op, message) => new MvnError(code, `[${op}] ${message}`);
+
+/**
+ * Every `MvnError` code (src/error.rs's `ErrorKind::ALL`, which tests/node/cpu.test.mjs checks
+ * this against; a constant, so that it needs no wasm).
+ */
+export const errorCodes = Object.freeze([
+  'INVALID_SHAPE', 'BROADCAST_ERROR', 'NON_FINITE', 'NOT_SYMMETRIC', 'NOT_POSITIVE_SEMIDEFINITE', 'INVALID_KEY',
+  'INVALID_DTYPE', 'INVALID_ARGUMENT', 'TOO_LARGE', 'NOT_CONVERGED', 'NO_ADAPTER', 'DEVICE_ERROR', 'DEVICE_LOST',
+  'DESTROYED', 'NOT_LOADED',
+]);
+
+// Loading. The .wasm beside the glue, found the way bundlers understand (`new URL(..., import.meta.url)`);
+// `init({ wasm })` overrides it for setups that do not emit it.
+const defaultWasmUrl = () => new URL('../pkg/mvn_gpu_bg.wasm', import.meta.url);
+let wasm = null; // the instance's exports once loaded
+let loading = null; // the load in progress
+
+/** Node's `fs` without an import (bundlers leave the page's code alone; `getBuiltinModule`: Node 20.16+). */
+const nodeFs = () => (isNode ? globalThis.process.getBuiltinModule?.('node:fs') : undefined);
+
+function loaded(exports) {
+  wasm = exports;
+  setErrorClass(MvnError);
+  return wasm;
+}
+
+/**
+ * Loads the WebAssembly (once; later calls return the same promise). `Sampler.create()` calls
+ * it; call it yourself to load early, or to say where the `.wasm` is: `wasm` may be its URL
+ * (or a string), a `Response` (or a promise of one), its bytes, or a compiled `WebAssembly.Module`.
+ */
+export function init(options = {}) {
+  if (wasm) return Promise.resolve();
+  if (loading) return loading;
+  const given = options?.wasm;
+  loading = (async () => {
+    let source = given;
+    let where = given === undefined ? defaultWasmUrl() : given;
+    if (source === undefined) {
+      const fs = nodeFs();
+      source = where.protocol === 'file:' && fs ? fs.readFileSync(where) : where;
+    }
+    try {
+      loaded(await wasmInit({ module_or_path: source }));
+    } catch (e) {
+      loading = null; // a later init({ wasm }) may succeed
+      const at = where instanceof URL || typeof where === 'string' ? String(where) : Object.prototype.toString.call(where);
+      throw mvnError('NOT_LOADED', 'init', `could not load the WebAssembly from ${at}: ${e?.message ?? e}. If your bundler does not emit mvn-gpu's .wasm, copy it (mvn-gpu/wasm) to your assets and pass its URL: await init({ wasm: url }).`);
+    }
+  })();
+  return loading;
+}
+
+/** The wasm for a synchronous call: in Node it is loaded on the spot; elsewhere `init()` must have run. */
+function ready(op) {
+  if (wasm) return wasm;
+  const fs = nodeFs();
+  const url = defaultWasmUrl();
+  if (fs && url.protocol === 'file:' && !loading) {
+    return loaded(wasmApi.initSync({ module: fs.readFileSync(url) }));
+  }
+  throw mvnError('NOT_LOADED', op, 'the WebAssembly is not loaded yet: await init() (or await Sampler.create()) first.');
+}
 
 /** Bytes of the package's WebAssembly memory now (it only grows): for watching memory use. */
 export function wasmMemoryBytes() {
-  return wasm.memory.buffer.byteLength;
+  return ready('wasmMemoryBytes').memory.buffer.byteLength;
 }
 
-/** Every `MvnError` code. */
-export const errorCodes = Object.freeze(wasmApi.errorCodes().split(','));
-
-// MLX's key(seed), split(key, num = 2), seed(s) and state(), straight from Rust (js/index.d.ts
-// documents them).
-export { key, split, seed, state } from '../pkg/mvn_gpu.js';
+// MLX's key(seed), split(key, num = 2), seed(s) and state(), from Rust (js/index.d.ts documents them).
+export const key = (s) => (ready('key'), wasmApi.key(s));
+export const split = (k, num) => (ready('split'), wasmApi.split(k, num));
+export const seed = (s) => (ready('seed'), wasmApi.seed(s));
+export const state = () => (ready('state'), wasmApi.state());
 
 // The stage timer: Rust records its stages; this wrapper adds its own (the readback).
 let jsStages = null;
@@ -50,12 +106,14 @@ const stage = (name, since) => {
 
 /** Turns the stage timer on or off (off clears what was recorded). */
 export function setProfiling(on) {
+  ready('setProfiling');
   wasmApi.setProfiling(!!on);
   jsStages = on ? [] : null;
 }
 
 /** The stages recorded since the last call, in order: `[{ stage, ms }, ...]`. */
 export function takeProfile() {
+  ready('takeProfile');
   const all = [...wasmApi.takeProfile(), ...(jsStages ?? [])];
   if (jsStages) jsStages = [];
   return all;
@@ -72,7 +130,7 @@ export class Sampler {
   #destroyed = false;
 
   constructor(inner) {
-    if (!(inner instanceof WasmSampler)) throw usageError('Sampler', 'use `await Sampler.create()`.');
+    if (!(inner instanceof WasmSampler)) throw mvnError('INVALID_ARGUMENT', 'Sampler', 'use `await Sampler.create()`.');
     this.#inner = inner;
   }
 
@@ -84,12 +142,13 @@ export class Sampler {
   static async create(options) {
     // In Node, WebGPU comes from a package (e.g. `webgpu`): already on navigator.gpu, or as `gpu`,
     // which Rust reads and checks with the other options (once) and hands to installGpu.
+    await init();
     if (isNode && globalThis.navigator?.gpu) installGpu(globalThis.navigator.gpu);
     return new Sampler(await WasmSampler.create(options, installGpu));
   }
 
   #live(op) {
-    if (this.#destroyed) throw destroyedError(op, 'the sampler was destroyed.');
+    if (this.#destroyed) throw mvnError('DESTROYED', op, 'the sampler was destroyed.');
     return this.#inner;
   }
 
@@ -128,7 +187,7 @@ export class Sampler {
 
   /** Samples written into the caller's `GPUBuffer` (STORAGE usage, on `sampler.device`), with no allocation: resolves to `{ buffer, device, shape }`. */
   async multivariateNormalInto(buffer, mean, cov, options) {
-    if (buffer === undefined) throw usageError('sample_into', 'buffer must be a GPUBuffer (from device.createBuffer()), got undefined.');
+    if (buffer === undefined) throw mvnError('INVALID_ARGUMENT', 'sample_into', 'buffer must be a GPUBuffer (from device.createBuffer()), got undefined.');
     return this.#run('sample_into', (s) => s.multivariateNormal(mean, cov, options, true, buffer), true);
   }
 
@@ -175,8 +234,8 @@ export class Distribution {
   }
 
   #live(op, sampling = false) {
-    if (this.#freed) throw destroyedError(op, 'the distribution was freed.');
-    if (sampling && deadSamplers.has(this.#sampler)) throw destroyedError(op, 'the sampler of this distribution was destroyed.');
+    if (this.#freed) throw mvnError('DESTROYED', op, 'the distribution was freed.');
+    if (sampling && deadSamplers.has(this.#sampler)) throw mvnError('DESTROYED', op, 'the sampler of this distribution was destroyed.');
     return this.#inner;
   }
 
@@ -271,7 +330,7 @@ async function readBack(op, r) {
       stagings.delete(device);
       pooled.buffer.destroy();
     }
-    throw deviceError(op, `readback: buffer map failed: ${e?.message ?? e}`);
+    throw mvnError('DEVICE_ERROR', op, `readback: buffer map failed: ${e?.message ?? e}`);
   } finally {
     own?.destroy();
     if (!own && pooled) pooled.busy = false;
@@ -293,7 +352,7 @@ async function settleLive(op, promise, destroyed, callers = false) {
   }
   if (destroyed()) {
     if (!callers) result?.buffer?.destroy?.();
-    throw destroyedError(op, 'the sampler was destroyed while the call was in flight.');
+    throw mvnError('DESTROYED', op, 'the sampler was destroyed while the call was in flight.');
   }
   if (error !== undefined) throw error;
   return result;

@@ -41,6 +41,9 @@ pub enum ErrorKind {
     /// An object used after it was destroyed or freed (the JavaScript package's samplers and
     /// distributions).
     Destroyed,
+    /// The JavaScript package's WebAssembly is not loaded: not yet (`await init()` or
+    /// `Sampler.create()` loads it), or it failed to load (raised by the package's wrapper).
+    NotLoaded,
 }
 
 impl ErrorKind {
@@ -61,11 +64,12 @@ impl ErrorKind {
             ErrorKind::Device => "DEVICE_ERROR",
             ErrorKind::DeviceLost => "DEVICE_LOST",
             ErrorKind::Destroyed => "DESTROYED",
+            ErrorKind::NotLoaded => "NOT_LOADED",
         }
     }
 
     /// Every kind, in declaration order: the one list of the error codes.
-    pub const ALL: [ErrorKind; 14] = [
+    pub const ALL: [ErrorKind; 15] = [
         ErrorKind::InvalidShape,
         ErrorKind::BroadcastError,
         ErrorKind::NonFinite,
@@ -80,6 +84,7 @@ impl ErrorKind {
         ErrorKind::Device,
         ErrorKind::DeviceLost,
         ErrorKind::Destroyed,
+        ErrorKind::NotLoaded,
     ];
 }
 

@@ -2,8 +2,6 @@
 // (possibly invalid: what the controls and the address show), and `app`, what the running page
 // keeps (the backend, the last valid distribution, the drawn samples, scheduling, the view, and
 // the measurements the status line shows). Modules keep only private caches of their own.
-import { key as keyFromSeed } from '../js/index.js';
-
 export const STATS_MAX = 262_144; // samples read back for the statistics and the histograms
 export const CPU_MAX = 1_000_000; // the CPU fallback's most samples
 export const IDLE_MS = 160; // an input at rest this long is resampled
@@ -11,7 +9,7 @@ export const MAX_N = 8;
 
 export const state = {
   n: 2, mean: [0.5, -0.25], cov: [[1.44, 0.576], [0.576, 0.64]],
-  method: 'cholesky', N: 100_000, key: keyFromSeed(42),
+  method: 'cholesky', N: 100_000, key: Uint32Array.of(0, 42), // key(42): made before the wasm loads
   view: 'pair', pair: [0, 1], third: 2, shading: 'density', symmetric: true,
 };
 

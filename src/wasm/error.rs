@@ -23,25 +23,6 @@ pub fn error_codes() -> String {
     ErrorKind::ALL.iter().map(|k| k.code()).collect::<Vec<_>>().join(",")
 }
 
-/// The error for an object used after `destroy()` or `free()` (the JavaScript wrappers know
-/// when that is).
-#[wasm_bindgen(js_name = destroyedError)]
-pub fn destroyed_error(op: &str, message: &str) -> JsValue {
-    js_error(Error::new(ErrorKind::Destroyed, op, message))
-}
-
-/// The error for a JavaScript API used the wrong way (`new Sampler()` instead of `create()`).
-#[wasm_bindgen(js_name = usageError)]
-pub fn usage_error(op: &str, message: &str) -> JsValue {
-    js_error(Error::new(ErrorKind::InvalidArgument, op, message))
-}
-
-/// The error for a GPU operation of the JavaScript wrapper that failed (reading samples back).
-#[wasm_bindgen(js_name = deviceError)]
-pub fn device_error(op: &str, message: &str) -> JsValue {
-    js_error(Error::new(ErrorKind::Device, op, message))
-}
-
 /// `e` as an instance of the registered class (a plain `Error` named `MvnError` before the
 /// class is registered).
 pub(crate) fn js_error(e: Error) -> JsValue {

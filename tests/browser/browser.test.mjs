@@ -20,6 +20,11 @@ test('unbundled in Chromium: WebGPU and CPU agree with MLX', async () => {
     console.log(`Chromium CPU: ${result.cpu.passed} checks; ${result.cpu.notes.join('; ')}`);
     assert.deepEqual(result.webgpu.failures, []);
     assert.deepEqual(result.cpu.failures, []);
+    // Lazy loading: no .wasm fetched at import; key() before init() is NOT_LOADED naming the fix.
+    assert.equal(result.lazy.fetchedAtImport, false, 'the wasm was fetched at import');
+    assert.equal(result.lazy.before?.code, 'NOT_LOADED', JSON.stringify(result.lazy));
+    assert.match(result.lazy.before.message, /^\[key\] the WebAssembly is not loaded yet: await init\(\)/);
+    assert.equal(result.lazy.fetchedAfterCreate, true, 'Sampler.create() fetched the wasm');
   } finally {
     await browser.close();
     server.close();

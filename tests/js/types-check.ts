@@ -1,7 +1,9 @@
 // Compiled with `tsc --noEmit` by tests/node/package.test.mjs: the declarations describe the API.
-import { Sampler, Distribution, MvnError, key, split, seed, state, type FactorReport, type Samples, type GpuSamples } from 'mvn-gpu';
+import { Sampler, Distribution, MvnError, init, key, split, seed, state, type FactorReport, type Samples, type GpuSamples } from 'mvn-gpu';
 
 async function main(): Promise<void> {
+  await init();
+  await init({ wasm: new URL('https://example.com/mvn_gpu_bg.wasm') });
   const k = key(42n);
   const [k1, k2] = split(k);
   seed(7);
@@ -17,6 +19,9 @@ async function main(): Promise<void> {
     const usage: number = g.buffer.usage;
     g.device.queue.submit([]);
     void usage;
+    const app = await Sampler.create({ device: g.device });
+    const into: GpuSamples = await app.distribution([0, 0], [[1, 0], [0, 1]]).sampleInto(g.buffer, [1000], k1);
+    void into;
   }
   const z = await sampler.normal([2, 3], { key: k, loc: 1, scale: 2 });
   const u = await sampler.uniform([3], { low: [0, 1, 2], high: 5 });

@@ -54,4 +54,10 @@ test("the .d.ts code union is the library's list of codes", async () => {
   const dts = await readFile(new URL('../../js/index.d.ts', import.meta.url), 'utf8');
   const union = dts.match(/export type MvnErrorCode =([^;]+);/)[1].match(/'([A-Z_]+)'/g).map((c) => c.slice(1, -1));
   assert.deepEqual(union, [...api.errorCodes]);
+  // And the wrapper's constant list is Rust's (src/error.rs: ErrorKind::ALL and their codes).
+  const rs = await readFile(new URL('../../src/error.rs', import.meta.url), 'utf8');
+  const codeOf = Object.fromEntries([...rs.matchAll(/ErrorKind::(\w+) => "([A-Z_]+)"/g)].map((m) => [m[1], m[2]]));
+  const all = rs.match(/pub const ALL: \[ErrorKind; \d+\] = \[([^\]]+)\]/)[1].match(/ErrorKind::(\w+)/g).map((k) => codeOf[k.slice(11)]);
+  assert.ok(all.length >= 15 && all.every(Boolean), `parsed ${all}`);
+  assert.deepEqual([...api.errorCodes], all);
 });

@@ -14,13 +14,15 @@ test('package.json is in step with Cargo.toml', () => {
   assert.equal(pkg.name, cargo.match(/^name = "(.+)"/m)[1]);
   assert.equal(pkg.version, cargo.match(/^version = "(.+)"/m)[1]);
   assert.equal(pkg.type, 'module');
-  assert.deepEqual(pkg.exports['.'], { types: './js/index.d.ts', default: './js/index.js' });
+  assert.deepEqual(pkg.exports['.'], { types: './js/index.d.ts', require: './js/require.cjs', default: './js/index.js' });
+  assert.equal(pkg.exports['./wasm'], './pkg/mvn_gpu_bg.wasm');
+  assert.equal(pkg.exports['./package.json'], './package.json');
 });
 
 test('npm pack ships the wrapper, types, glue and wasm', () => {
   const out = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' }));
   const files = out[0].files.map((f) => f.path).sort();
-  for (const f of ['js/index.js', 'js/index.d.ts', 'pkg/mvn_gpu.js', 'pkg/mvn_gpu_bg.wasm', 'package.json', 'README.md']) {
+  for (const f of ['js/index.js', 'js/index.d.ts', 'js/require.cjs', 'pkg/mvn_gpu.js', 'pkg/mvn_gpu_bg.wasm', 'package.json', 'README.md']) {
     assert.ok(files.includes(f), `${f} missing from ${files}`);
   }
 });
