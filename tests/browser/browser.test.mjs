@@ -1,9 +1,11 @@
-// The package in headless Chromium: unbundled <script type="module"> and a Vite build, on
+// The package in headless Chromium: unbundled <script type="module">, a Vite build with its
+// default config, an esbuild build (one flag: --loader:.wasm=file) and a module worker, on
 // WebGPU (SwiftShader) and on the CPU fallback, against the MLX vectors.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { serve } from '../js/server.mjs';
 import { launch, runPage } from '../js/chromium.mjs';
 
@@ -31,18 +33,68 @@ test('unbundled in Chromium: WebGPU and CPU agree with MLX', async () => {
   }
 });
 
-test('through a bundler: a Vite build of a small page works on WebGPU and without it', async () => {
-  const app = fileURLToPath(new URL('../js/vite-app', import.meta.url));
-  execFileSync(process.execPath, [fileURLToPath(new URL('../../node_modules/vite/bin/vite.js', import.meta.url)), 'build', '--logLevel', 'warn'], { cwd: app, stdio: 'inherit' });
-  const { server, url } = await serve(`${app}/dist`);
+/** The bundled page in `dist` (tests/js/vite-app/main.js's checks) on WebGPU and on the CPU fallback. */
+async function checkBuilt(dist, page = 'index.html') {
+  const { server, url } = await serve(dist);
   try {
     for (const webgpu of [true, false]) {
       const browser = await launch({ webgpu });
       try {
-        const { result, log } = await runPage(browser, `${url}/index.html`);
+        const { result, log } = await runPage(browser, `${url}/${page}`);
         assert.equal(result.error, undefined, `${result.error}\n${log.join('\n')}`);
         assert.equal(result.backend, webgpu ? 'webgpu' : 'cpu');
         if (!webgpu) assert.match(result.fallbackReason, /WebGPU|adapter|navigator\.gpu/);
+        assert.deepEqual(result.failures, []);
+      } finally {
+        await browser.close();
+      }
+    }
+  } finally {
+    server.close();
+  }
+}
+
+const viteApp = fileURLToPath(new URL('../js/vite-app', import.meta.url));
+
+for (const [name, vite] of [['Vite 7', 'vite'], ['Vite 6', 'vite6']]) {
+  test(`through a bundler: a ${name} build with its default config works on WebGPU and without it`, async () => {
+    const bin = fileURLToPath(new URL(`../../node_modules/${vite}/bin/vite.js`, import.meta.url));
+    const out = `dist-${vite}`;
+    execFileSync(process.execPath, [bin, 'build', '--logLevel', 'warn', '--outDir', out, '--emptyOutDir'], { cwd: viteApp, stdio: 'inherit' });
+    await checkBuilt(`${viteApp}/${out}`);
+  });
+}
+
+test('through webpack 5 with a default config (entry and output only): the .wasm emitted as an asset', async () => {
+  const webpack = (await import('webpack')).default;
+  const dist = `${viteApp}/dist-webpack`;
+  const stats = await new Promise((resolve, reject) =>
+    webpack({ mode: 'production', entry: `${viteApp}/main.js`, output: { path: dist, filename: 'main.js', clean: true } }, (e, st) => (e ? reject(e) : resolve(st))),
+  );
+  assert.ok(!stats.hasErrors(), stats.toString({ all: false, errors: true }));
+  assert.ok(Object.keys(stats.compilation.assets).some((a) => a.endsWith('.wasm')), 'webpack emitted no .wasm');
+  writeFileSync(`${dist}/index.html`, '<!doctype html><meta charset="utf-8"><title>mvn-gpu via webpack</title><script src="./main.js"></script>');
+  await checkBuilt(dist);
+});
+
+test('through esbuild: the .wasm imported as mvn-gpu/wasm with --loader:.wasm=file, on WebGPU and without it', async () => {
+  const app = fileURLToPath(new URL('../js/esbuild-app', import.meta.url));
+  const dist = `${app}/dist`;
+  const esbuild = fileURLToPath(new URL('../../node_modules/esbuild/bin/esbuild', import.meta.url));
+  execFileSync(esbuild, [`${app}/main.js`, '--bundle', '--format=esm', '--loader:.wasm=file', `--outdir=${dist}`, '--log-level=warning'], { stdio: 'inherit' });
+  execFileSync('cp', [`${app}/index.html`, dist]);
+  await checkBuilt(dist);
+});
+
+test('in a module worker: samples there (WebGPU, or the CPU without it) equal the page\'s CPU samples', async () => {
+  const { server, url } = await serve(root);
+  try {
+    for (const webgpu of [true, false]) {
+      const browser = await launch({ webgpu });
+      try {
+        const { result, log } = await runPage(browser, `${url}/tests/js/worker.html`);
+        assert.equal(result.error, undefined, `${result.error}\n${log.join('\n')}`);
+        assert.equal(result.backend, webgpu ? 'webgpu' : 'cpu');
         assert.deepEqual(result.failures, []);
       } finally {
         await browser.close();
