@@ -95,7 +95,7 @@ export interface FactorReport {
   batchIndex: number;
   method: Method;
   /** `'cholesky'`, `'cholesky-psd'` (PSD-safe fallback for singular input), `'eigh'`, `'svd'` or `'scale_tril'`. */
-  methodUsed: string;
+  methodUsed: 'cholesky' | 'cholesky-psd' | 'eigh' | 'svd' | 'scale_tril';
   rank: number;
   minEigenvalue: number;
   maxEigenvalue: number;
@@ -122,8 +122,9 @@ export function init(options?: { wasm?: WasmSource }): Promise<void>;
 
 /** MLX's `key(seed)` for a number or BigInt seed in [0, 2^64). Before {@link init} in a browser: `NOT_LOADED`. */
 export function key(seed: number | bigint): Key;
-/** MLX's `split(key, num = 2)`: `num` new keys. */
-export function split(key: Key | number[], num?: number): Key[];
+/** MLX's `split(key, num = 2)`: `num` new keys (two when `num` is left out). */
+export function split(key: Key | number[]): [Key, Key];
+export function split(key: Key | number[], num: number): Key[];
 /** MLX's `seed(s)`: resets the default key sequence used by calls without a key. */
 export function seed(s: number | bigint): void;
 /** The current key of the default sequence (MLX's `mx.random.state`). */
@@ -169,7 +170,7 @@ export class Sampler {
   /** The backend obtained. */
   readonly backend: 'webgpu' | 'cpu';
   /** The WebGPU adapter, or `null` on the CPU. */
-  readonly adapterInfo: { name: string; vendor: number; device: number; driver: string; driverInfo: string; backend: string } | null;
+  readonly adapterInfo: { name: string; vendor: number; device: number; driver: string; driverInfo: string; backend: 'webgpu' | 'vulkan' | 'metal' | 'dx12' | 'gl' | 'noop' } | null;
   /** Why `'auto'` fell back to the CPU. */
   readonly fallbackReason: string | undefined;
   /** The `GPUDevice` samples are drawn on, or `null` on the CPU: the application's `device` when given, else the sampler's own (a new one after a lost device was replaced). */

@@ -119,6 +119,23 @@ export function takeProfile() {
   return all;
 }
 
+// Explicit resource management (`using`): the symbols where the runtime has them, else the
+// registered ones that TypeScript's and Babel's helpers look up.
+const disposeSymbol = Symbol.dispose ?? Symbol.for('Symbol.dispose');
+const asyncDisposeSymbol = Symbol.asyncDispose ?? Symbol.for('Symbol.asyncDispose');
+
+/**
+ * Samplers that were dropped without destroy(): their own GPU device is destroyed and their wasm
+ * memory released once they are collected (a forgotten distribution's wasm memory is released by
+ * the wasm glue's own registry). The held value is the wasm object, never the wrapper.
+ */
+const forgottenSamplers = new FinalizationRegistry((inner) => {
+  try {
+    inner.destroy();
+    inner.free();
+  } catch {}
+});
+
 /** Samplers that were destroyed or freed: their distributions refuse to sample. */
 const deadSamplers = new WeakSet();
 
@@ -132,6 +149,17 @@ export class Sampler {
   constructor(inner) {
     if (!(inner instanceof WasmSampler)) throw mvnError('INVALID_ARGUMENT', 'Sampler', 'use `await Sampler.create()`.');
     this.#inner = inner;
+    forgottenSamplers.register(this, inner, this);
+  }
+
+  /** `using sampler = await Sampler.create()`: destroyed at the end of the scope. */
+  [disposeSymbol]() {
+    this.destroy();
+  }
+
+  /** `await using sampler = ...`: as `[Symbol.dispose]`. */
+  async [asyncDisposeSymbol]() {
+    this.destroy();
   }
 
   /**
@@ -211,6 +239,7 @@ export class Sampler {
     if (!this.#destroyed) {
       this.#destroyed = true;
       deadSamplers.add(this);
+      forgottenSamplers.unregister(this);
       this.#inner.free();
     }
   }
@@ -275,6 +304,11 @@ export class Distribution {
       this.#freed = true;
       this.#inner.free();
     }
+  }
+
+  /** `using d = sampler.distribution(...)`: freed at the end of the scope. */
+  [disposeSymbol]() {
+    this.free();
   }
 }
 

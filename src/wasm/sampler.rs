@@ -134,7 +134,7 @@ impl WasmSampler {
                 set(&o, "device", i.device as f64);
                 set(&o, "driver", i.driver.clone());
                 set(&o, "driverInfo", i.driver_info.clone());
-                set(&o, "backend", format!("{:?}", i.backend));
+                set(&o, "backend", i.backend.to_str());
                 o.into()
             }
         }

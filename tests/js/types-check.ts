@@ -13,6 +13,8 @@ async function main(): Promise<void> {
   const x: Samples = await sampler.multivariateNormal([0, 0], [[1, 0], [0, 1]], { shape: [10], key: k1, method: 'svd', onInvalid: 'clip' });
   const d: Distribution = sampler.distribution({ data: new Float64Array(2), shape: [2] }, new Float32Array([1, 0, 0, 1]));
   const r: FactorReport[] = d.report;
+  const used: 'cholesky' | 'cholesky-psd' | 'eigh' | 'svd' | 'scale_tril' | undefined = r[0]?.methodUsed;
+  void used;
   const y: Samples = await d.sample([3], k2);
   if (sampler.backend === 'webgpu') {
     const g: GpuSamples = await sampler.multivariateNormalToBuffer([0, 0], [[1, 0], [0, 1]], { shape: [1000] });

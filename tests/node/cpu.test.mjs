@@ -31,6 +31,19 @@ test('calls after destroy() throw DESTROYED', async () => {
   assert.throws(() => s.backend, (e) => e.code === 'DESTROYED');
 });
 
+test('Symbol.dispose and Symbol.asyncDispose (`using`) destroy a sampler and free a distribution', async () => {
+  const s = await api.Sampler.create({ backend: 'cpu' });
+  const d = s.distribution([0], [[1]]);
+  assert.equal(typeof Symbol.dispose, 'symbol', 'this Node defines Symbol.dispose');
+  d[Symbol.dispose]();
+  assert.throws(() => d.dim, (e) => e.code === 'DESTROYED');
+  s[Symbol.dispose]();
+  await assert.rejects(s.normal([2]), (e) => e.code === 'DESTROYED');
+  const t = await api.Sampler.create({ backend: 'cpu' });
+  await t[Symbol.asyncDispose]();
+  assert.throws(() => t.backend, (e) => e.code === 'DESTROYED');
+});
+
 test('every error is an MvnError instance: from the wasm checks, the library and the wrappers', async () => {
   const s = await api.Sampler.create({ backend: 'cpu' });
   const errs = [];

@@ -29,4 +29,6 @@ test('npm pack ships the wrapper, types, glue and wasm', () => {
 
 test('the TypeScript declarations type-check a program using every export', () => {
   execFileSync(process.execPath, [`${root}/node_modules/typescript/bin/tsc`, '-p', `${root}/tests/js/tsconfig.json`], { stdio: 'inherit' });
+  // And under exactOptionalPropertyTypes and noUncheckedIndexedAccess (`const [a, b] = split(k)` gives keys).
+  execFileSync(process.execPath, [`${root}/node_modules/typescript/bin/tsc`, '-p', `${root}/tests/js/tsconfig.strict.json`], { stdio: 'inherit' });
 });
