@@ -22,7 +22,7 @@ test('package.json is in step with Cargo.toml', () => {
 test('npm pack ships the wrapper, types, glue and wasm', () => {
   const out = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' }));
   const files = out[0].files.map((f) => f.path).sort();
-  for (const f of ['js/index.js', 'js/index.d.ts', 'js/require.cjs', 'pkg/mvn_gpu.js', 'pkg/mvn_gpu_bg.wasm', 'package.json', 'README.md']) {
+  for (const f of ['js/index.js', 'js/index.d.ts', 'js/require.cjs', 'pkg/mvn_gpu.js', 'pkg/mvn_gpu_bg.wasm', 'package.json', 'README.md', 'LICENSE']) {
     assert.ok(files.includes(f), `${f} missing from ${files}`);
   }
 });
