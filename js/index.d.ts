@@ -210,16 +210,16 @@ export class Sampler {
 export class Distribution {
   private constructor();
   /** Samples of shape `broadcast(shape, batchShape) + [n]` (`DESTROYED` once its sampler is destroyed or freed). */
-  sample(shape?: number[], key?: Key | number[], options?: { out?: Float32Array }): Promise<Samples>;
+  sample(shape?: number[], options?: { key?: Key | number[]; out?: Float32Array }): Promise<Samples>;
   /** Samples kept on the GPU (WebGPU backend). */
-  sampleToBuffer(shape?: number[], key?: Key | number[]): Promise<GpuSamples>;
+  sampleToBuffer(shape?: number[], options?: { key?: Key | number[] }): Promise<GpuSamples>;
   /**
    * Samples written into the caller's `buffer` from offset 0, with no allocation (WebGPU
    * backend), e.g. a vertex buffer redrawn every frame: it needs `STORAGE` usage, 4 bytes per
    * value, and must belong to the sampler's device; otherwise `INVALID_ARGUMENT`, and nothing
    * is written. Resolves to `{ buffer, device, shape }`, `buffer` the one given.
    */
-  sampleInto(buffer: GPUBuffer, shape?: number[], key?: Key | number[]): Promise<GpuSamples>;
+  sampleInto(buffer: GPUBuffer, shape?: number[], options?: { key?: Key | number[] }): Promise<GpuSamples>;
   /** One report per distinct covariance. */
   readonly report: FactorReport[];
   /** The factors `R` with `x = mean + z R`, one per distinct covariance: shape `[k, n, n]`, row-major. */

@@ -198,7 +198,7 @@ export class Sampler {
   /** How many lost GPU devices the sampler replaced with new ones. */
   get deviceReplacements() { return this.#live('deviceReplacements').deviceReplacements; }
 
-  /** Validates and factors once; sample many times with `.sample(shape, key)`. */
+  /** Validates and factors once; sample many times with `.sample(shape, { key })`. */
   distribution(mean, cov, options) {
     return new Distribution(this.#live('multivariate_normal').distribution(mean, cov, options), this);
   }
@@ -268,23 +268,23 @@ export class Distribution {
     return this.#inner;
   }
 
-  /** Samples of shape `broadcast(shape, batchShape) + [n]`: `{ data: Float32Array, shape }` (`data` is `options.out` when given). */
-  async sample(shape, k, options) {
+  /** Samples of shape `broadcast(shape, batchShape) + [n]`: `{ data: Float32Array, shape }`; `options`: `{ key, out }` (`data` is `out` when given). */
+  async sample(shape, options) {
     const dead = () => deadSamplers.has(this.#sampler);
-    const p = this.#live('multivariate_normal', true).sample(shape, k, options).then((r) => readBack('multivariate_normal', r));
+    const p = this.#live('multivariate_normal', true).sample(shape, options).then((r) => readBack('multivariate_normal', r));
     return settleLive('multivariate_normal', p, dead);
   }
 
   /** Samples kept on the GPU: `{ buffer: GPUBuffer, device: GPUDevice, shape }` (WebGPU backend only). */
-  async sampleToBuffer(shape, k) {
+  async sampleToBuffer(shape, options) {
     const dead = () => deadSamplers.has(this.#sampler);
-    return settleLive('sample_to_buffer', this.#live('sample_to_buffer', true).sampleToBuffer(shape, k), dead);
+    return settleLive('sample_to_buffer', this.#live('sample_to_buffer', true).sampleToBuffer(shape, options), dead);
   }
 
   /** Samples written into the caller's `GPUBuffer` (STORAGE usage, at least 4 bytes per value, on `sampler.device`) from offset 0, with no allocation: `{ buffer, device, shape }`. */
-  async sampleInto(buffer, shape, k) {
+  async sampleInto(buffer, shape, options) {
     const dead = () => deadSamplers.has(this.#sampler);
-    return settleLive('sample_into', this.#live('sample_into', true).sampleInto(buffer, shape, k), dead, true);
+    return settleLive('sample_into', this.#live('sample_into', true).sampleInto(buffer, shape, options), dead, true);
   }
 
   /** Per distinct covariance: `{ batchIndex, method, methodUsed, rank, minEigenvalue, maxEigenvalue, clipped }`. */

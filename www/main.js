@@ -1,5 +1,5 @@
 // The mvn-gpu demo: explore a multivariate normal live. Samples come from the package
-// (`distribution(mean, cov).sampleToBuffer([N], key)`) and are rendered by WebGPU straight from
+// (`distribution(mean, cov).sampleToBuffer([N], { key })`) and are rendered by WebGPU straight from
 // that buffer; only a prefix is read back, for the histograms and the statistics. Without WebGPU
 // (or when its rendering fails, or the device is lost) the package's CPU backend samples and a
 // 2-D canvas draws. This module starts the page; state.js says where everything is kept.

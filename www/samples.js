@@ -72,7 +72,7 @@ export async function sampleNow() {
     const t0 = now();
     let next;
     if (app.gpu) {
-      const r = await v.dist.sampleToBuffer([N], k);
+      const r = await v.dist.sampleToBuffer([N], { key: k });
       await app.device.queue.onSubmittedWorkDone();
       const t1 = now();
       const prefix = await readPrefix(app.device, r.buffer, m, n);
@@ -80,7 +80,7 @@ export async function sampleNow() {
       timings.readbackMs = now() - t1;
       next = { buffer: r.buffer, prefix };
     } else {
-      const r = await v.dist.sample([N], k);
+      const r = await v.dist.sample([N], { key: k });
       timings.sampleMs = now() - t0;
       timings.readbackMs = 0;
       next = { data: r.data, prefix: r.data.subarray(0, m * n) };

@@ -150,6 +150,13 @@ impl Options {
         if v.is_undefined() || v.is_null() {
             return Ok(Options { op, values: vec![] });
         }
+        // A key where the options go (`normal([3], key(0))`, `d.sample([8], k)`): the one call
+        // style is MLX's keyword style, `{ key }`.
+        if (is_view(v) || JsArray::is_array(v)) && allowed.contains(&"key") {
+            let t = tag(v);
+            let a = if t.starts_with(['A', 'E', 'I', 'O']) { "an" } else { "a" }; // a Uint32Array, an Array
+            return fail(ErrorKind::InvalidArgument, op, format!("the key goes in the options: pass {{ key }} (e.g. {{ key: key(0) }}), not {a} {t} in the options' place."));
+        }
         if !v.is_object() || v.is_function() {
             return fail(ErrorKind::InvalidArgument, op, "options must be an object.");
         }

@@ -94,28 +94,30 @@ fn read_result(op: &str, a: &crate::Array, out: Option<js_sys::Float32Array>) ->
 #[wasm_bindgen]
 impl WasmDistribution {
     /// Samples of shape `broadcast(shape, batch) + (n,)`: resolves to `{ data, shape }`.
-    /// `options.out`: a `Float32Array` of the output's size to write the samples into.
-    pub fn sample(&self, shape: JsValue, key: JsValue, options: JsValue) -> JsResult<Promise> {
-        let o = convert::Options::read("multivariate_normal", &options, &["out"])?;
-        self.draw("multivariate_normal", shape, key, false, o.get("out"), JsValue::UNDEFINED)
+    /// `options`: `{ key, out }`, `out` a `Float32Array` of the output's size to write into.
+    pub fn sample(&self, shape: JsValue, options: JsValue) -> JsResult<Promise> {
+        let o = convert::Options::read("multivariate_normal", &options, &["key", "out"])?;
+        self.draw("multivariate_normal", shape, o.get("key"), false, o.get("out"), JsValue::UNDEFINED)
     }
 
     /// Samples kept on the GPU: resolves to `{ buffer: GPUBuffer, device: GPUDevice, shape }`
-    /// (usage STORAGE | VERTEX | COPY_SRC, row-major float32).
+    /// (usage STORAGE | VERTEX | COPY_SRC, row-major float32). `options`: `{ key }`.
     #[wasm_bindgen(js_name = sampleToBuffer)]
-    pub fn sample_to_buffer(&self, shape: JsValue, key: JsValue) -> JsResult<Promise> {
-        self.draw("sample_to_buffer", shape, key, true, JsValue::UNDEFINED, JsValue::UNDEFINED)
+    pub fn sample_to_buffer(&self, shape: JsValue, options: JsValue) -> JsResult<Promise> {
+        let o = convert::Options::read("sample_to_buffer", &options, &["key"])?;
+        self.draw("sample_to_buffer", shape, o.get("key"), true, JsValue::UNDEFINED, JsValue::UNDEFINED)
     }
 
     /// Samples written into the caller's `GPUBuffer` (STORAGE usage, at least 4 bytes per
     /// value, on the sampler's device) from offset 0, with no allocation: resolves to
-    /// `{ buffer, device, shape }`.
+    /// `{ buffer, device, shape }`. `options`: `{ key }`.
     #[wasm_bindgen(js_name = sampleInto)]
-    pub fn sample_into(&self, buffer: JsValue, shape: JsValue, key: JsValue) -> JsResult<Promise> {
+    pub fn sample_into(&self, buffer: JsValue, shape: JsValue, options: JsValue) -> JsResult<Promise> {
         if buffer.is_undefined() {
             return fail(ErrorKind::InvalidArgument, "sample_into", "buffer must be a GPUBuffer (from device.createBuffer()), got undefined.");
         }
-        self.draw("sample_into", shape, key, true, JsValue::UNDEFINED, buffer)
+        let o = convert::Options::read("sample_into", &options, &["key"])?;
+        self.draw("sample_into", shape, o.get("key"), true, JsValue::UNDEFINED, buffer)
     }
 
     /// One report per distinct covariance: `{ batchIndex, method, methodUsed, rank,

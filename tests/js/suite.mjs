@@ -120,8 +120,8 @@ export async function suite(api, sampler, load) {
   {
     const d = sampler.distribution([0, 0], [[1, 1], [1, 1]]);
     check(d.report[0].methodUsed === 'cholesky-psd' && d.report[0].rank === 1, `report ${JSON.stringify(d.report)}`);
-    const x = await d.sample([100], api.key(1));
-    const y = await d.sample([100], api.key(1));
+    const x = await d.sample([100], { key: api.key(1) });
+    const y = await d.sample([100], { key: api.key(1) });
     exact('distribution repeat', x.data, y.data);
     check(x.data.every((v, i) => i % 2 === 0 || Math.abs(v - x.data[i - 1]) < 1e-5), 'singular samples on the diagonal');
     d.free();
@@ -238,14 +238,14 @@ async function intoBuffers(api, sampler, check, exact, sameShape) {
     new Float32Array(buf.getMappedRange()).fill(7.5);
     buf.unmap();
     const d = s.distribution(mean, cov);
-    const r = await d.sampleInto(buf, [500, 2], k);
+    const r = await d.sampleInto(buf, [500, 2], { key: k });
     check(r.buffer === buf && r.device === s.device && sameShape(r.shape, [500, 2, 3]), `${who}: sampleInto result`);
     const got = await readFloats(s.device, buf, bytes + 256);
     exact(`${who}: sampleInto samples`, got.subarray(0, want.length), want);
     check(got.subarray(want.length).every((v) => v === 7.5), `${who}: sampleInto wrote past the samples`);
     // Again into the same buffer with another key, then through the one-call form.
     const want2 = (await s.multivariateNormal(mean, cov, { shape: [500, 2], key: api.key(12) })).data;
-    await d.sampleInto(buf, [500, 2], api.key(12));
+    await d.sampleInto(buf, [500, 2], { key: api.key(12) });
     exact(`${who}: sampleInto reused`, (await readFloats(s.device, buf, bytes)), want2);
     const r1 = await s.multivariateNormalInto(buf, mean, cov, { shape: [500, 2], key: k });
     check(r1.buffer === buf && sameShape(r1.shape, [500, 2, 3]), `${who}: multivariateNormalInto result`);

@@ -15,14 +15,14 @@ async function main(): Promise<void> {
   const r: FactorReport[] = d.report;
   const used: 'cholesky' | 'cholesky-psd' | 'eigh' | 'svd' | 'scale_tril' | undefined = r[0]?.methodUsed;
   void used;
-  const y: Samples = await d.sample([3], k2);
+  const y: Samples = await d.sample([3], { key: k2 });
   if (sampler.backend === 'webgpu') {
     const g: GpuSamples = await sampler.multivariateNormalToBuffer([0, 0], [[1, 0], [0, 1]], { shape: [1000] });
     const usage: number = g.buffer.usage;
     g.device.queue.submit([]);
     void usage;
     const app = await Sampler.create({ device: g.device });
-    const into: GpuSamples = await app.distribution([0, 0], [[1, 0], [0, 1]]).sampleInto(g.buffer, [1000], k1);
+    const into: GpuSamples = await app.distribution([0, 0], [[1, 0], [0, 1]]).sampleInto(g.buffer, [1000], { key: k1 });
     void into;
   }
   const z = await sampler.normal([2, 3], { key: k, loc: 1, scale: 2 });

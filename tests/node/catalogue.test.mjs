@@ -168,7 +168,7 @@ async function catalogue(s) {
     const dd = s.distribution(Z2, [[1, 0], [0, tiny]], { method });
     const got = dd.report[0].minEigenvalue;
     assert.ok(Math.abs(got - tiny) <= 1e-6 * tiny, `C08 ${method}: minEigenvalue ${got}`);
-    const x = (await dd.sample([20000], key(3))).data;
+    const x = (await dd.sample([20000], { key: key(3) })).data;
     let v = 0;
     for (let i = 1; i < x.length; i += 2) v += x[i] * x[i];
     v /= 20000;
@@ -180,7 +180,7 @@ async function catalogue(s) {
   const t0 = Date.now();
   await refused('L01', s, 'TOO_LARGE', OP, ['4294967295', '1099511627776'], () => mvn(Z2, I2, { shape: [2 ** 40] }));
   const d = s.distribution(Z2, I2);
-  await refused('L01', s, 'TOO_LARGE', OP, ['4294967295'], () => d.sample([2 ** 40], key(1)));
+  await refused('L01', s, 'TOO_LARGE', OP, ['4294967295'], () => d.sample([2 ** 40], { key: key(1) }));
   await refused('L02', s, 'TOO_LARGE', 'normal', ['4294967295'], () => s.normal([2 ** 40]));
   await refused('L02', s, 'TOO_LARGE', 'uniform', ['4294967295'], () => s.uniform([2 ** 20, 2 ** 20]));
   await refused('L02', s, 'TOO_LARGE', 'bits', ['4294967295'], () => s.bits([2 ** 40]));
@@ -191,17 +191,17 @@ async function catalogue(s) {
   await refused('L13', s, 'TOO_LARGE', 'split', ['67108864 keys'], () => split(key(0), 2 ** 26));
   assert.deepEqual((await s.bits([3, 2], { key: key(5) })).data, Uint32Array.from(split(key(5), 3).flatMap((k) => [...k])), 'L13: the bits hint');
   await refused('L04', s, 'TOO_LARGE', OP, ['4294967295'], () => mvn([0], [[1]], { shape: [2 ** 32] }));
-  await refused('L04', s, 'TOO_LARGE', OP, ['4294967295'], () => d.sample([2 ** 31], key(1)));
+  await refused('L04', s, 'TOO_LARGE', OP, ['4294967295'], () => d.sample([2 ** 31], { key: key(1) }));
   assert.ok(Date.now() - t0 < 10000, `L01-L04: refusals must not allocate (${Date.now() - t0} ms)`);
   // L06: within the element limit but beyond wasm's 4 GiB memory (2^30 floats): refused
   // before the work starts, with the size.
-  await refused('L06', s, 'TOO_LARGE', OP, ['cannot allocate 1073741824 values'], () => d.sample([2 ** 29], key(1)));
+  await refused('L06', s, 'TOO_LARGE', OP, ['cannot allocate 1073741824 values'], () => d.sample([2 ** 29], { key: key(1) }));
   await refused('L06', s, 'TOO_LARGE', 'normal', ['cannot allocate'], () => s.normal([2 ** 31]));
   if (gpu) {
     // L05: kept on the GPU, 2^31 floats exceed the device's max buffer size.
-    await refused('L05', s, 'TOO_LARGE', OP, ['max_buffer_size'], () => d.sampleToBuffer([2 ** 30], key(1)));
+    await refused('L05', s, 'TOO_LARGE', OP, ['max_buffer_size'], () => d.sampleToBuffer([2 ** 30], { key: key(1) }));
   } else {
-    await refused('O12', s, 'INVALID_ARGUMENT', 'sample_to_buffer', ['CPU backend'], () => d.sampleToBuffer([2], key(1)));
+    await refused('O12', s, 'INVALID_ARGUMENT', 'sample_to_buffer', ['CPU backend'], () => d.sampleToBuffer([2], { key: key(1) }));
   }
   d.free();
 
@@ -249,26 +249,26 @@ async function catalogue(s) {
   {
     const dist = s.distribution(Z2, I2);
     for (const [bad, word] of [[new Float32Array(3), 'out holds 3 values but the samples are 20'], [new Float64Array(20), 'got Float64Array'], [[0, 0], 'got Array'], [5, 'must be a Float32Array']]) {
-      await refused('O17', s, 'INVALID_ARGUMENT', OP, [word], () => dist.sample([10], key(1), { out: bad }));
+      await refused('O17', s, 'INVALID_ARGUMENT', OP, [word], () => dist.sample([10], { key: key(1), out: bad }));
       await refused('O17', s, 'INVALID_ARGUMENT', OP, [word], () => mvn(Z2, I2, { shape: [10], out: bad }));
     }
     await refused('O17', s, 'INVALID_ARGUMENT', OP, ['not to distribution()'], () => s.distribution(Z2, I2, { out: new Float32Array(2) }));
-    await refused('O17', s, 'INVALID_ARGUMENT', OP, ['out must be a Float32Array, got Null'], () => dist.sample([10], key(1), { out: null }));
-    await refused('O17', s, 'INVALID_ARGUMENT', OP, ['unknown option'], () => dist.sample([10], key(1), { shape: [2] }));
+    await refused('O17', s, 'INVALID_ARGUMENT', OP, ['out must be a Float32Array, got Null'], () => dist.sample([10], { key: key(1), out: null }));
+    await refused('O17', s, 'INVALID_ARGUMENT', OP, ['unknown option'], () => dist.sample([10], { key: key(1), shape: [2] }));
     if (gpu) await refused('O17', s, 'INVALID_ARGUMENT', OP, ['kept on the GPU'], () => s.multivariateNormalToBuffer(Z2, I2, { shape: [10], out: new Float32Array(20) }));
     // E20: samples written into a reused `out` are those of a call without it.
     const out = new Float32Array(20);
-    const want = await dist.sample([10], key(7));
+    const want = await dist.sample([10], { key: key(7) });
     for (let rep = 0; rep < 2; rep++) {
-      const got = await dist.sample([10], key(7), { out });
+      const got = await dist.sample([10], { key: key(7), out });
       assert.ok(got.data === out, 'E20: data is out');
       assert.deepEqual(got.data, want.data, 'E20');
       assert.deepEqual((await mvn(Z2, I2, { shape: [10], key: key(7), out })).data, want.data, 'E20: multivariateNormal');
     }
     // From 1 MiB on, WebGPU reads back through a mapped staging buffer in JavaScript.
     const big = new Float32Array(2 ** 18);
-    const wantBig = await dist.sample([2 ** 17], key(8));
-    assert.ok((await dist.sample([2 ** 17], key(8), { out: big })).data === big, 'E20: 1 MiB into out');
+    const wantBig = await dist.sample([2 ** 17], { key: key(8) });
+    assert.ok((await dist.sample([2 ** 17], { key: key(8), out: big })).data === big, 'E20: 1 MiB into out');
     assert.deepEqual(big, wantBig.data, 'E20: 1 MiB');
     dist.free();
   }
@@ -370,6 +370,18 @@ async function catalogue(s) {
   await refused('K07', null, 'INVALID_ARGUMENT', 'key', ['beyond 2^53 - 1', 'BigInt'], () => key(2 ** 53 + 2));
   assert.deepEqual([...key(2n ** 64n - 1n)], [0xffffffff, 0xffffffff], 'K08');
   assert.deepEqual([...key(2 ** 53 - 1)], [0x1fffff, 0xffffffff], 'K08');
+  // O21: a key where the options go (one call style: { key }).
+  {
+    const d21 = s.distribution(PROBE.mean, PROBE.cov);
+    const words = ['the key goes in the options', 'pass { key }'];
+    await refused('O21', s, 'INVALID_ARGUMENT', 'normal', [...words, 'not a Uint32Array'], () => s.normal([3], key(0)));
+    await refused('O21', s, 'INVALID_ARGUMENT', 'bits', words, () => s.bits([3], key(0)));
+    await refused('O21', s, 'INVALID_ARGUMENT', OP, words, () => d21.sample([8], key(1)));
+    await refused('O21', s, 'INVALID_ARGUMENT', OP, [...words, 'not an Array'], () => d21.sample([8], [0, 1]));
+    await refused('O21', s, 'INVALID_ARGUMENT', 'sample_into', words, () => d21.sampleInto({}, [8], key(1)));
+    await refused('O21', s, 'INVALID_ARGUMENT', 'sample_to_buffer', words, () => d21.sampleToBuffer([8], key(1)));
+    d21.free();
+  }
   await assertUsable('catalogue end', s);
 }
 
@@ -383,10 +395,10 @@ async function lifecycle(make) {
       ['normal', t.normal([1000], { key: key(1) })],
       ['bits', t.bits([1000], { key: key(1) })],
       [OP, t.multivariateNormal(Z2, I2, { shape: [1000], key: key(1) })],
-      [OP, dist.sample([1000], key(1))],
+      [OP, dist.sample([1000], { key: key(1) })],
     ];
     if (t.backend === 'webgpu') {
-      calls.push([OP, t.multivariateNormalToBuffer(Z2, I2, { shape: [1000], key: key(1) })], ['sample_to_buffer', dist.sampleToBuffer([1000], key(1))]);
+      calls.push([OP, t.multivariateNormalToBuffer(Z2, I2, { shape: [1000], key: key(1) })], ['sample_to_buffer', dist.sampleToBuffer([1000], { key: key(1) })]);
     }
     // Each outcome is caught at once (the later ones settle while the first is checked).
     const outcomes = calls.map(([op, p]) => [op, p.then((ok) => ({ ok }), (err) => ({ err }))]);
@@ -404,7 +416,7 @@ async function lifecycle(make) {
   let s = await make();
   const d = s.distribution(Z2, I2);
   const live = s.distribution(Z2, I2);
-  const before = await live.sample([4], key(1));
+  const before = await live.sample([4], { key: key(1) });
   s.destroy();
   for (const [name, f] of [
     ['normal', () => s.normal([2])],
@@ -420,8 +432,8 @@ async function lifecycle(make) {
     await refused('D01', null, 'DESTROYED', name, ['the sampler was destroyed'], f);
   }
   // D04: a distribution made before keeps its report but cannot sample on a destroyed sampler.
-  await refused('D04', null, 'DESTROYED', OP, ['the sampler of this distribution was destroyed'], () => d.sample([2], key(1)));
-  await refused('D04', null, 'DESTROYED', 'sample_to_buffer', ['sampler of this distribution'], () => d.sampleToBuffer([2], key(1)));
+  await refused('D04', null, 'DESTROYED', OP, ['the sampler of this distribution was destroyed'], () => d.sample([2], { key: key(1) }));
+  await refused('D04', null, 'DESTROYED', 'sample_to_buffer', ['sampler of this distribution'], () => d.sampleToBuffer([2], { key: key(1) }));
   assert.equal(d.dim, 2, 'D04');
   // D05: destroy() and free() again are no-ops.
   assert.doesNotThrow(() => {
@@ -461,10 +473,10 @@ async function deviceFaults(gpu) {
   const fresh = await Sampler.create({ backend: 'webgpu', gpu });
   const dist = t.distribution(PROBE.mean, PROBE.cov);
   // L08: the GPUDevice is destroyed between calls: the next call opens a new one, same samples.
-  const before = await dist.sample([8], key(1));
+  const before = await dist.sample([8], { key: key(1) });
   const old = t.device;
   old.destroy();
-  const after = await withTimeout('L08', dist.sample([8], key(1)));
+  const after = await withTimeout('L08', dist.sample([8], { key: key(1) }));
   assert.deepEqual(after.data, before.data, 'L08: samples on the replacement device');
   assert.notEqual(t.device, old, 'L08: device not replaced');
   assert.equal(t.deviceReplacements, 1, 'L08');
@@ -494,12 +506,12 @@ async function deviceFaults(gpu) {
     return maps++ === 0 ? Promise.reject(new DOMException('forced map failure', 'OperationError')) : mapAsync.apply(this, args);
   };
   try {
-    await refused('L10', t, 'DEVICE_ERROR', OP, ['readback: buffer map failed'], () => withTimeout('L10', dist.sample([8], key(1))));
+    await refused('L10', t, 'DEVICE_ERROR', OP, ['readback: buffer map failed'], () => withTimeout('L10', dist.sample([8], { key: key(1) })));
   } finally {
     GPUBuffer.prototype.mapAsync = mapAsync;
   }
   assert.ok(maps > 1, 'L10: the forced failure was not reached');
-  assert.deepEqual((await dist.sample([8], key(1))).data, before.data, 'L10: after the failed map');
+  assert.deepEqual((await dist.sample([8], { key: key(1) })).data, before.data, 'L10: after the failed map');
   // L11: within the limits (1 GiB = the device's maxBufferSize) but more than SwiftShader can
   // allocate: TOO_LARGE naming the GPU's memory, and the sampler still works.
   assert.equal(t.device.limits.maxBufferSize, 2 ** 30, 'L11 expects a 1 GiB maxBufferSize (SwiftShader)');
@@ -564,31 +576,31 @@ async function applicationDevice(gpu) {
   const d = s.distribution(PROBE.mean, PROBE.cov);
   const buffer = (size, usage) => device.createBuffer({ size, usage });
   // O09: too small, or without STORAGE usage.
-  await refused('O09', s, 'INVALID_ARGUMENT', 'sample_into', ['needs STORAGE usage and 1200 bytes', 'and 64 bytes'], () => d.sampleInto(buffer(64, GU.STORAGE), [100], key(1)));
-  await refused('O09', s, 'INVALID_ARGUMENT', 'sample_into', ['STORAGE'], () => d.sampleInto(buffer(4096, GU.VERTEX), [100], key(1)));
+  await refused('O09', s, 'INVALID_ARGUMENT', 'sample_into', ['needs STORAGE usage and 1200 bytes', 'and 64 bytes'], () => d.sampleInto(buffer(64, GU.STORAGE), [100], { key: key(1) }));
+  await refused('O09', s, 'INVALID_ARGUMENT', 'sample_into', ['STORAGE'], () => d.sampleInto(buffer(4096, GU.VERTEX), [100], { key: key(1) }));
   await refused('O09', s, 'INVALID_ARGUMENT', 'sample_into', ['1200 bytes'], () => s.multivariateNormalInto(buffer(64, GU.STORAGE), PROBE.mean, PROBE.cov, { shape: [100], key: key(1) }));
   // O19: not a GPUBuffer, or a mapped one.
   for (const bad of [undefined, 42, {}, new Float32Array(300)]) {
-    await refused('O19', s, 'INVALID_ARGUMENT', 'sample_into', ['buffer must be a GPUBuffer'], () => d.sampleInto(bad, [100], key(1)));
+    await refused('O19', s, 'INVALID_ARGUMENT', 'sample_into', ['buffer must be a GPUBuffer'], () => d.sampleInto(bad, [100], { key: key(1) }));
     await refused('O19', s, 'INVALID_ARGUMENT', 'sample_into', ['buffer must be a GPUBuffer'], () => s.multivariateNormalInto(bad, PROBE.mean, PROBE.cov, { shape: [100] }));
   }
   const mapped = device.createBuffer({ size: 4096, usage: GU.STORAGE, mappedAtCreation: true });
-  await refused('O19', s, 'INVALID_ARGUMENT', 'sample_into', ['buffer is mapped', 'unmap it'], () => d.sampleInto(mapped, [100], key(1)));
+  await refused('O19', s, 'INVALID_ARGUMENT', 'sample_into', ['buffer is mapped', 'unmap it'], () => d.sampleInto(mapped, [100], { key: key(1) }));
   mapped.unmap();
   // O18: a buffer of another device, or a destroyed one; nothing is written into it.
   const other = await appDevice(gpu);
   const foreign = other.createBuffer({ size: 4096, usage: GU.STORAGE | GU.COPY_SRC });
-  await refused('O18', s, 'INVALID_ARGUMENT', 'sample_into', ['another device or was destroyed', 'nothing was written'], () => d.sampleInto(foreign, [100], key(1)));
+  await refused('O18', s, 'INVALID_ARGUMENT', 'sample_into', ['another device or was destroyed', 'nothing was written'], () => d.sampleInto(foreign, [100], { key: key(1) }));
   await refused('O18', s, 'INVALID_ARGUMENT', 'sample_into', ['another device or was destroyed'], () => s.multivariateNormalInto(foreign, PROBE.mean, PROBE.cov, { shape: [100], key: key(1) }));
   const read = await readBuffer(other, foreign, 4096);
   assert.ok(read.every((v) => v === 0), 'O18: the other device\'s buffer was written');
   const dead = buffer(4096, GU.STORAGE);
   dead.destroy();
-  await refused('O18', s, 'INVALID_ARGUMENT', 'sample_into', ['another device or was destroyed'], () => d.sampleInto(dead, [100], key(1)));
+  await refused('O18', s, 'INVALID_ARGUMENT', 'sample_into', ['another device or was destroyed'], () => d.sampleInto(dead, [100], { key: key(1) }));
   // O12: the CPU backend has no GPU buffers.
   const c = await Sampler.create({ backend: 'cpu' });
   const cd = c.distribution(PROBE.mean, PROBE.cov);
-  await refused('O12', c, 'INVALID_ARGUMENT', 'sample_into', ['CPU backend'], () => cd.sampleInto(buffer(4096, GU.STORAGE), [100], key(1)));
+  await refused('O12', c, 'INVALID_ARGUMENT', 'sample_into', ['CPU backend'], () => cd.sampleInto(buffer(4096, GU.STORAGE), [100], { key: key(1) }));
   await refused('O12', c, 'INVALID_ARGUMENT', 'sample_into', ['CPU backend'], () => c.multivariateNormalInto(buffer(4096, GU.STORAGE), PROBE.mean, PROBE.cov, { shape: [100] }));
   c.destroy();
   assert.equal(s.deviceReplacements, 0, 'O18: the application\'s device is never replaced');
@@ -597,9 +609,9 @@ async function applicationDevice(gpu) {
   const out = buffer(1200, GU.STORAGE | GU.COPY_SRC);
   const live = s.distribution(PROBE.mean, PROBE.cov);
   s.destroy();
-  await refused('D08', null, 'DESTROYED', 'sample_into', ['sampler of this distribution was destroyed'], () => live.sampleInto(out, [100], key(1)));
+  await refused('D08', null, 'DESTROYED', 'sample_into', ['sampler of this distribution was destroyed'], () => live.sampleInto(out, [100], { key: key(1) }));
   const again = await Sampler.create({ device });
-  const r = await again.distribution(PROBE.mean, PROBE.cov).sampleInto(out, [100], key(1));
+  const r = await again.distribution(PROBE.mean, PROBE.cov).sampleInto(out, [100], { key: key(1) });
   assert.equal(r.buffer, out, 'D08: sampleInto resolves to the caller\'s buffer');
   assert.deepEqual(r.shape, [100, 3], 'D08');
   const want = (await again.multivariateNormal(PROBE.mean, PROBE.cov, { shape: [100], key: key(1) })).data;
@@ -610,7 +622,7 @@ async function applicationDevice(gpu) {
   device.destroy();
   await new Promise((res) => setTimeout(res, 50));
   await refused('L14', null, 'DEVICE_LOST', OP, ["application's device", 'cannot replace it'], () => withTimeout('L14', again.multivariateNormal(PROBE.mean, PROBE.cov, { shape: [8], key: key(1) })));
-  await refused('L14', null, 'DEVICE_LOST', 'sample_into', ['lost'], () => withTimeout('L14', ld.sampleInto(out, [8], key(1))));
+  await refused('L14', null, 'DEVICE_LOST', 'sample_into', ['lost'], () => withTimeout('L14', ld.sampleInto(out, [8], { key: key(1) })));
   await refused('L14', null, 'DEVICE_LOST', 'normal', ['lost'], () => withTimeout('L14', again.normal([4], { key: key(1) })));
   assert.ok(again.deviceLost, 'L14: deviceLost says why');
   assert.equal(again.deviceReplacements, 0, 'L14: no replacement');
@@ -665,7 +677,7 @@ test('catalogue: a batch of 2^26 distinct covariances (CPU backend)', async () =
   const cov = new Float32Array(bits.buffer);
   const d = s.distribution([0], cov, { covShape: [num, 1, 1] });
   assert.deepEqual(d.batchShape, [num], 'L13');
-  const x = await d.sample([], key(0));
+  const x = await d.sample([], { key: key(0) });
   assert.deepEqual(x.shape, [num, 1], 'L13');
   assert.ok(finite(x.data.subarray(0, 1000)) && finite(x.data.subarray(num - 1000)), 'L13: samples');
   await refused('L13', s, 'TOO_LARGE', 'report', ['67108864 reports exceed the 4194304'], () => d.report);
