@@ -198,8 +198,10 @@ export class Sampler {
   normal(shape?: number[], options?: { key?: Key | number[]; loc?: number; scale?: number; dtype?: 'float32' }): Promise<Samples>;
   /** MLX's `uniform(low, high, shape, key)`; bounds broadcast to `shape`. */
   uniform(shape?: number[], options?: { key?: Key | number[]; low?: ArrayInput; high?: ArrayInput; dtype?: 'float32' }): Promise<Samples>;
-  /** MLX's `bits(shape, key)`: random 32-bit words. */
-  bits(shape?: number[], options?: { key?: Key | number[] }): Promise<{ data: Uint32Array; shape: number[] }>;
+  /** MLX's `bits(shape, width, key)`: random words of `width` bytes (4, 2 or 1: Uint32Array, Uint16Array or Uint8Array). */
+  bits(shape?: number[], options?: { key?: Key | number[]; width?: 4 }): Promise<{ data: Uint32Array; shape: number[] }>;
+  bits(shape: number[], options: { key?: Key | number[]; width: 2 }): Promise<{ data: Uint16Array; shape: number[] }>;
+  bits(shape: number[], options: { key?: Key | number[]; width: 1 }): Promise<{ data: Uint8Array; shape: number[] }>;
   /** Releases the sampler's wasm memory; later calls throw `DESTROYED`. */
   free(): void;
   /** Destroys the sampler's own GPU device (never an application's `device`) and frees the sampler; later calls throw `DESTROYED`. */

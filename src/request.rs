@@ -80,6 +80,14 @@ impl WordsRequest {
     }
 
     /// The result of `bits` from the backend's words.
+    /// The element width in bytes of a `bits` request (4 for the others).
+    pub fn bit_width(&self) -> u32 {
+        match self.finish {
+            Finish::Narrow { width, .. } => width,
+            _ => 4,
+        }
+    }
+
     pub fn into_bits(self, words: Vec<u32>) -> Array<u32> {
         match self.finish {
             Finish::Narrow { width, count } => Array::from_parts(self.shape, cut_elements(&words, width, count)),

@@ -52,6 +52,23 @@ pub(crate) fn uint32(op: &str, data: &[u32]) -> JsResult<Uint32Array> {
     Ok(copy_view(op, "Uint32Array", &view, data.len())?.unchecked_into())
 }
 
+/// `bits` elements of `width` bytes (1, 2 or 4) as a new `Uint8Array`, `Uint16Array` or `Uint32Array`.
+pub(crate) fn narrow(op: &str, data: &[u32], width: u32) -> JsResult<JsValue> {
+    match width {
+        1 => {
+            let b: Vec<u8> = data.iter().map(|&v| v as u8).collect();
+            // SAFETY: as in `float32`.
+            copy_view(op, "Uint8Array", &unsafe { js_sys::Uint8Array::view(&b) }.into(), b.len())
+        }
+        2 => {
+            let h: Vec<u16> = data.iter().map(|&v| v as u16).collect();
+            // SAFETY: as in `float32`.
+            copy_view(op, "Uint16Array", &unsafe { js_sys::Uint16Array::view(&h) }.into(), h.len())
+        }
+        _ => Ok(uint32(op, data)?.into()),
+    }
+}
+
 /// Refuses to return more than [`MAX_OBJECTS`] objects in one array.
 pub(crate) fn check_objects(op: &str, what: &str, count: usize, instead: &str) -> JsResult<()> {
     if count > MAX_OBJECTS {

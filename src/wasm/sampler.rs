@@ -3,7 +3,7 @@
 
 use super::convert::{self, Options};
 use super::distribution::WasmDistribution;
-use super::results::{array_result, data_result, set, uint32};
+use super::results::{array_result, data_result, narrow, set};
 use super::error::{fail, js, js_error, JsResult};
 use crate::request::WordsRequest;
 use crate::{Array, Dtype, ErrorKind, Method, MultivariateNormal, OnInvalid, Sampler, SamplerOptions};
@@ -183,7 +183,7 @@ impl WasmSampler {
         let (op, allowed): (&'static str, &[&'static str]) = match op {
             "normal" => ("normal", &["key", "loc", "scale", "dtype"]),
             "uniform" => ("uniform", &["key", "low", "high", "dtype"]),
-            _ => ("bits", &["key"]),
+            _ => ("bits", &["key", "width"]),
         };
         let o = Options::read(op, &options, allowed)?;
         let req = match op {
@@ -205,8 +205,12 @@ impl WasmSampler {
                 WordsRequest::uniform(&shape, &low, &high, key)
             }
             _ => {
+                let width = o.number("width", 4.0)?;
+                if width.fract() != 0.0 || !(0.0..=8.0).contains(&width) {
+                    return fail(ErrorKind::InvalidArgument, op, format!("Bit width must be in {{1, 2, 4}} but got {}.", crate::numtext::g(width)));
+                }
                 let (shape, key) = (convert::shape(op, &shape)?, convert::key(op, &o.get("key"))?);
-                WordsRequest::bits(&shape, 4, key)
+                WordsRequest::bits(&shape, width as u32, key)
             }
         };
         Ok(self.draw_words(js(req)?, op == "bits"))
@@ -250,9 +254,10 @@ impl WasmSampler {
             if !as_bits {
                 return array_result(req.op, &req.into_floats(words));
             }
-            let op = req.op;
+            let (op, width) = (req.op, req.bit_width());
             let bits = req.into_bits(words);
-            data_result(uint32(op, bits.data())?.into(), bits.shape())
+            // MLX's uint8 / uint16 / uint32 elements.
+            data_result(narrow(op, bits.data(), width)?, bits.shape())
         })
     }
 

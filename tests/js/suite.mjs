@@ -69,11 +69,14 @@ export async function suite(api, sampler, load) {
     }
   }
 
+  // Every width: uint32 words, and MLX's uint8 / uint16 elements as Uint8Array / Uint16Array.
+  const ARRAY = { 1: Uint8Array, 2: Uint16Array, 4: Uint32Array };
   for (const c of (await load('bits.json')).cases) {
-    if (c.args.width !== 4) continue;
-    const r = await sampler.bits(c.args.shape, { key: c.args.key });
+    const w = c.args.width;
+    const r = await sampler.bits(c.args.shape, w === 4 ? { key: c.args.key } : { key: c.args.key, width: w });
     check(sameShape(r.shape, c.out.shape), `${c.id}: shape`);
-    exact(c.id, r.data, u32(c.out));
+    check(r.data instanceof ARRAY[w], `${c.id}: ${r.data.constructor.name} for width ${w}`);
+    exact(c.id, r.data, ARRAY[w].from(c.out.data));
   }
 
   for (const c of (await load('uniform.json')).cases) {

@@ -12,6 +12,10 @@ async function main(): Promise<void> {
   const backend: 'webgpu' | 'cpu' = sampler.backend;
   const x: Samples = await sampler.multivariateNormal([0, 0], [[1, 0], [0, 1]], { shape: [10], key: k1, method: 'svd', onInvalid: 'clip' });
   const d: Distribution = sampler.distribution({ data: new Float64Array(2), shape: [2] }, new Float32Array([1, 0, 0, 1]));
+  const b8: Uint8Array = (await sampler.bits([4], { width: 1 })).data;
+  const b32: Uint32Array = (await sampler.bits([4])).data;
+  void b8;
+  void b32;
   const r: FactorReport[] = d.report;
   const used: 'cholesky' | 'cholesky-psd' | 'eigh' | 'svd' | 'scale_tril' | undefined = r[0]?.methodUsed;
   void used;

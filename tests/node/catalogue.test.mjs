@@ -237,6 +237,10 @@ async function catalogue(s) {
   await refused('O07', s, 'INVALID_ARGUMENT', OP, ['method must be a string'], () => mvn(Z2, I2, { method: 5 }));
   await refused('O07', s, 'INVALID_ARGUMENT', OP, ['dtype must be a string'], () => mvn(Z2, I2, { dtype: null }));
   await refused('O07', s, 'INVALID_ARGUMENT', OP, ['onInvalid must be a string'], () => mvn(Z2, I2, { onInvalid: true }));
+  for (const [width, shown] of [[3, '3'], [8, '8'], [1.5, '1.5'], [-1, '-1']]) {
+    await refused('O07', s, 'INVALID_ARGUMENT', 'bits', [`Bit width must be in {1, 2, 4} but got ${shown}.`], () => s.bits([2], { key: key(1), width }));
+  }
+  await refused('O07', s, 'INVALID_ARGUMENT', 'bits', ['width must be a number'], () => s.bits([2], { width: '2' }));
   await refused('O08', s, 'INVALID_ARGUMENT', OP, ["unknown option 'shpae'"], () => mvn(Z2, I2, { shpae: [2] }));
   await refused('O08', s, 'INVALID_ARGUMENT', OP, ['options must be an object'], () => s.multivariateNormal(Z2, I2, 'cholesky'));
   await refused('O08', s, 'INVALID_ARGUMENT', 'bits', ["unknown option 'seed'"], () => s.bits([2], { seed: 1 }));
