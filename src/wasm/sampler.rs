@@ -280,15 +280,25 @@ impl WasmSampler {
             }
         }
         let cov = if scale_tril { &tril } else { cov };
-        // A flat typed cov of n * n values is one n x n matrix.
-        if cov_shape.is_undefined() && js_sys::ArrayBuffer::is_view(cov) && mean_arr.ndim() > 0 {
+        // A flat cov of n * n values (typed, or an array of numbers) is one n x n matrix.
+        let flat_numbers = js_sys::Array::is_array(cov) && Reflect::get_u32(cov, 0).map(|e| e.as_f64().is_some()).unwrap_or(false);
+        if cov_shape.is_undefined() && (js_sys::ArrayBuffer::is_view(cov) || flat_numbers) && mean_arr.ndim() > 0 {
             let n = mean_arr.shape()[mean_arr.ndim() - 1];
             let len = Reflect::get(cov, &"length".into()).ok().and_then(|l| l.as_f64()).unwrap_or(-1.0);
             if len == (n * n) as f64 {
                 cov_shape = js_sys::Array::of2(&(n as f64).into(), &(n as f64).into()).into();
             }
         }
-        let cov_arr = convert::array(MVN, if scale_tril { "scaleTril" } else { "cov" }, cov, &cov_shape)?;
+        let cov_name = if scale_tril { "scaleTril" } else { "cov" };
+        let cov_arr = convert::array(MVN, cov_name, cov, &cov_shape)?;
+        if cov_arr.ndim() < 2 && cov_shape.is_undefined() {
+            let n = cov_arr.shape().first().copied().unwrap_or(1);
+            return fail(
+                ErrorKind::InvalidShape,
+                MVN,
+                format!("{cov_name} must have at least two dimensions; a flat {cov_name} of {n} values needs its shape: pass {{ data, shape: [n, n] }}, nested rows, or the covShape option."),
+            );
+        }
         prof.mark("read inputs");
         let (method, dtype, on_invalid) = (o.string("method", "cholesky")?, o.string("dtype", "float32")?, o.string("onInvalid", "raise")?);
         let dtype = Dtype::from_str(&dtype).map_err(|e| js_error(crate::Error::new(e.kind(), MVN, e.message().trim_start_matches("[dtype] "))))?;

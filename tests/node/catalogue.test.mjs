@@ -121,6 +121,9 @@ async function catalogue(s) {
   // --- Shapes and broadcasting ---
   await refused('S01', s, 'INVALID_SHAPE', OP, ['mean must have at least one dimension'], () => mvn(5, I2));
   await refused('S02', s, 'INVALID_SHAPE', OP, ['cov must have at least two dimensions'], () => mvn(Z2, [1, 1]));
+  await refused('S02', s, 'INVALID_SHAPE', OP, ['cov must have at least two dimensions', 'a flat cov of 3 values needs its shape', 'covShape'], () => mvn(Z2, [1, 0, 1]));
+  // A flat cov of n * n numbers, plain or typed, is one n x n matrix.
+  assert.deepEqual((await mvn(Z2, [1, 0, 0, 1], { shape: [3], key: key(2) })).shape, [3, 2], 'S02: flat plain cov of n * n');
   await refused('S03', s, 'INVALID_SHAPE', OP, ['last two dimensions of cov must be equal', '(2,3)'], () => mvn(Z2, [[1, 0, 0], [0, 1, 0]]));
   await refused('S04', s, 'INVALID_SHAPE', OP, ['compatible shapes', '(3)', '(2,2)'], () => mvn([0, 0, 0], I2));
   await refused('S05', s, 'BROADCAST_ERROR', OP, ['cannot be broadcast'], () => mvn([Z2, Z2, Z2], [I2, I2, I2, I2]));
