@@ -172,8 +172,20 @@ export class Sampler {
     // which Rust reads and checks with the other options (once) and hands to installGpu.
     await init();
     if (isNode && globalThis.navigator?.gpu) installGpu(globalThis.navigator.gpu);
-    return new Sampler(await WasmSampler.create(options, installGpu));
+    const bare = isNode && !globalThis.navigator?.gpu && options?.gpu === undefined && options?.device === undefined;
+    let inner;
+    try {
+      inner = await WasmSampler.create(options, installGpu);
+    } catch (e) {
+      if (isNode && e?.code === 'NO_ADAPTER') throw new MvnError(e.code, nodeWebGpuReason(e.message, bare));
+      throw e;
+    }
+    const s = new Sampler(inner);
+    if (isNode && inner.fallbackReason !== undefined) s.#reason = nodeWebGpuReason(inner.fallbackReason, bare);
+    return s;
   }
+
+  #reason;
 
   #live(op) {
     if (this.#destroyed) throw mvnError('DESTROYED', op, 'the sampler was destroyed.');
@@ -190,7 +202,7 @@ export class Sampler {
   /** The adapter's `{ name, vendor, device, driver, driverInfo, backend }`, or `null` on the CPU. */
   get adapterInfo() { return this.#live('adapterInfo').adapterInfo; }
   /** Why `'auto'` fell back to the CPU, or `undefined`. */
-  get fallbackReason() { return this.#live('fallbackReason').fallbackReason; }
+  get fallbackReason() { return this.#reason ?? this.#live('fallbackReason').fallbackReason; }
   /** The `GPUDevice` the samples live on (WebGPU backend), or `null`: the application's when given, or the sampler's own (a new one after a lost device was replaced). */
   get device() { return this.#live('device').device; }
   /** Why the GPU device was lost, until the next call replaces it; otherwise `undefined`. */
@@ -390,6 +402,19 @@ async function settleLive(op, promise, destroyed, callers = false) {
   }
   if (error !== undefined) throw error;
   return result;
+}
+
+/** How to get WebGPU in Node, added to Node's NO_ADAPTER errors and fallback reasons. */
+const NODE_WEBGPU_HINT =
+  " In Node, WebGPU comes from the npm package 'webgpu' (Dawn): `import { create } from 'webgpu'` and " +
+  'Sampler.create({ gpu: create([]) }). Where Dawn finds no GPU driver (a server, CI), point Vulkan at a ' +
+  'software one: VK_ICD_FILENAMES=/usr/share/vulkan/icd.d/lvp_icd.x86_64.json (Mesa lavapipe) or ' +
+  "Chromium's vk_swiftshader_icd.json.";
+
+/** Node's reason for no WebGPU (`bare`: neither navigator.gpu nor a gpu option), with the way to get it. */
+function nodeWebGpuReason(message, bare) {
+  const why = bare ? '[Sampler.create] this Node has no WebGPU: navigator.gpu is undefined and no gpu option was given.' : message;
+  return why + NODE_WEBGPU_HINT;
 }
 
 /** Entry points this module installed on `navigator.gpu` (a later `gpu` option replaces them). */
