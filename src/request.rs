@@ -80,7 +80,9 @@ impl WordsRequest {
     }
 
     /// The result of `bits` from the backend's words.
-    /// The element width in bytes of a `bits` request (4 for the others).
+    /// The element width in bytes of a `bits` request (4 for the others; the npm package picks
+    /// its typed array by it).
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
     pub fn bit_width(&self) -> u32 {
         match self.finish {
             Finish::Narrow { width, .. } => width,
