@@ -37,8 +37,15 @@ const defaultWasmUrl = () => new URL('../pkg/mvn_gpu_bg.wasm', import.meta.url);
 let wasm = null; // the instance's exports once loaded
 let loading = null; // the load in progress
 
-/** Node's `fs` without an import (bundlers leave the page's code alone; `getBuiltinModule`: Node 20.16+). */
-const nodeFs = () => (isNode ? globalThis.process.getBuiltinModule?.('node:fs') : undefined);
+/**
+ * In Node, the default .wasm's bytes, read with `fs` (found without an import, so bundlers leave
+ * the page's code alone; `getBuiltinModule`: Node 20.16+); `undefined` elsewhere.
+ */
+function nodeWasmBytes() {
+  const fs = isNode ? globalThis.process.getBuiltinModule?.('node:fs') : undefined;
+  const url = defaultWasmUrl();
+  return fs && url.protocol === 'file:' ? fs.readFileSync(url) : undefined;
+}
 
 function loaded(exports) {
   wasm = exports;
@@ -56,13 +63,9 @@ export function init(options = {}) {
   if (loading) return loading;
   const given = options?.wasm;
   loading = (async () => {
-    let source = given;
-    let where = given === undefined ? defaultWasmUrl() : given;
-    if (source === undefined) {
-      const fs = nodeFs();
-      source = where.protocol === 'file:' && fs ? fs.readFileSync(where) : where;
-    }
+    const where = given === undefined ? defaultWasmUrl() : given;
     try {
+      const source = given ?? nodeWasmBytes() ?? where;
       loaded(await wasmInit({ module_or_path: source }));
     } catch (e) {
       loading = null; // a later init({ wasm }) may succeed
@@ -76,11 +79,8 @@ export function init(options = {}) {
 /** The wasm for a synchronous call: in Node it is loaded on the spot; elsewhere `init()` must have run. */
 function ready(op) {
   if (wasm) return wasm;
-  const fs = nodeFs();
-  const url = defaultWasmUrl();
-  if (fs && url.protocol === 'file:' && !loading) {
-    return loaded(wasmApi.initSync({ module: fs.readFileSync(url) }));
-  }
+  const bytes = loading ? undefined : nodeWasmBytes();
+  if (bytes) return loaded(wasmApi.initSync({ module: bytes }));
   throw mvnError('NOT_LOADED', op, 'the WebAssembly is not loaded yet: await init() (or await Sampler.create()) first.');
 }
 

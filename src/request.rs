@@ -41,12 +41,18 @@ pub(crate) struct WordsRequest {
     finish: Finish,
 }
 
+/// The error for a bit width other than 1, 2 or 4 (`width` as given: an integer, or the
+/// JavaScript number).
+pub(crate) fn bad_bit_width(op: &str, width: impl std::fmt::Display) -> Error {
+    Error::new(ErrorKind::InvalidArgument, op, format!("Bit width must be in {{1, 2, 4}} but got {width}."))
+}
+
 impl WordsRequest {
     /// MLX's `bits(shape, width, key)`.
     pub fn bits(shape: &[i64], width: u32, key: Option<Key>) -> Result<Self> {
         let op = "bits";
         if ![1, 2, 4].contains(&width) {
-            return Err(Error::new(ErrorKind::InvalidArgument, op, format!("Bit width must be in {{1, 2, 4}} but got {width}.")));
+            return Err(bad_bit_width(op, width));
         }
         let shape = check_shape(op, shape)?;
         let count = numel(op, &shape)?;

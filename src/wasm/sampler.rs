@@ -206,8 +206,9 @@ impl WasmSampler {
             }
             _ => {
                 let width = o.number("width", 4.0)?;
+                // Widths that are not a u32 are refused here; the others by WordsRequest::bits.
                 if width.fract() != 0.0 || !(0.0..=8.0).contains(&width) {
-                    return fail(ErrorKind::InvalidArgument, op, format!("Bit width must be in {{1, 2, 4}} but got {}.", crate::numtext::g(width)));
+                    return Err(js_error(crate::request::bad_bit_width(op, crate::numtext::g(width))));
                 }
                 let (shape, key) = (convert::shape(op, &shape)?, convert::key(op, &o.get("key"))?);
                 WordsRequest::bits(&shape, width as u32, key)

@@ -207,8 +207,8 @@ export async function suite(api, sampler, load) {
   return { passed, failures, notes };
 }
 
-/** `bytes` of `buffer` (COPY_SRC) read back as float32. */
-async function readFloats(device, buffer, bytes) {
+/** `bytes` of `buffer` (COPY_SRC) of `device` read back as float32. */
+export async function readFloats(device, buffer, bytes) {
   const GU = globalThis.GPUBufferUsage;
   const staging = device.createBuffer({ size: bytes, usage: GU.MAP_READ | GU.COPY_DST });
   const enc = device.createCommandEncoder();

@@ -7,6 +7,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { create, globals } from 'webgpu';
 import * as api from 'mvn-gpu';
+import { readFloats } from '../js/suite.mjs';
 
 const { Sampler, key, split, seed } = api;
 const OP = 'multivariate_normal';
@@ -599,7 +600,7 @@ async function applicationDevice(gpu) {
   const foreign = other.createBuffer({ size: 4096, usage: GU.STORAGE | GU.COPY_SRC });
   await refused('O18', s, 'INVALID_ARGUMENT', 'sample_into', ['another device or was destroyed', 'nothing was written'], () => d.sampleInto(foreign, [100], { key: key(1) }));
   await refused('O18', s, 'INVALID_ARGUMENT', 'sample_into', ['another device or was destroyed'], () => s.multivariateNormalInto(foreign, PROBE.mean, PROBE.cov, { shape: [100], key: key(1) }));
-  const read = await readBuffer(other, foreign, 4096);
+  const read = await readFloats(other, foreign, 4096);
   assert.ok(read.every((v) => v === 0), 'O18: the other device\'s buffer was written');
   const dead = buffer(4096, GU.STORAGE);
   dead.destroy();
@@ -622,7 +623,7 @@ async function applicationDevice(gpu) {
   assert.equal(r.buffer, out, 'D08: sampleInto resolves to the caller\'s buffer');
   assert.deepEqual(r.shape, [100, 3], 'D08');
   const want = (await again.multivariateNormal(PROBE.mean, PROBE.cov, { shape: [100], key: key(1) })).data;
-  assert.deepEqual(await readBuffer(device, out, 1200), want, 'D08: the device still works after destroy()');
+  assert.deepEqual(await readFloats(device, out, 1200), want, 'D08: the device still works after destroy()');
 
   // L14: the application destroys its device: DEVICE_LOST, never a replacement.
   const ld = again.distribution(PROBE.mean, PROBE.cov);
@@ -635,19 +636,6 @@ async function applicationDevice(gpu) {
   assert.equal(again.deviceReplacements, 0, 'L14: no replacement');
   again.destroy();
   other.destroy();
-}
-
-/** `bytes` of `buffer` (COPY_SRC) of `device`, read back as float32. */
-async function readBuffer(device, buffer, bytes) {
-  const GU = globalThis.GPUBufferUsage;
-  const staging = device.createBuffer({ size: bytes, usage: GU.MAP_READ | GU.COPY_DST });
-  const enc = device.createCommandEncoder();
-  enc.copyBufferToBuffer(buffer, 0, staging, 0, bytes);
-  device.queue.submit([enc.finish()]);
-  await staging.mapAsync(globalThis.GPUMapMode.READ);
-  const data = new Float32Array(staging.getMappedRange().slice(0));
-  staging.destroy();
-  return data;
 }
 
 test('catalogue: CPU backend (wasm)', async () => {
