@@ -129,6 +129,9 @@ fn check_shapes(mean: &Array, cov: &Array, what: &str) -> Result<(usize, Vec<usi
 /// each matrix, the index of its distinct one. Hashes each matrix's bits (in parallel natively)
 /// into an open-addressing table; equal hashes are confirmed bit for bit.
 fn dedupe(data: &[f32], num_cov: usize, nn: usize) -> Result<(Vec<u32>, Vec<u32>)> {
+    if num_cov == 1 {
+        return Ok((vec![0], vec![0])); // nothing to compare: skip hashing a large matrix
+    }
     let bits: &[u32] = bytemuck::cast_slice(data);
     let hash = |c: usize| -> u64 {
         // Four independent polynomial lanes in u32 (they vectorize), then a 64-bit mix. Equal

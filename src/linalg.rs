@@ -65,49 +65,100 @@ pub(crate) struct Factored {
     pub clipped_warning: Option<String>,
 }
 
-/// The largest |cov[i][j] - cov[j][i]|, the largest |entry| and where the asymmetry is largest.
-fn asymmetry(cov: &[f32], n: usize) -> (f64, f64, (usize, usize)) {
-    let mut scale = 0.0f64;
-    let mut asym = 0.0f64;
-    let mut worst = (0, 0);
-    // The pairs of the upper triangle in row-major order find the same first worst entry as a
-    // scan of the whole matrix (its mirror comes later), at half the cost. The input is finite.
-    for i in 0..n {
-        for j in i..n {
-            let (a, b) = (cov[i * n + j] as f64, cov[j * n + i] as f64);
-            let m = if a.abs() > b.abs() { a.abs() } else { b.abs() };
-            if m > scale {
-                scale = m;
-            }
-            let d = (a - b).abs();
-            if d > asym {
-                asym = d;
-                worst = (i, j);
+/// Square tiles of the symmetric passes: a tile and its mirror stay in the L1 cache, so the
+/// column-wise reads of a row-major matrix do not miss on every element.
+const TILE: usize = 8;
+
+/// The pairs `(i, j)`, `i <= j`, of the upper triangle, tile by tile.
+fn upper_pairs(n: usize, mut f: impl FnMut(usize, usize)) {
+    for bi in (0..n).step_by(TILE) {
+        for bj in (bi..n).step_by(TILE) {
+            for i in bi..(bi + TILE).min(n) {
+                for j in i.max(bj)..(bj + TILE).min(n) {
+                    f(i, j);
+                }
             }
         }
+    }
+}
+
+/// The largest |cov[i][j] - cov[j][i]|, the largest |entry| and where the asymmetry is largest
+/// (the first such pair in row-major order, as a scan of the whole matrix finds it).
+fn asymmetry(cov: &[f32], n: usize) -> (f64, f64, (usize, usize)) {
+    let (asym, scale) = asym_and_scale(cov, n, |_, _, _| {});
+    let mut worst = (0, 0);
+    if asym > 0.0 {
+        // Only for the message: the first pair in row-major order with the largest difference.
+        worst = (0..n).flat_map(|i| (i..n).map(move |j| (i, j))).find(|&(i, j)| (cov[i * n + j] as f64 - cov[j * n + i] as f64).abs() == asym).unwrap_or((0, 0));
     }
     (asym, scale, worst)
 }
 
-/// The Cholesky factor `L` (in the lower triangle; the upper one is left as it was) of the
-/// symmetric positive definite `s`, or `None` when a pivot is not positive. Sequential: on a
-/// many-core host faer's rayon-parallel Cholesky of a 512 x 512 matrix took 35-70 ms, several
-/// times the single-threaded time.
+/// The largest |cov[i][j] - cov[j][i]| and the largest |entry|, calling `f(i, j, mean of the
+/// pair)` for each pair of the upper triangle: one pass, tile by tile. Four running maxima
+/// (of finite values, so a plain compare) keep the loop from waiting on one chain of maxima.
+fn asym_and_scale(cov: &[f32], n: usize, mut f: impl FnMut(usize, usize, f64)) -> (f64, f64) {
+    let mx = |a: f64, b: f64| if a > b { a } else { b };
+    let (mut asym, mut scale) = ([0.0f64; 4], [0.0f64; 4]);
+    upper_pairs(n, |i, j| {
+        let (a, b) = (cov[i * n + j] as f64, cov[j * n + i] as f64);
+        let k = j & 3;
+        asym[k] = mx(asym[k], (a - b).abs());
+        scale[k] = mx(scale[k], mx(a.abs(), b.abs()));
+        f(i, j, 0.5 * (a + b));
+    });
+    let fold = |v: [f64; 4]| mx(mx(v[0], v[1]), mx(v[2], v[3]));
+    (fold(asym), fold(scale))
+}
+
+/// The lower triangle (column-major) of `(cov + covᵀ) / 2` in f64 into `s`, which is the upper
+/// one in row-major order, so the writes are contiguous; with what [`asymmetry`] finds but the
+/// worst pair. Cholesky reads only this triangle; [`mirror`] completes the matrix.
+fn symmetrize_into(cov: &[f32], n: usize, s: &mut [f64]) -> (f64, f64) {
+    asym_and_scale(cov, n, |i, j, v| s[i * n + j] = v)
+}
+
+/// Copies the triangle [`symmetrize_into`] wrote onto the other one.
+fn mirror(s: &mut [f64], n: usize) {
+    upper_pairs(n, |i, j| s[j * n + i] = s[i * n + j]);
+}
+
+/// Runs `f` on a working f64 buffer of `len` values (contents unspecified), kept per thread
+/// between calls up to 8 MiB: a fresh 2 MiB buffer costs about 0.8 ms in page faults, as much
+/// as the 512 x 512 Cholesky's other work outside faer.
+fn with_scratch<R>(len: usize, f: impl FnOnce(&mut [f64]) -> R) -> R {
+    use std::cell::RefCell;
+    thread_local!(static SCRATCH: RefCell<Vec<f64>> = const { RefCell::new(Vec::new()) });
+    const KEEP: usize = 1 << 20; // values
+    if len > KEEP {
+        return f(&mut vec![0.0; len]);
+    }
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut v) => {
+            v.resize(len, 0.0);
+            f(&mut v)
+        }
+        Err(_) => f(&mut vec![0.0; len]),
+    })
+}
+
+/// Overwrites the lower triangle of the symmetric positive definite `a` with its Cholesky factor
+/// `L` (the upper one is left as it was); false when a pivot is not positive (`a` is then
+/// partly overwritten). Sequential: faer's rayon-parallel Cholesky was slower for n = 512 on
+/// the H200's 16-core host (1.5 ms against 0.97) and gains only from n = 1024 (3.8 against 9.1).
 #[cfg(not(target_arch = "wasm32"))]
-fn llt_lower(s: &Mat<f64>) -> Option<Mat<f64>> {
+fn llt_lower(a: faer::MatMut<'_, f64>) -> bool {
     use faer::dyn_stack::{MemBuffer, MemStack};
     use faer::linalg::cholesky::llt::factor;
     let par = faer::Par::Seq;
-    let mut a = s.clone();
-    let mut buf = MemBuffer::new(factor::cholesky_in_place_scratch::<f64>(s.nrows(), par, Default::default()));
-    factor::cholesky_in_place(a.as_mut(), Default::default(), par, MemStack::new(&mut buf), Default::default()).ok()?;
-    Some(a)
+    let mut buf = MemBuffer::new(factor::cholesky_in_place_scratch::<f64>(a.nrows(), par, Default::default()));
+    factor::cholesky_in_place(a, Default::default(), par, MemStack::new(&mut buf), Default::default()).is_ok()
 }
 
 /// [`llt_lower`] in wasm: the blocked SIMD Cholesky of `crate::cholesky` (faer's is several
 /// times slower there).
 #[cfg(target_arch = "wasm32")]
-fn llt_lower(s: &Mat<f64>) -> Option<Mat<f64>> {
+fn llt_lower(mut s: faer::MatMut<'_, f64>) -> bool {
     let n = s.nrows();
     let mut a = vec![0f64; n * n];
     for (i, row) in a.chunks_exact_mut(n).enumerate() {
@@ -115,7 +166,15 @@ fn llt_lower(s: &Mat<f64>) -> Option<Mat<f64>> {
             *v = s[(i, j)];
         }
     }
-    crate::cholesky::factor_in_place(&mut a, n).then(|| Mat::from_fn(n, n, |i, j| if j <= i { a[i * n + j] } else { s[(i, j)] }))
+    if !crate::cholesky::factor_in_place(&mut a, n) {
+        return false;
+    }
+    for j in 0..n {
+        for i in j..n {
+            s[(i, j)] = a[i * n + j];
+        }
+    }
+    true
 }
 
 pub(crate) fn default_tolerance(n: usize) -> f64 {
@@ -142,15 +201,29 @@ pub(crate) fn factor(
     batch_index: usize,
     r: &mut [f32],
 ) -> Result<Factored> {
-    let op = "multivariate_normal";
     if n == 0 {
         let used = if method == Method::Cholesky { FactorMethod::Cholesky } else if method == Method::Eigh { FactorMethod::Eigh } else { FactorMethod::Svd };
         let report = FactorReport { batch_index, method, method_used: used, rank: 0, min_eigenvalue: 0.0, max_eigenvalue: 0.0, clipped: false };
         return Ok(Factored { report: Some(report), method_used: used, clipped_warning: None });
     }
-    // Symmetry, relative to the largest entry.
-    let (asym, scale, worst) = asymmetry(cov, n);
+    with_scratch(n * n, |s| factor_with(cov, n, method, on_invalid, tol, batch_index, r, s))
+}
+
+/// [`factor`] with `s`, `n * n` values of working memory.
+#[allow(clippy::too_many_arguments)]
+fn factor_with(cov: &[f32], n: usize, method: Method, on_invalid: OnInvalid, tol: f64, batch_index: usize, r: &mut [f32], s: &mut [f64]) -> Result<Factored> {
+    let op = "multivariate_normal";
+    // Symmetry, relative to the largest entry. Past the small Cholesky, the same pass builds
+    // the symmetric f64 matrix.
+    let small = method == Method::Cholesky && n <= cholesky::SMALL_N;
+    let (asym, scale) = if small {
+        let (asym, scale, _) = asymmetry(cov, n);
+        (asym, scale)
+    } else {
+        symmetrize_into(cov, n, s)
+    };
     if asym > tol * scale {
+        let (_, _, worst) = asymmetry(cov, n);
         return Err(Error::new(
             ErrorKind::NotSymmetric,
             op,
@@ -161,23 +234,27 @@ pub(crate) fn factor(
         ));
     }
     r.fill(0.0);
-    if method == Method::Cholesky && n <= cholesky::SMALL_N && cholesky::cholesky_small(cov, n, r) {
-        return Ok(Factored { report: None, method_used: FactorMethod::Cholesky, clipped_warning: None });
+    if small {
+        if cholesky::cholesky_small(cov, n, r) {
+            return Ok(Factored { report: None, method_used: FactorMethod::Cholesky, clipped_warning: None });
+        }
+        symmetrize_into(cov, n, s);
     }
-    let s = Mat::<f64>::from_fn(n, n, |i, j| 0.5 * (cov[i * n + j] as f64 + cov[j * n + i] as f64));
-
+    // From here on, the full symmetric matrix is needed only if Cholesky is not asked or fails.
     if method == Method::Cholesky {
-        if let Some(l) = llt_lower(&s) {
-            r.fill(0.0);
-            for i in 0..n {
-                for j in 0..=i {
-                    r[j * n + i] = l[(i, j)] as f32; // R = Lᵀ
+        if llt_lower(faer::MatMut::from_column_major_slice_mut(s, n, n)) {
+            // R = Lᵀ: row j of R is column j of L, contiguous in both.
+            for j in 0..n {
+                for (o, &v) in r[j * n + j..(j + 1) * n].iter_mut().zip(&s[j * n + j..(j + 1) * n]) {
+                    *o = v as f32;
                 }
             }
             return Ok(Factored { report: None, method_used: FactorMethod::Cholesky, clipped_warning: None });
         }
+        symmetrize_into(cov, n, s); // the failed factorization overwrote it; rare
     }
-
+    mirror(s, n);
+    let s = faer::MatRef::from_column_major_slice(s, n, n).to_owned();
     let (eigs, q) = eigen(&s).ok_or_else(|| {
         Error::new(ErrorKind::NotConverged, op, format!("eigendecomposition did not converge (batch index {batch_index})."))
     })?;
@@ -268,7 +345,8 @@ fn eigen(s: &Mat<f64>) -> Option<(Vec<f64>, Mat<f64>)> {
     let spec = eigs.iter().fold(0f64, |m, l| m.max(l.abs()));
     let smallest = eigs.iter().fold(f64::INFINITY, |m, l| m.min(l.abs()));
     if n <= JACOBI_MAX_N && smallest < 1e8 * n as f64 * f64::EPSILON * spec {
-        if let Some(l) = llt_lower(s) {
+        let mut l = s.clone();
+        if llt_lower(l.as_mut()) {
             return Some(jacobi_from_cholesky(&l));
         }
     }
