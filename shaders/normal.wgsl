@@ -4,21 +4,25 @@
 // of MLX's CPU values (measured in tests).
 
 // Round-to-nearest-even conversion of a u32 to f32 (WGSL leaves the rounding of inexact
-// int -> float conversions to the implementation). f32(u >> 8) * 256 and f32(u & 255) are both
-// exact, so their sum (a correctly rounded WGSL addition, fused or not) is u rounded once.
-fn u32_to_f32_rne(u: u32) -> f32 {
-    return f32(u >> 8u) * 256.0 + f32(u & 0xffu);
+// int -> float conversions to the implementation), built from bits with no conversion
+// instruction (a quarter-rate one on NVIDIA): bitcast(2^23 bits | x) - 2^23 is x exactly for
+// x < 2^23, so hi = u >> 9 and lo = u & 511 are exact, hi * 512 is exact, and adding lo rounds
+// once. `one` (1.0 at run time) keeps the compiler from reassociating the exact differences.
+fn u32_to_f32_rne(u: u32, one: f32) -> f32 {
+    let hi = (bitcast<f32>(0x4b000000u | (u >> 9u)) - 8388608.0) * one;
+    let lo = (bitcast<f32>(0x4b000000u | (u & 0x1ffu)) - 8388608.0) * one;
+    return hi * 512.0 + lo;
 }
 
 // MLX's uniform in [0, 1 - 2^-24]: exact scaling by 2^-32, then clamp below one.
-fn unit_from_bits(b: u32) -> f32 {
-    return min(u32_to_f32_rne(b) * 2.3283064365386962890625e-10, bitcast<f32>(0x3f7fffffu));
+fn unit_from_bits(b: u32, one: f32) -> f32 {
+    return min(u32_to_f32_rne(b, one) * 2.3283064365386962890625e-10, bitcast<f32>(0x3f7fffffu));
 }
 
 // rn(rn(range * u) + low). `one` is 1.0 supplied at run time: multiplying by it keeps the
 // product rounded on its own even where the compiler contracts a*b + c into an fma.
 fn uniform_from_bits(b: u32, low: f32, range: f32, one: f32) -> f32 {
-    return (range * unit_from_bits(b)) * one + low;
+    return (range * unit_from_bits(b, one)) * one + low;
 }
 
 fn erfinv_tail(t: f32) -> f32 {
@@ -53,7 +57,8 @@ fn erfinv_central(t: f32) -> f32 {
 // ulp off), so this keeps normals equally close to MLX's on every device.
 fn log_f32(x: f32) -> f32 {
     var ix = bitcast<u32>(x) + (0x3f800000u - 0x3f3504f3u);
-    let k = i32(ix >> 23u) - 0x7f;
+    // f32(k) for the exponent k = (ix >> 23) - 127, from bits (as in u32_to_f32_rne): exact.
+    let dk = bitcast<f32>(0x4b000000u | (ix >> 23u)) - 8388735.0;
     ix = (ix & 0x007fffffu) + 0x3f3504f3u;
     let f = bitcast<f32>(ix) - 1.0;
     let s = f / (2.0 + f);
@@ -63,7 +68,6 @@ fn log_f32(x: f32) -> f32 {
     let t2 = z * (bitcast<f32>(0x3f2aaaaau) + w * bitcast<f32>(0x3e91e9eeu));
     let r = t2 + t1;
     let hfsq = 0.5 * f * f;
-    let dk = f32(k);
     return s * (hfsq + r) + dk * bitcast<f32>(0x3717f7d1u) - hfsq + f + dk * bitcast<f32>(0x3f317180u);
 }
 
@@ -83,6 +87,6 @@ fn erfinv_f32(a: f32) -> f32 {
 fn normal_from_bits(b: u32, a: f32, loc: f32, one: f32) -> f32 {
     // The `* one` stops compilers from reassociating 1 - (2u + low) into (1 - low) - 2u
     // inside erfinv (Mesa's NIR does so for SPIR-V without NoContraction).
-    let v = (2.0 * unit_from_bits(b) + bitcast<f32>(0xbf7fffffu)) * one;
+    let v = (2.0 * unit_from_bits(b, one) + bitcast<f32>(0xbf7fffffu)) * one;
     return (a * erfinv_f32(v)) * one + loc;
 }
