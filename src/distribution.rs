@@ -97,13 +97,18 @@ fn check_finite(what: &str, a: &Array) -> Result<()> {
 }
 
 fn check_shapes(mean: &Array, cov: &Array, what: &str) -> Result<(usize, Vec<usize>, Vec<usize>)> {
-    if mean.ndim() < 1 {
+    shapes_of(mean.shape(), cov.shape(), what)
+}
+
+/// `n` and the batch shapes of a mean of shape `ms` and a cov (or scale_tril, `what`) of shape
+/// `cs`, checked as [`MultivariateNormal::new`] checks them.
+pub(crate) fn shapes_of(ms: &[usize], cs: &[usize], what: &str) -> Result<(usize, Vec<usize>, Vec<usize>)> {
+    if ms.is_empty() {
         return Err(Error::new(ErrorKind::InvalidShape, OP, "mean must have at least one dimension."));
     }
-    if cov.ndim() < 2 {
+    if cs.len() < 2 {
         return Err(Error::new(ErrorKind::InvalidShape, OP, format!("{what} must have at least two dimensions.")));
     }
-    let (cs, ms) = (cov.shape(), mean.shape());
     if cs[cs.len() - 1] != cs[cs.len() - 2] {
         return Err(Error::new(
             ErrorKind::InvalidShape,
@@ -123,6 +128,30 @@ fn check_shapes(mean: &Array, cov: &Array, what: &str) -> Result<(usize, Vec<usi
     let cov_batch = cs[..cs.len() - 2].to_vec();
     broadcast_shapes(OP, &cov_batch, &mean_batch)?;
     Ok((n, mean_batch, cov_batch))
+}
+
+/// The output shape of a draw with `shape` from batches `mean_batch` and `cov_batch` of
+/// dimension `n`: `broadcast(shape, batch) + (n,)`.
+pub(crate) fn output_shape_of(n: usize, mean_batch: &[usize], cov_batch: &[usize], shape: &[i64]) -> Result<Vec<usize>> {
+    let shape = check_shape(OP, shape)?;
+    let batch = broadcast_shapes(OP, cov_batch, mean_batch)?;
+    let mut out = broadcast_shapes(OP, &batch, &shape)?;
+    out.push(n);
+    numel(OP, &out)?;
+    Ok(out)
+}
+
+/// The tolerance of `options` for dimension `n`, checked.
+pub(crate) fn tolerance_of(options: &Options, n: usize) -> Result<f64> {
+    let tol = options.tolerance.unwrap_or_else(|| linalg::default_tolerance(n));
+    if !(tol >= 0.0 && tol.is_finite()) {
+        return Err(Error::new(ErrorKind::InvalidArgument, OP, format!("tolerance must be finite and >= 0, got {}.", crate::numtext::f64(tol))));
+    }
+    // A relative tolerance of 1 or more would accept any matrix as symmetric and PSD.
+    if tol >= 1.0 {
+        return Err(Error::new(ErrorKind::InvalidArgument, OP, format!("tolerance must be below 1 (a relative tolerance of 1 or more accepts any matrix), got {}.", crate::numtext::g(tol))));
+    }
+    Ok(tol)
 }
 
 /// The distinct matrices among `num_cov` matrices of `nn` values (their first indices) and, for
@@ -312,14 +341,7 @@ impl MultivariateNormal {
         let (n, mean_batch, cov_batch) = check_shapes(mean, cov, "cov")?;
         check_finite("mean", mean)?;
         check_finite("cov", cov)?;
-        let tol = options.tolerance.unwrap_or_else(|| linalg::default_tolerance(n));
-        if !(tol >= 0.0 && tol.is_finite()) {
-            return Err(Error::new(ErrorKind::InvalidArgument, OP, format!("tolerance must be finite and >= 0, got {}.", crate::numtext::f64(tol))));
-        }
-        // A relative tolerance of 1 or more would accept any matrix as symmetric and PSD.
-        if tol >= 1.0 {
-            return Err(Error::new(ErrorKind::InvalidArgument, OP, format!("tolerance must be below 1 (a relative tolerance of 1 or more accepts any matrix), got {}.", crate::numtext::g(tol))));
-        }
+        let tol = tolerance_of(options, n)?;
         let num_cov: usize = cov_batch.iter().product();
         // n = 0: every covariance is the same empty matrix, and nothing is ever sampled from
         // it; one entry stands for them all (a batch of 2^31 empty matrices costs nothing).
@@ -452,11 +474,7 @@ impl MultivariateNormal {
     /// when `shape` does not broadcast with the batch, [`ErrorKind::TooLarge`] beyond
     /// [`crate::MAX_ELEMENTS`] values.
     pub fn output_shape(&self, shape: &[i64]) -> Result<Vec<usize>> {
-        let shape = check_shape(OP, shape)?;
-        let mut out = broadcast_shapes(OP, &self.batch_shape(), &shape)?;
-        out.push(self.n);
-        numel(OP, &out)?;
-        Ok(out)
+        output_shape_of(self.n, &self.mean_batch, &self.cov_batch, shape)
     }
 
     /// One report per distinct covariance: method used, rank, extreme eigenvalues, clipping.

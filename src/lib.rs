@@ -52,6 +52,8 @@ pub use array::Array;
 pub use distribution::MultivariateNormal;
 pub use error::{Error, ErrorKind, Result};
 pub use gpu::{ChunkLimits, SamplerOptions};
+#[cfg(not(target_arch = "wasm32"))]
+pub use gpu::GpuArray;
 pub use key::{key, next_key, seed, split, split_n, state, Key};
 pub use linalg::{FactorMethod, FactorReport};
 pub use options::{Dtype, Method, OnInvalid, Options};

@@ -127,13 +127,18 @@ pub(crate) struct SampleRequest {
 impl SampleRequest {
     /// Validates `shape` against `dist`'s batch and resolves the key.
     pub fn new(op: &'static str, dist: &MultivariateNormal, shape: &[i64], key: Option<Key>) -> Result<Self> {
-        let out_shape = dist.output_shape(shape)?;
-        let batch = &out_shape[..out_shape.len() - 1];
         let (mean_batch, cov_batch) = dist.batch_shapes();
+        Self::for_shapes(op, dist.dim(), mean_batch, cov_batch, shape, key)
+    }
+
+    /// As [`SampleRequest::new`] for a distribution of dimension `n` with these batch shapes.
+    pub fn for_shapes(op: &'static str, n: usize, mean_batch: &[usize], cov_batch: &[usize], shape: &[i64], key: Option<Key>) -> Result<Self> {
+        let out_shape = crate::distribution::output_shape_of(n, mean_batch, cov_batch, shape)?;
+        let batch = &out_shape[..out_shape.len() - 1];
         Ok(SampleRequest {
             op,
             rows: batch.iter().product(),
-            n: dist.dim(),
+            n,
             key: resolve(key),
             mean_map: BroadcastMap::new(batch, mean_batch),
             cov_map: BroadcastMap::new(batch, cov_batch),

@@ -4,6 +4,8 @@ use crate::array::Array;
 use crate::distribution::MultivariateNormal;
 use crate::error::{Error, ErrorKind, Result};
 use crate::gpu::{ChunkLimits, Gpu, OnLoss, SamplerOptions};
+#[cfg(not(target_arch = "wasm32"))]
+use crate::gpu::{GpuArray, Spread};
 use crate::key::Key;
 use crate::options::Options;
 use crate::request::{SampleRequest, WordsRequest};
@@ -206,6 +208,68 @@ impl Sampler {
                 None => Err(e),
             },
             (Err(e), _) => Err(e),
+        }
+    }
+
+    /// MLX's `multivariate_normal` for a `mean (..., n)` and `cov (..., n, n)` that are already
+    /// in this sampler's device's buffers (float32, row-major; see [`GpuArray`]), written into
+    /// `out` (`STORAGE` usage, at least `4 * len` bytes) with no readback: e.g. per-splat
+    /// covariances a renderer computed on the GPU. The samples are those of
+    /// [`Sampler::sample_into`] from [`MultivariateNormal::new`] of the same values and key, to
+    /// float32 round-off of the factors.
+    ///
+    /// For n <= 16 with `cholesky`, the covariances are checked and factored on the device
+    /// (Cholesky in double-float arithmetic, to f64-level accuracy) in the same submission as
+    /// the sampling, and one status word is read back. A matrix the device cannot factor to
+    /// that accuracy (non-finite, not clearly symmetric, ill-conditioned, indefinite), and any
+    /// other input (n > 16, `eigh`, `svd`), takes the host path: the inputs are read back and
+    /// drawn as [`MultivariateNormal::new`] and [`Sampler::sample_into`] would, with their
+    /// errors and fallbacks.
+    ///
+    /// # Errors
+    /// Those of [`MultivariateNormal::new`] and [`Sampler::sample_into`];
+    /// [`ErrorKind::InvalidArgument`] on the CPU backend, or for an input whose buffer lacks
+    /// `COPY_SRC` usage, whose offset is not a multiple of 4 or whose shape does not fit it.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub async fn multivariate_normal_from_buffers(&self, mean: &GpuArray<'_>, cov: &GpuArray<'_>, shape: &[i64], key: Option<Key>, options: &Options, out: &wgpu::Buffer) -> Result<Vec<usize>> {
+        self.from_buffers(mean, cov, Spread::Cov, shape, key, options, out).await
+    }
+
+    /// As [`Sampler::multivariate_normal_from_buffers`] with a lower-triangular factor
+    /// `scale_tril (..., n, n)` (`cov = L Lᵀ`) in place of the covariance: nothing is factored;
+    /// for n <= 16 the device checks and transposes it.
+    ///
+    /// # Errors
+    /// Those of [`MultivariateNormal::from_scale_tril`] and
+    /// [`Sampler::multivariate_normal_from_buffers`].
+    #[cfg(not(target_arch = "wasm32"))]
+    pub async fn multivariate_normal_from_buffers_tril(&self, mean: &GpuArray<'_>, scale_tril: &GpuArray<'_>, shape: &[i64], key: Option<Key>, out: &wgpu::Buffer) -> Result<Vec<usize>> {
+        self.from_buffers(mean, scale_tril, Spread::ScaleTril, shape, key, &Options::default(), out).await
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    #[allow(clippy::too_many_arguments)]
+    async fn from_buffers(&self, mean: &GpuArray<'_>, spread: &GpuArray<'_>, kind: Spread, shape: &[i64], key: Option<Key>, options: &Options, out: &wgpu::Buffer) -> Result<Vec<usize>> {
+        const OP: &str = "multivariate_normal";
+        let g = self.gpu.as_ref().ok_or_else(|| Error::new(ErrorKind::InvalidArgument, OP, "the CPU backend has no GPU buffers; use multivariate_normal()."))?;
+        options.dtype.require_float32(OP)?;
+        let (n, mean_batch, cov_batch) = crate::distribution::shapes_of(mean.shape, spread.shape, kind.name())?;
+        let req = SampleRequest::for_shapes(OP, n, &mean_batch, &cov_batch, shape, key)?;
+        let r = &req;
+        let got = g.run(OP, OnLoss::Fail, |c| async move { c.draw_device(mean, spread, kind, options, r, out).await }).await;
+        match got {
+            Ok(()) => Ok(req.out_shape),
+            // A device error on a working device: one of the caller's buffers may be the cause.
+            Err(e) if e.kind() == ErrorKind::Device && g.lost().is_none() => {
+                for (what, b) in [("the output buffer", out), ("mean's buffer", mean.buffer), ("the buffer of ", spread.buffer)] {
+                    if let Some(why) = g.context().refuses(b).await {
+                        let what = if what.ends_with(' ') { format!("{what}{}", kind.name()) } else { what.to_string() };
+                        return Err(Error::new(ErrorKind::InvalidArgument, OP, format!("{what} cannot be used on this sampler's device: it belongs to another device or was destroyed ({why}).")));
+                    }
+                }
+                Err(e)
+            }
+            Err(e) => Err(e),
         }
     }
 

@@ -5,6 +5,8 @@
 
 mod chunks;
 mod context;
+#[cfg(not(target_arch = "wasm32"))]
+mod device_inputs;
 mod device_loss;
 mod error_scopes;
 mod execute;
@@ -13,8 +15,13 @@ mod lock;
 mod mvn;
 mod pipelines;
 mod readback;
+mod source;
 mod words;
 
 pub use chunks::ChunkLimits;
 pub use context::SamplerOptions;
+#[cfg(not(target_arch = "wasm32"))]
+pub use device_inputs::GpuArray;
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) use device_inputs::Spread;
 pub(crate) use device_loss::{Gpu, OnLoss};

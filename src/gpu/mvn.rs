@@ -17,6 +17,7 @@ use super::kernels::affine::{self, Variant};
 use super::kernels::fused::{self, FusedParams, FUSED_MAX_N};
 use super::kernels::rowmap::{row_index, RowMaps};
 use super::kernels::{fill, Region, WORKGROUP};
+use super::source::Source;
 use crate::alloc;
 use crate::distribution::MultivariateNormal;
 use crate::error::{Error, ErrorKind, Result};
@@ -104,7 +105,7 @@ struct Buffers {
 }
 
 struct MvnJob<'a> {
-    dist: &'a MultivariateNormal,
+    src: Source<'a>,
     req: &'a SampleRequest,
     dest: Dest<'a>,
     plan: Plan,
@@ -154,7 +155,7 @@ impl MvnJob<'_> {
                 row_offset: (r0 as u64 + first) as u32,
                 count: c as u32,
                 groups_x: gx,
-                triangular: self.dist.is_triangular() as u32,
+                triangular: self.src.triangular() as u32,
                 local_first: first as u32,
                 lo_base: lo_base as u32,
                 hi_base: hi_base as u32,
@@ -187,14 +188,13 @@ impl MvnJob<'_> {
             None => Region::start_of(&ctx.scratch_out("mvn::out", bytes), bytes),
         };
         let bindings = affine::Bindings { z, factors: &b.factors, means: &b.means, factor_map: &b.factor_map, row_index: &row_index, row_maps: &b.row_maps, out: out.clone() };
-        affine::encode(&rec, &ctx.kernels.affine, enc, variant, n, r0, r1, self.dist.is_triangular(), &bindings);
+        affine::encode(&rec, &ctx.kernels.affine, enc, variant, n, r0, r1, self.src.triangular(), &bindings);
         if b.out.is_some() { vec![] } else { vec![Readback { region: out, at: r0 * n }] }
     }
 }
 
 impl Job for MvnJob<'_> {
     fn begin(&mut self, ctx: &GpuContext) {
-        let d = self.dist;
         let maps = match &self.plan {
             Plan::Fused { maps, .. } => *maps,
             Plan::Unfused { maps, .. } => maps.unwrap_or(RowMaps::EXPLICIT),
@@ -212,14 +212,16 @@ impl Job for MvnJob<'_> {
             self.buffers = Some(Buffers { factors: scratch.clone(), means: scratch.clone(), factor_map: scratch.clone(), row_maps: scratch.clone(), out, scratch });
             return;
         }
-        self.buffers = Some(Buffers {
-            factors: ctx.input("mvn::factors", bytemuck::cast_slice(d.factors())),
-            means: ctx.input("mvn::means", bytemuck::cast_slice(d.mean_data())),
-            factor_map: ctx.input("mvn::factor_map", bytemuck::cast_slice(d.factor_of_cov())),
-            row_maps: ctx.params("mvn::row maps", &maps),
-            out,
-            scratch,
-        });
+        let (factors, means, factor_map) = match &self.src {
+            Source::Host(d) => (
+                ctx.input("mvn::factors", bytemuck::cast_slice(d.factors())),
+                ctx.input("mvn::means", bytemuck::cast_slice(d.mean_data())),
+                ctx.input("mvn::factor_map", bytemuck::cast_slice(d.factor_of_cov())),
+            ),
+            #[cfg(not(target_arch = "wasm32"))]
+            Source::Device(stage) => stage.buffers(ctx, self.req.n),
+        };
+        self.buffers = Some(Buffers { factors, means, factor_map, row_maps: ctx.params("mvn::row maps", &maps), out, scratch });
     }
 
     fn chunks(&self) -> usize {
@@ -229,6 +231,10 @@ impl Job for MvnJob<'_> {
     }
 
     fn staging_bytes(&self) -> u64 {
+        #[cfg(not(target_arch = "wasm32"))]
+        if let Source::Device(_) = self.src {
+            return 4; // the status word (the samples stay on the device)
+        }
         if !matches!(self.dest, Dest::Host) {
             return 0;
         }
@@ -240,10 +246,23 @@ impl Job for MvnJob<'_> {
     }
 
     fn encode(&self, ctx: &GpuContext, enc: &mut wgpu::CommandEncoder, i: usize) -> Vec<Readback> {
-        match &self.plan {
+        #[cfg(not(target_arch = "wasm32"))]
+        if let (Source::Device(stage), 0) = (&self.src, i) {
+            let b = self.buffers();
+            stage.encode_factor(ctx, enc, self.req.n, &b.factors, &b.means);
+        }
+        #[allow(unused_mut)]
+        let mut reads = match &self.plan {
             Plan::Fused { chunks, single, .. } => self.encode_fused(ctx, enc, chunks[i], *single),
             Plan::Unfused { chunks, variant, maps, .. } => self.encode_unfused(ctx, enc, chunks[i], *variant, *maps),
+        };
+        #[cfg(not(target_arch = "wasm32"))]
+        if let Source::Device(stage) = &self.src {
+            if i + 1 == self.chunks() {
+                reads.push(Readback { region: stage.status(ctx), at: 0 });
+            }
         }
+        reads
     }
 }
 
@@ -260,7 +279,14 @@ impl GpuContext {
         buffer.ok_or_else(|| Error::new(ErrorKind::Device, req.op, "no output buffer was produced."))
     }
 
-    async fn draw(&self, dist: &MultivariateNormal, req: &SampleRequest, dest: Dest<'_>) -> Result<(Option<wgpu::Buffer>, Vec<f32>)> {
+    pub(super) async fn draw(&self, dist: &MultivariateNormal, req: &SampleRequest, dest: Dest<'_>) -> Result<(Option<wgpu::Buffer>, Vec<f32>)> {
+        let (out, host) = self.draw_from(Source::Host(dist), req, dest).await?;
+        Ok((out, bytemuck::allocation::cast_vec(host)))
+    }
+
+    /// Draws `req` from `src` to `dest`: the output buffer (unless read back) and the words
+    /// read back (the samples, or a device source's status word).
+    pub(super) async fn draw_from(&self, src: Source<'_>, req: &SampleRequest, dest: Dest<'_>) -> Result<(Option<wgpu::Buffer>, Vec<u32>)> {
         let op = req.op;
         let to_buffer = !matches!(dest, Dest::Host);
         let total_bytes = req.len() as u64 * 4;
@@ -284,16 +310,22 @@ impl GpuContext {
                 format!("{total_bytes} bytes of samples exceed the device's max_buffer_size ({} bytes); read them back instead or draw fewer.", self.limits.max_buffer_size),
             ));
         }
-        self.check_upload(op, "the covariance factors", std::mem::size_of_val(dist.factors()) as u64)?;
-        self.check_upload(op, "the means", std::mem::size_of_val(dist.mean_data()) as u64)?;
+        let one_factor = match &src {
+            Source::Host(dist) => {
+                self.check_upload(op, "the covariance factors", std::mem::size_of_val(dist.factors()) as u64)?;
+                self.check_upload(op, "the means", std::mem::size_of_val(dist.mean_data()) as u64)?;
+                dist.factors().len() == req.n * req.n
+            }
+            #[cfg(not(target_arch = "wasm32"))]
+            Source::Device(stage) => stage.count == 1,
+        };
         let mut prof = Profile::start();
         let mut host = if to_buffer { Vec::new() } else { alloc::with_capacity::<u32>(op, req.len())? };
         prof.mark("host alloc");
-        let one_factor = dist.factors().len() == req.n * req.n;
         let plan = Plan::new(self, req, one_factor, to_buffer)?;
-        let mut job = MvnJob { dist, req, dest, plan, buffers: None };
+        let mut job = MvnJob { src, req, dest, plan, buffers: None };
         self.execute(op, &mut job, &mut host, &mut prof).await?;
         let out = job.buffers.and_then(|b| b.out);
-        Ok((out, bytemuck::allocation::cast_vec(host)))
+        Ok((out, host))
     }
 }

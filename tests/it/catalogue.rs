@@ -440,6 +440,38 @@ fn catalogue_options() {
     assert!(!s.owns_device() || s.device_replacements() == 0, "O18: the device was not replaced");
 }
 
+#[test]
+fn inputs_on_the_device() {
+    use mvn_gpu::GpuArray;
+    use wgpu::util::DeviceExt;
+    let s = gpu();
+    let device = s.device().unwrap();
+    let buf = |data: &[f32], usage| device.create_buffer_init(&wgpu::util::BufferInitDescriptor { label: None, contents: bytemuck::cast_slice(data), usage });
+    let io = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC;
+    let (mean, cov) = (buf(&[0.0; 2], io), buf(&[1.0, 0.0, 0.0, 1.0], io));
+    let out = device.create_buffer(&wgpu::BufferDescriptor { label: None, size: 80, usage: io, mapped_at_creation: false });
+    let (ms, cs) = ([2usize], [2usize, 2]);
+    let o = Options::default();
+    let draw = |s: &Sampler, m: GpuArray, c: GpuArray| block_on(s.multivariate_normal_from_buffers(&m, &c, &[10], k(), &o, &out));
+    let e = draw(s, GpuArray::new(&mean, &ms), GpuArray::new(&buf(&[1.0, 0.0, 0.0, 1.0], wgpu::BufferUsages::STORAGE), &cs)).unwrap_err();
+    assert_err("O22", &e, ErrorKind::InvalidArgument, OP, &["cov: the buffer needs COPY_SRC usage"]);
+    let e = draw(s, GpuArray { buffer: &mean, offset: 2, shape: &ms }, GpuArray::new(&cov, &cs)).unwrap_err();
+    assert_err("O22", &e, ErrorKind::InvalidArgument, OP, &["mean: the offset 2 is not a multiple of 4 bytes"]);
+    let e = draw(s, GpuArray::new(&mean, &ms), GpuArray { buffer: &cov, offset: 4, shape: &cs }).unwrap_err();
+    assert_err("O22", &e, ErrorKind::InvalidArgument, OP, &["cov: shape (2,2) from byte 4 does not fit its buffer of 16 bytes"]);
+    let e = draw(cpu(), GpuArray::new(&mean, &ms), GpuArray::new(&cov, &cs)).unwrap_err();
+    assert_err("O12", &e, ErrorKind::InvalidArgument, OP, &["CPU backend"]);
+    assert_usable("O22", s);
+    // What the device does not factor gets the host path's error, word for word.
+    for (bad, kind) in [(vec![1.0, f32::NAN, f32::NAN, 1.0], ErrorKind::NonFinite), (vec![1.0, 0.5, 0.0, 1.0], ErrorKind::NotSymmetric), (vec![1.0, 0.0, 0.0, -1.0], ErrorKind::NotPositiveSemidefinite)] {
+        let e = draw(s, GpuArray::new(&mean, &ms), GpuArray::new(&buf(&bad, io), &cs)).unwrap_err();
+        let Err(host) = MultivariateNormal::new(&zeros(2), &Array::new(vec![2, 2], bad).unwrap(), &o) else { panic!("O23: the host accepts it") };
+        assert_err("O23", &e, kind, OP, &[]);
+        assert_eq!(e.to_string(), host.to_string(), "O23");
+    }
+    assert_usable("O23", s);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Valid edge cases: finite, correct samples
 // ---------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ mod architecture;
 mod catalogue;
 mod catalogue_cli;
 mod cli;
+mod device_inputs;
 mod errors;
 mod fixtures;
 mod fuzz_regressions;

@@ -32,6 +32,14 @@ fn the_fused_kernel_validates_for_every_small_n() {
 }
 
 #[test]
+fn the_factor_kernel_validates_for_every_small_n() {
+    for n in 1..=mvn_gpu::shaders::FUSED_MAX_N {
+        let m = validate(&format!("factor n={n}"), &mvn_gpu::shaders::factor_module(n));
+        assert_eq!(m.entry_points.iter().map(|e| e.name.as_str()).collect::<Vec<_>>(), ["factor_small"]);
+    }
+}
+
+#[test]
 fn the_point_rendering_shader_validates() {
     let m = validate("points", mvn_gpu::shaders::POINTS);
     let names: Vec<&str> = m.entry_points.iter().map(|e| e.name.as_str()).collect();

@@ -5,6 +5,8 @@
 
 pub(crate) mod affine;
 pub(crate) mod bind;
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) mod factor;
 pub(crate) mod fill;
 pub(crate) mod fused;
 pub(crate) mod rowmap;
@@ -17,10 +19,19 @@ pub(crate) struct Kernels {
     pub fill: fill::Pipelines,
     pub affine: affine::Pipelines,
     pub fused: fused::Pipelines,
+    /// The batched small factorization of inputs on the device (native only).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub factor: factor::Pipelines,
 }
 
 impl Kernels {
     pub fn new(device: &wgpu::Device) -> Kernels {
-        Kernels { fill: fill::Pipelines::new(device), affine: affine::Pipelines::new(device), fused: fused::Pipelines::new(device) }
+        Kernels {
+            fill: fill::Pipelines::new(device),
+            affine: affine::Pipelines::new(device),
+            fused: fused::Pipelines::new(device),
+            #[cfg(not(target_arch = "wasm32"))]
+            factor: factor::Pipelines::new(device),
+        }
     }
 }

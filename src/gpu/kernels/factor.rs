@@ -1,0 +1,101 @@
+//! `shaders/factor.wgsl`: the batched small factorization for inputs already on the device.
+//! One invocation per covariance (n <= 16) factors it in double-float arithmetic into the
+//! factor buffer, or counts it in `status` for the host to redo; it also checks the means.
+
+use super::bind::{dispatch, params_entry, storage_entry, whole, Recorder, Region};
+use super::wgsl::FACTOR;
+use crate::gpu::chunks::dispatches;
+use crate::gpu::pipelines::{compute_pipeline, shader_module};
+use bytemuck::{Pod, Zeroable};
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// Largest `n` factored on the device (as the fused kernel's).
+pub const FACTOR_MAX_N: usize = super::fused::FUSED_MAX_N;
+
+/// Invocations per workgroup (`@workgroup_size(64)`: one matrix each, so few per group).
+const GROUP: u32 = 64;
+
+#[repr(C)]
+#[derive(Clone, Copy, Pod, Zeroable)]
+struct FactorParams {
+    count: u32,
+    num_means: u32,
+    groups_x: u32,
+    tril: u32,
+    tol: f32,
+    one: f32,
+    /// This dispatch's invocations `[first, end)`.
+    first: u32,
+    end: u32,
+}
+
+/// The factor module for dimension `n`.
+pub fn factor_module(n: usize) -> String {
+    format!("const N: u32 = {n}u;\n{FACTOR}")
+}
+
+/// The layout and the pipelines by `n`, built on first use.
+pub(crate) struct Pipelines {
+    layout: wgpu::BindGroupLayout,
+    by_n: Mutex<HashMap<usize, wgpu::ComputePipeline>>,
+}
+
+impl Pipelines {
+    pub fn new(device: &wgpu::Device) -> Pipelines {
+        let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("mvn::factor"),
+            entries: &[params_entry(0), storage_entry(1, true), storage_entry(2, true), storage_entry(3, false), storage_entry(4, false)],
+        });
+        Pipelines { layout, by_n: Default::default() }
+    }
+
+    fn get(&self, device: &wgpu::Device, n: usize) -> wgpu::ComputePipeline {
+        let mut cache = self.by_n.lock().unwrap_or_else(|e| e.into_inner());
+        cache
+            .entry(n)
+            .or_insert_with(|| {
+                let module = shader_module(device, "mvn::factor", &factor_module(n));
+                compute_pipeline(device, "mvn::factor", &self.layout, &module, "factor_small")
+            })
+            .clone()
+    }
+}
+
+/// What one factor dispatch reads and writes.
+pub(crate) struct Work<'a> {
+    pub n: usize,
+    /// Covariances (or scale_tril factors) and mean rows.
+    pub count: usize,
+    pub num_means: usize,
+    /// The inputs are scale_tril factors: check and transpose only.
+    pub tril: bool,
+    pub tol: f32,
+    pub cov: &'a Region,
+    pub means: &'a Region,
+    pub factors: &'a Region,
+    /// One u32: the number of refused matrices and mean rows (zeroed by the caller).
+    pub status: &'a Region,
+}
+
+/// Records the factor kernel over `w` (several dispatches when one grid is too small).
+pub(crate) fn encode(r: &Recorder, p: &Pipelines, enc: &mut wgpu::CommandEncoder, w: &Work<'_>) {
+    let pipeline = p.get(r.device, w.n);
+    let total = w.count.max(w.num_means) as u64;
+    for (first, c, gx, gy) in dispatches(total, GROUP, r.max_workgroups) {
+        let params = FactorParams {
+            count: w.count as u32,
+            num_means: w.num_means as u32,
+            groups_x: gx,
+            tril: w.tril as u32,
+            tol: w.tol,
+            one: 1.0,
+            first: first as u32,
+            end: (first + c) as u32,
+        };
+        let pb = r.params("mvn::factor params", &params);
+        let entries = [whole(0, &pb), w.cov.entry(1), w.means.entry(2), w.factors.entry(3), w.status.entry(4)];
+        let bg = r.device.create_bind_group(&wgpu::BindGroupDescriptor { label: Some("mvn::factor"), layout: &p.layout, entries: &entries });
+        dispatch(enc, "mvn::factor", &pipeline, &bg, gx, gy);
+    }
+}
