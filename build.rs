@@ -1,5 +1,5 @@
-//! Copies `shaders/*.wgsl` into OUT_DIR without comments: the kernels are embedded as text, and
-//! the comments would only add to the size of the npm package's .wasm.
+//! Copies `shaders/*.wgsl` into OUT_DIR without comments and indentation: the kernels are
+//! embedded as text, and both would only add to the size of the npm package's .wasm.
 
 use std::path::Path;
 
@@ -14,7 +14,7 @@ fn main() {
             // WGSL has no string literals, so `//` always starts a comment.
             let lines: Vec<&str> = src
                 .lines()
-                .map(|l| l.find("//").map_or(l, |i| &l[..i]).trim_end())
+                .map(|l| l.find("//").map_or(l, |i| &l[..i]).trim())
                 .filter(|l| !l.is_empty())
                 .collect();
             std::fs::write(Path::new(&out).join(path.file_name().expect("name")), lines.join("\n") + "\n").expect("write shader");

@@ -83,49 +83,50 @@ fn upper_pairs(n: usize, mut f: impl FnMut(usize, usize)) {
 }
 
 /// The largest |cov[i][j] - cov[j][i]|, the largest |entry| and where the asymmetry is largest
-/// (the first such pair in row-major order, as a scan of the whole matrix finds it).
+/// (the first such pair in row-major order, as a scan of the whole matrix finds it). For small
+/// matrices and messages: large ones take [`symmetrize_into`]'s tiled pass.
 fn asymmetry(cov: &[f32], n: usize) -> (f64, f64, (usize, usize)) {
-    let (asym, scale) = asym_and_scale(cov, n, |_, _, _| {});
-    let mut worst = (0, 0);
-    if asym > 0.0 {
-        // Only for the message: the first pair in row-major order with the largest difference.
-        worst = (0..n).flat_map(|i| (i..n).map(move |j| (i, j))).find(|&(i, j)| (cov[i * n + j] as f64 - cov[j * n + i] as f64).abs() == asym).unwrap_or((0, 0));
+    let (mut asym, mut scale, mut worst) = (0.0f64, 0.0f64, (0, 0));
+    for i in 0..n {
+        for j in i..n {
+            let (a, b) = (cov[i * n + j] as f64, cov[j * n + i] as f64);
+            scale = scale.max(a.abs()).max(b.abs());
+            let d = (a - b).abs();
+            if d > asym {
+                asym = d;
+                worst = (i, j);
+            }
+        }
     }
     (asym, scale, worst)
 }
 
-/// The largest |cov[i][j] - cov[j][i]| and the largest |entry|, calling `f(i, j, mean of the
-/// pair)` for each pair of the upper triangle: one pass, tile by tile. Four running maxima
-/// (of finite values, so a plain compare) keep the loop from waiting on one chain of maxima.
-fn asym_and_scale(cov: &[f32], n: usize, mut f: impl FnMut(usize, usize, f64)) -> (f64, f64) {
+/// The lower triangle (column-major) of `(cov + covᵀ) / 2` in f64 into `s`, which is the upper
+/// one in row-major order, so the writes are contiguous, with the largest |cov[i][j] - cov[j][i]|
+/// and the largest |entry| ([`asymmetry`] but the worst pair). One pass, tile by tile; Cholesky
+/// and `eigen` read only this triangle. Natively four running maxima (of finite values, so a
+/// plain compare) keep the loop from waiting on one chain of maxima; wasm keeps one (less code).
+fn symmetrize_into(cov: &[f32], n: usize, s: &mut [f64]) -> (f64, f64) {
+    const LANES: usize = if cfg!(target_arch = "wasm32") { 1 } else { 4 };
     let mx = |a: f64, b: f64| if a > b { a } else { b };
-    let (mut asym, mut scale) = ([0.0f64; 4], [0.0f64; 4]);
+    let (mut asym, mut scale) = ([0.0f64; LANES], [0.0f64; LANES]);
     upper_pairs(n, |i, j| {
         let (a, b) = (cov[i * n + j] as f64, cov[j * n + i] as f64);
-        let k = j & 3;
+        let k = j % LANES;
         asym[k] = mx(asym[k], (a - b).abs());
         scale[k] = mx(scale[k], mx(a.abs(), b.abs()));
-        f(i, j, 0.5 * (a + b));
+        if let Some(x) = s.get_mut(i * n + j) {
+            *x = 0.5 * (a + b);
+        }
     });
-    let fold = |v: [f64; 4]| mx(mx(v[0], v[1]), mx(v[2], v[3]));
+    let fold = |v: [f64; LANES]| v.into_iter().fold(0.0, mx);
     (fold(asym), fold(scale))
-}
-
-/// The lower triangle (column-major) of `(cov + covᵀ) / 2` in f64 into `s`, which is the upper
-/// one in row-major order, so the writes are contiguous; with what [`asymmetry`] finds but the
-/// worst pair. Cholesky reads only this triangle; [`mirror`] completes the matrix.
-fn symmetrize_into(cov: &[f32], n: usize, s: &mut [f64]) -> (f64, f64) {
-    asym_and_scale(cov, n, |i, j, v| s[i * n + j] = v)
-}
-
-/// Copies the triangle [`symmetrize_into`] wrote onto the other one.
-fn mirror(s: &mut [f64], n: usize) {
-    upper_pairs(n, |i, j| s[j * n + i] = s[i * n + j]);
 }
 
 /// Runs `f` on a working f64 buffer of `len` values (contents unspecified), kept per thread
 /// between calls up to 8 MiB: a fresh 2 MiB buffer costs about 0.8 ms in page faults, as much
 /// as the 512 x 512 Cholesky's other work outside faer.
+#[cfg(not(target_arch = "wasm32"))]
 fn with_scratch<R>(len: usize, f: impl FnOnce(&mut [f64]) -> R) -> R {
     use std::cell::RefCell;
     thread_local!(static SCRATCH: RefCell<Vec<f64>> = const { RefCell::new(Vec::new()) });
@@ -142,36 +143,36 @@ fn with_scratch<R>(len: usize, f: impl FnOnce(&mut [f64]) -> R) -> R {
     })
 }
 
+
 /// Overwrites the lower triangle of the symmetric positive definite `a` with its Cholesky factor
 /// `L` (the upper one is left as it was); false when a pivot is not positive (`a` is then
 /// partly overwritten). Sequential: faer's rayon-parallel Cholesky was slower for n = 512 on
 /// the H200's 16-core host (1.5 ms against 0.97) and gains only from n = 1024 (3.8 against 9.1).
 #[cfg(not(target_arch = "wasm32"))]
-fn llt_lower(a: faer::MatMut<'_, f64>) -> bool {
+fn llt_lower(a: &mut [f64], n: usize) -> bool {
     use faer::dyn_stack::{MemBuffer, MemStack};
     use faer::linalg::cholesky::llt::factor;
     let par = faer::Par::Seq;
-    let mut buf = MemBuffer::new(factor::cholesky_in_place_scratch::<f64>(a.nrows(), par, Default::default()));
-    factor::cholesky_in_place(a, Default::default(), par, MemStack::new(&mut buf), Default::default()).is_ok()
+    let mut buf = MemBuffer::new(factor::cholesky_in_place_scratch::<f64>(n, par, Default::default()));
+    factor::cholesky_in_place(faer::MatMut::from_column_major_slice_mut(a, n, n), Default::default(), par, MemStack::new(&mut buf), Default::default()).is_ok()
 }
 
 /// [`llt_lower`] in wasm: the blocked SIMD Cholesky of `crate::cholesky` (faer's is several
 /// times slower there).
 #[cfg(target_arch = "wasm32")]
-fn llt_lower(mut s: faer::MatMut<'_, f64>) -> bool {
-    let n = s.nrows();
+fn llt_lower(s: &mut [f64], n: usize) -> bool {
     let mut a = vec![0f64; n * n];
-    for (i, row) in a.chunks_exact_mut(n).enumerate() {
-        for (j, v) in row.iter_mut().enumerate().take(i + 1) {
-            *v = s[(i, j)];
+    for i in 0..n {
+        for j in 0..=i {
+            a[i * n + j] = s[j * n + i];
         }
     }
     if !crate::cholesky::factor_in_place(&mut a, n) {
         return false;
     }
-    for j in 0..n {
-        for i in j..n {
-            s[(i, j)] = a[i * n + j];
+    for i in 0..n {
+        for j in 0..=i {
+            s[j * n + i] = a[i * n + j];
         }
     }
     true
@@ -206,7 +207,10 @@ pub(crate) fn factor(
         let report = FactorReport { batch_index, method, method_used: used, rank: 0, min_eigenvalue: 0.0, max_eigenvalue: 0.0, clipped: false };
         return Ok(Factored { report: Some(report), method_used: used, clipped_warning: None });
     }
-    with_scratch(n * n, |s| factor_with(cov, n, method, on_invalid, tol, batch_index, r, s))
+    #[cfg(not(target_arch = "wasm32"))]
+    return with_scratch(n * n, |s| factor_with(cov, n, method, on_invalid, tol, batch_index, r, s));
+    #[cfg(target_arch = "wasm32")]
+    factor_with(cov, n, method, on_invalid, tol, batch_index, r, &mut vec![0.0; n * n]) // a kept buffer costs code size here
 }
 
 /// [`factor`] with `s`, `n * n` values of working memory.
@@ -242,7 +246,7 @@ fn factor_with(cov: &[f32], n: usize, method: Method, on_invalid: OnInvalid, tol
     }
     // From here on, the full symmetric matrix is needed only if Cholesky is not asked or fails.
     if method == Method::Cholesky {
-        if llt_lower(faer::MatMut::from_column_major_slice_mut(s, n, n)) {
+        if llt_lower(s, n) {
             // R = Lᵀ: row j of R is column j of L, contiguous in both.
             for j in 0..n {
                 for (o, &v) in r[j * n + j..(j + 1) * n].iter_mut().zip(&s[j * n + j..(j + 1) * n]) {
@@ -253,7 +257,7 @@ fn factor_with(cov: &[f32], n: usize, method: Method, on_invalid: OnInvalid, tol
         }
         symmetrize_into(cov, n, s); // the failed factorization overwrote it; rare
     }
-    mirror(s, n);
+    // Only the lower triangle is set: all that `eigen` reads.
     let s = faer::MatRef::from_column_major_slice(s, n, n).to_owned();
     let (eigs, q) = eigen(&s).ok_or_else(|| {
         Error::new(ErrorKind::NotConverged, op, format!("eigendecomposition did not converge (batch index {batch_index})."))
@@ -337,7 +341,8 @@ const JACOBI_MAX_N: usize = 256;
 /// result (docs/errors.md C08).
 fn eigen(s: &Mat<f64>) -> Option<(Vec<f64>, Mat<f64>)> {
     let n = s.nrows();
-    if (0..n).all(|i| (0..n).all(|j| i == j || s[(i, j)] == 0.0)) {
+    // Only the lower triangle of `s` is read (the upper one may be stale).
+    if (0..n).all(|i| (0..i).all(|j| s[(i, j)] == 0.0)) {
         return Some(((0..n).map(|i| s[(i, i)]).collect(), Mat::identity(n, n)));
     }
     let evd = s.self_adjoint_eigen(Side::Lower).ok()?;
@@ -345,9 +350,9 @@ fn eigen(s: &Mat<f64>) -> Option<(Vec<f64>, Mat<f64>)> {
     let spec = eigs.iter().fold(0f64, |m, l| m.max(l.abs()));
     let smallest = eigs.iter().fold(f64::INFINITY, |m, l| m.min(l.abs()));
     if n <= JACOBI_MAX_N && smallest < 1e8 * n as f64 * f64::EPSILON * spec {
-        let mut l = s.clone();
-        if llt_lower(l.as_mut()) {
-            return Some(jacobi_from_cholesky(&l));
+        let mut l: Vec<f64> = (0..n * n).map(|k| s[(k % n, k / n)]).collect();
+        if llt_lower(&mut l, n) {
+            return Some(jacobi_from_cholesky(&faer::MatRef::from_column_major_slice(&l, n, n).to_owned()));
         }
     }
     Some((eigs, evd.U().to_owned()))

@@ -247,6 +247,14 @@ impl Sampler {
         self.from_buffers(mean, scale_tril, Spread::ScaleTril, shape, key, &Options::default(), out).await
     }
 
+    /// How many [`Sampler::multivariate_normal_from_buffers`] calls on the current device took
+    /// the host path (inputs read back) instead of factoring on the device: a renderer can tell
+    /// whether its covariances hit the slow path. 0 on the CPU backend.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn host_fallbacks(&self) -> u64 {
+        self.gpu.as_ref().map_or(0, |g| g.context().host_fallbacks.load(std::sync::atomic::Ordering::Relaxed))
+    }
+
     #[cfg(not(target_arch = "wasm32"))]
     #[allow(clippy::too_many_arguments)]
     async fn from_buffers(&self, mean: &GpuArray<'_>, spread: &GpuArray<'_>, kind: Spread, shape: &[i64], key: Option<Key>, options: &Options, out: &wgpu::Buffer) -> Result<Vec<usize>> {

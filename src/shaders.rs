@@ -4,9 +4,9 @@
 
 pub use crate::gpu::kernels::affine::{affine_tiled, TILE};
 pub use crate::gpu::kernels::fused::{fused_module, FUSED_MAX_N};
-pub use crate::gpu::kernels::wgsl::{AFFINE, FACTOR, FILL, FUSED, NORMAL, POINTS, ROWMAP, THREEFRY};
+pub use crate::gpu::kernels::wgsl::{AFFINE, FILL, FUSED, NORMAL, POINTS, ROWMAP, THREEFRY};
 #[cfg(not(target_arch = "wasm32"))]
-pub use crate::gpu::kernels::factor::factor_module;
+pub use crate::gpu::kernels::{factor::factor_module, wgsl::FACTOR};
 
 /// The complete modules the start-up pipelines are built from: `(label, source)`.
 pub fn modules() -> Vec<(&'static str, String)> {

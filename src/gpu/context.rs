@@ -37,6 +37,8 @@ pub(crate) struct GpuContext {
     /// megabytes per call costs more than the sampling itself. Released by `trim`.
     scratch: Mutex<HashMap<&'static str, wgpu::Buffer>>,
     pub lock: AsyncLock,
+    /// Device-input draws that took the host path (`device_inputs.rs`).
+    pub host_fallbacks: std::sync::atomic::AtomicU64,
 }
 
 impl GpuContext {
@@ -51,6 +53,7 @@ impl GpuContext {
             adapter_info,
             scratch: Default::default(),
             lock: AsyncLock::default(),
+            host_fallbacks: Default::default(),
         }
     }
 

@@ -127,6 +127,7 @@ impl GpuContext {
             }
         }
         // The host path: read the inputs back and draw as a host-input call would.
+        self.host_fallbacks.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let mut prof = Profile::start();
         let mut words = Vec::new();
         let regions = [mean_r.clone(), cov_r.clone()];

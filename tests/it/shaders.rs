@@ -112,7 +112,10 @@ fn gpu_erfinv_and_log_match_mlx_on_finite_inputs() {
             let u = crate::fixtures::ulps(got[k], want[i]);
             // Tiny erfinv arguments (|x| < 2^-12) are linear: compare absolutely there.
             let tiny_ok = is_erfinv && xs[i].abs() < 1.0 / 4096.0 && (got[k] - want[i]).abs() <= 4.0 * f32::EPSILON * want[i].abs().max(f32::MIN_POSITIVE);
-            assert!(u <= crate::NORMAL_ULP_BOUND || tiny_ok, "{}({:e}): gpu {:e} mlx {:e} ({u} ulp)", c["fn"], xs[i], got[k], want[i]);
+            // WGSL lets a device flush subnormal results to zero (NVIDIA's Vulkan driver does:
+            // erfinv(1e-38) = 8.9e-39 comes out as 0 on an H200).
+            let flushed = want[i].abs() < f32::MIN_POSITIVE && got[k] == 0.0;
+            assert!(u <= crate::NORMAL_ULP_BOUND || tiny_ok || flushed, "{}({:e}): gpu {:e} mlx {:e} ({u} ulp)", c["fn"], xs[i], got[k], want[i]);
             worst = worst.max(u);
         }
         println!("GPU {} vs MLX: {} finite inputs, max {worst} ulp", c["fn"], keep.len());

@@ -16,6 +16,7 @@ pub const AFFINE: &str = include_str!(concat!(env!("OUT_DIR"), "/affine.wgsl"));
 pub const FUSED: &str = include_str!(concat!(env!("OUT_DIR"), "/fused.wgsl"));
 /// Entry point `factor_small`: the batched double-float Cholesky of inputs on the device
 /// (needs a `const N: u32` prelude; see [`factor_module`]).
+#[cfg(not(target_arch = "wasm32"))]
 pub const FACTOR: &str = include_str!(concat!(env!("OUT_DIR"), "/factor.wgsl"));
 /// Render entry points `vs_points` / `fs_points`: draw samples from the sample buffer.
 pub const POINTS: &str = include_str!(concat!(env!("OUT_DIR"), "/points.wgsl"));
