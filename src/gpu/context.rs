@@ -141,6 +141,18 @@ impl GpuContext {
     pub async fn refuses(&self, buffer: &wgpu::Buffer) -> Option<String> {
         let scope = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
         let mut enc = self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("mvn::probe") });
+        // The probe needs a usage the buffer has: a clear needs COPY_DST, a copy out COPY_SRC.
+        #[cfg(not(target_arch = "wasm32"))]
+        if !buffer.usage().contains(wgpu::BufferUsages::COPY_DST) {
+            if !buffer.usage().contains(wgpu::BufferUsages::COPY_SRC) {
+                let _ = scope.pop().await;
+                return None; // nothing to probe with: make no claim
+            }
+            let sink = self.scratch("mvn::probe sink", 4, wgpu::BufferUsages::COPY_DST);
+            enc.copy_buffer_to_buffer(buffer, 0, &sink, 0, 0);
+            self.queue.submit([enc.finish()]);
+            return scope.pop().await.map(|e| e.to_string().trim().replace('\n', " "));
+        }
         enc.clear_buffer(buffer, 0, Some(0));
         self.queue.submit([enc.finish()]);
         scope.pop().await.map(|e| e.to_string().trim().replace('\n', " "))
