@@ -160,7 +160,9 @@ pub(crate) fn tolerance_of(options: &Options, n: usize) -> Result<f64> {
 fn dedupe(data: &[f32], num_cov: usize, nn: usize) -> Result<(Vec<u32>, Vec<u32>)> {
     #[cfg(not(target_arch = "wasm32"))]
     if num_cov == 1 {
-        return Ok((vec![0], vec![0])); // nothing to compare: skip hashing a large matrix
+        // Nothing to compare: skip hashing a large matrix (natively: in the npm package's wasm the
+        // shortcut costs more size than it has left).
+        return Ok((vec![0], vec![0]));
     }
     let bits: &[u32] = bytemuck::cast_slice(data);
     let hash = |c: usize| -> u64 {

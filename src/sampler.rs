@@ -269,9 +269,9 @@ impl Sampler {
             Ok(()) => Ok(req.out_shape),
             // A device error on a working device: one of the caller's buffers may be the cause.
             Err(e) if e.kind() == ErrorKind::Device && g.lost().is_none() => {
-                for (what, b) in [("the output buffer", out), ("mean's buffer", mean.buffer), ("the buffer of ", spread.buffer)] {
+                let spread_what = format!("{}'s buffer", kind.name());
+                for (what, b) in [("the output buffer", out), ("mean's buffer", mean.buffer), (spread_what.as_str(), spread.buffer)] {
                     if let Some(why) = g.context().refuses(b).await {
-                        let what = if what.ends_with(' ') { format!("{what}{}", kind.name()) } else { what.to_string() };
                         return Err(Error::new(ErrorKind::InvalidArgument, OP, format!("{what} cannot be used on this sampler's device: it belongs to another device or was destroyed ({why}).")));
                     }
                 }

@@ -38,6 +38,7 @@ pub(crate) struct GpuContext {
     scratch: Mutex<HashMap<&'static str, wgpu::Buffer>>,
     pub lock: AsyncLock,
     /// Device-input draws that took the host path (`device_inputs.rs`).
+    #[cfg(not(target_arch = "wasm32"))]
     pub host_fallbacks: std::sync::atomic::AtomicU64,
 }
 
@@ -53,6 +54,7 @@ impl GpuContext {
             adapter_info,
             scratch: Default::default(),
             lock: AsyncLock::default(),
+            #[cfg(not(target_arch = "wasm32"))]
             host_fallbacks: Default::default(),
         }
     }
@@ -142,6 +144,7 @@ impl GpuContext {
         let scope = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
         let mut enc = self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("mvn::probe") });
         // The probe needs a usage the buffer has: a clear needs COPY_DST, a copy out COPY_SRC.
+        // (Natively only: in the npm package's wasm this costs more size than it has left.)
         #[cfg(not(target_arch = "wasm32"))]
         if !buffer.usage().contains(wgpu::BufferUsages::COPY_DST) {
             if !buffer.usage().contains(wgpu::BufferUsages::COPY_SRC) {

@@ -29,3 +29,32 @@ pub(crate) fn compute_pipeline(device: &wgpu::Device, label: &str, layout: &wgpu
     })
 }
 
+
+/// A kernel whose module is generated per dimension `n`: one layout, and the pipelines by `n`
+/// (each compiled on first use).
+pub(crate) struct PipelinesByN {
+    label: &'static str,
+    entry: &'static str,
+    module_source: fn(usize) -> String,
+    pub layout: wgpu::BindGroupLayout,
+    by_n: std::sync::Mutex<std::collections::HashMap<usize, wgpu::ComputePipeline>>,
+}
+
+impl PipelinesByN {
+    pub fn new(device: &wgpu::Device, label: &'static str, entry: &'static str, module_source: fn(usize) -> String, entries: &[wgpu::BindGroupLayoutEntry]) -> Self {
+        let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor { label: Some(label), entries });
+        PipelinesByN { label, entry, module_source, layout, by_n: Default::default() }
+    }
+
+    /// The pipeline for dimension `n`.
+    pub fn get(&self, device: &wgpu::Device, n: usize) -> wgpu::ComputePipeline {
+        let mut cache = self.by_n.lock().unwrap_or_else(|e| e.into_inner());
+        cache
+            .entry(n)
+            .or_insert_with(|| {
+                let module = shader_module(device, self.label, &(self.module_source)(n));
+                compute_pipeline(device, self.label, &self.layout, &module, self.entry)
+            })
+            .clone()
+    }
+}

@@ -5,10 +5,8 @@
 use super::bind::{dispatch, params_entry, storage_entry, whole, Recorder, Region};
 use super::wgsl::FACTOR;
 use crate::gpu::chunks::dispatches;
-use crate::gpu::pipelines::{compute_pipeline, shader_module};
+use crate::gpu::pipelines::PipelinesByN;
 use bytemuck::{Pod, Zeroable};
-use std::collections::HashMap;
-use std::sync::Mutex;
 
 /// Largest `n` factored on the device (as the fused kernel's).
 pub const FACTOR_MAX_N: usize = super::fused::FUSED_MAX_N;
@@ -35,30 +33,12 @@ pub fn factor_module(n: usize) -> String {
     format!("const N: u32 = {n}u;\n{FACTOR}")
 }
 
-/// The layout and the pipelines by `n`, built on first use.
-pub(crate) struct Pipelines {
-    layout: wgpu::BindGroupLayout,
-    by_n: Mutex<HashMap<usize, wgpu::ComputePipeline>>,
-}
+/// The factor kernel's layout and its pipelines by `n`.
+pub(crate) struct Pipelines(PipelinesByN);
 
 impl Pipelines {
     pub fn new(device: &wgpu::Device) -> Pipelines {
-        let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some("mvn::factor"),
-            entries: &[params_entry(0), storage_entry(1, true), storage_entry(2, true), storage_entry(3, false), storage_entry(4, false)],
-        });
-        Pipelines { layout, by_n: Default::default() }
-    }
-
-    fn get(&self, device: &wgpu::Device, n: usize) -> wgpu::ComputePipeline {
-        let mut cache = self.by_n.lock().unwrap_or_else(|e| e.into_inner());
-        cache
-            .entry(n)
-            .or_insert_with(|| {
-                let module = shader_module(device, "mvn::factor", &factor_module(n));
-                compute_pipeline(device, "mvn::factor", &self.layout, &module, "factor_small")
-            })
-            .clone()
+        Pipelines(PipelinesByN::new(device, "mvn::factor", "factor_small", factor_module, &[params_entry(0), storage_entry(1, true), storage_entry(2, true), storage_entry(3, false), storage_entry(4, false)]))
     }
 }
 
@@ -80,7 +60,7 @@ pub(crate) struct Work<'a> {
 
 /// Records the factor kernel over `w` (several dispatches when one grid is too small).
 pub(crate) fn encode(r: &Recorder, p: &Pipelines, enc: &mut wgpu::CommandEncoder, w: &Work<'_>) {
-    let pipeline = p.get(r.device, w.n);
+    let pipeline = p.0.get(r.device, w.n);
     let total = w.count.max(w.num_means) as u64;
     for (first, c, gx, gy) in dispatches(total, GROUP, r.max_workgroups) {
         let params = FactorParams {
@@ -95,7 +75,7 @@ pub(crate) fn encode(r: &Recorder, p: &Pipelines, enc: &mut wgpu::CommandEncoder
         };
         let pb = r.params("mvn::factor params", &params);
         let entries = [whole(0, &pb), w.cov.entry(1), w.means.entry(2), w.factors.entry(3), w.status.entry(4)];
-        let bg = r.device.create_bind_group(&wgpu::BindGroupDescriptor { label: Some("mvn::factor"), layout: &p.layout, entries: &entries });
+        let bg = r.device.create_bind_group(&wgpu::BindGroupDescriptor { label: Some("mvn::factor"), layout: &p.0.layout, entries: &entries });
         dispatch(enc, "mvn::factor", &pipeline, &bg, gx, gy);
     }
 }

@@ -5,9 +5,7 @@
 
 use super::bind::{dispatch, params_entry, storage_entry, whole, Recorder, Region};
 use super::wgsl::{FUSED, NORMAL, ROWMAP, THREEFRY};
-use crate::gpu::pipelines::{compute_pipeline, shader_module};
-use std::collections::HashMap;
-use std::sync::Mutex;
+use crate::gpu::pipelines::PipelinesByN;
 use bytemuck::{Pod, Zeroable};
 
 #[repr(C)]
@@ -37,31 +35,12 @@ pub(crate) struct FusedParams {
     pub _pad: u32,
 }
 
-/// The fused layout and its pipelines by `n`, built on first use.
-pub(crate) struct Pipelines {
-    layout: wgpu::BindGroupLayout,
-    by_n: Mutex<HashMap<usize, wgpu::ComputePipeline>>,
-}
+/// The fused kernel's layout and its pipelines by `n`.
+pub(crate) struct Pipelines(PipelinesByN);
 
 impl Pipelines {
     pub fn new(device: &wgpu::Device) -> Pipelines {
-        let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some("mvn::fused"),
-            entries: &[params_entry(0), storage_entry(1, true), storage_entry(2, true), storage_entry(3, true), storage_entry(4, false), params_entry(5), storage_entry(6, false)],
-        });
-        Pipelines { layout, by_n: Default::default() }
-    }
-
-    /// The pipeline for dimension `n` (compiled on first use).
-    fn get(&self, device: &wgpu::Device, n: usize) -> wgpu::ComputePipeline {
-        let mut cache = self.by_n.lock().unwrap_or_else(|e| e.into_inner());
-        cache
-            .entry(n)
-            .or_insert_with(|| {
-                let module = shader_module(device, "mvn::fused", &fused_module(n));
-                compute_pipeline(device, "mvn::fused", &self.layout, &module, "sample_pairs")
-            })
-            .clone()
+        Pipelines(PipelinesByN::new(device, "mvn::fused", "sample_pairs", fused_module, &[params_entry(0), storage_entry(1, true), storage_entry(2, true), storage_entry(3, true), storage_entry(4, false), params_entry(5), storage_entry(6, false)]))
     }
 }
 
@@ -77,10 +56,10 @@ pub(crate) struct Bindings<'a> {
 
 /// Records one dispatch of the fused kernel for dimension `n`.
 pub(crate) fn encode(r: &Recorder, p: &Pipelines, enc: &mut wgpu::CommandEncoder, n: usize, params: &FusedParams, gx: u32, gy: u32, b: &Bindings<'_>) {
-    let pipeline = p.get(r.device, n);
+    let pipeline = p.0.get(r.device, n);
     let pb = r.params("mvn::fused params", params);
     let entries = [whole(0, &pb), whole(1, b.factors), whole(2, b.means), whole(3, b.factor_map), b.lo.entry(4), whole(5, b.row_maps), b.hi.entry(6)];
-    let bg = r.device.create_bind_group(&wgpu::BindGroupDescriptor { label: Some("mvn::fused"), layout: &p.layout, entries: &entries });
+    let bg = r.device.create_bind_group(&wgpu::BindGroupDescriptor { label: Some("mvn::fused"), layout: &p.0.layout, entries: &entries });
     dispatch(enc, "mvn::fused", &pipeline, &bg, gx, gy);
 }
 
