@@ -143,7 +143,6 @@ fn with_scratch<R>(len: usize, f: impl FnOnce(&mut [f64]) -> R) -> R {
     })
 }
 
-
 /// Overwrites the lower triangle of the symmetric positive definite `a` with its Cholesky factor
 /// `L` (the upper one is left as it was); false when a pivot is not positive (`a` is then
 /// partly overwritten). Sequential: faer's rayon-parallel Cholesky was slower for n = 512 on
@@ -244,7 +243,8 @@ fn factor_with(cov: &[f32], n: usize, method: Method, on_invalid: OnInvalid, tol
         }
         symmetrize_into(cov, n, s);
     }
-    // From here on, the full symmetric matrix is needed only if Cholesky is not asked or fails.
+    // From here on `s` holds the lower triangle of the symmetric matrix, all that Cholesky and
+    // `eigen` read.
     if method == Method::Cholesky {
         if llt_lower(s, n) {
             // R = Lᵀ: row j of R is column j of L, contiguous in both.
