@@ -4,7 +4,8 @@
 //! - **Fused** (`n <= 16`, an even number of rows, row maps that fit): one kernel draws the
 //!   normals and writes `mean + z R`; invocation r writes rows r and r + R/2. Chunks cover
 //!   half-rows `[r0, r1)` and bind both output regions, so splitting runs the very same kernel
-//!   on the very same words.
+//!   on the very same words. Natively, one covariance with `16 < n <= 64` takes the same plan
+//!   with the tiled fused kernel (`fused_tiled.rs`: the normals drawn inside the tiled product).
 //! - **Unfused**: the fill kernel writes a chunk's normals z, then the affine kernel (tiled for
 //!   one covariance with `n > 16`, elementwise otherwise) writes `mean + z R`.
 //!
@@ -15,6 +16,8 @@ use super::context::GpuContext;
 use super::execute::{Dest, Job, Readback};
 use super::kernels::affine::{self, Variant};
 use super::kernels::fused::{self, FusedParams, FUSED_MAX_N};
+#[cfg(not(target_arch = "wasm32"))]
+use super::kernels::fused_tiled;
 use super::kernels::rowmap::{row_index, RowMaps};
 use super::kernels::{fill, Region, WORKGROUP};
 use super::source::Source;
@@ -36,6 +39,8 @@ enum Plan {
         single: bool,
         /// Most half-rows per chunk.
         k_max: usize,
+        /// The tiled fused kernel (one covariance, 16 < n <= 64; native only).
+        tiled: bool,
     },
     Unfused {
         variant: Variant,
@@ -63,7 +68,11 @@ impl Plan {
         let limit = ctx.limits.chunk_bytes();
         let align = ctx.offset_align;
         let maps = RowMaps::of(req);
-        if let (Some(maps), true) = (maps, (1..=FUSED_MAX_N).contains(&n) && req.rows >= 2 && req.rows.is_multiple_of(2)) {
+        #[cfg(not(target_arch = "wasm32"))]
+        let tiled = fused_tiled::applies(n, one_factor);
+        #[cfg(target_arch = "wasm32")]
+        let tiled = false;
+        if let (Some(maps), true) = (maps, ((1..=FUSED_MAX_N).contains(&n) || tiled) && req.rows >= 2 && req.rows.is_multiple_of(2)) {
             let half = req.rows / 2;
             let single = total_bytes <= limit;
             if !single && limit < align + rb {
@@ -77,7 +86,7 @@ impl Plan {
                 let apart = (half as u64).saturating_sub(align.div_ceil(rb) + 1);
                 room.min(apart).max(1) as usize
             };
-            return Ok(Plan::Fused { maps, chunks: row_chunks(half, k_max, 1), single, k_max });
+            return Ok(Plan::Fused { maps, chunks: row_chunks(half, k_max, 1), single, k_max, tiled });
         }
         // One chunk's z and output must each fit one binding; in buffer mode chunk offsets must
         // respect the storage offset alignment.
@@ -121,7 +130,7 @@ impl MvnJob<'_> {
         self.req.len() as u64 * 4
     }
 
-    fn encode_fused(&self, ctx: &GpuContext, enc: &mut wgpu::CommandEncoder, (r0, r1): (usize, usize), single: bool) -> Vec<Readback> {
+    fn encode_fused(&self, ctx: &GpuContext, enc: &mut wgpu::CommandEncoder, (r0, r1): (usize, usize), single: bool, tiled: bool) -> Vec<Readback> {
         let b = self.buffers();
         let n = self.req.n;
         let half = self.req.rows / 2;
@@ -148,7 +157,11 @@ impl MvnJob<'_> {
         };
         let rec = ctx.recorder();
         let bindings = fused::Bindings { factors: &b.factors, means: &b.means, factor_map: &b.factor_map, row_maps: &b.row_maps, lo: &lo, hi: &hi };
-        for (first, c, gx, gy) in dispatches(k, WORKGROUP, ctx.limits.max_workgroups_per_dimension) {
+        #[cfg(not(target_arch = "wasm32"))]
+        let per_group = if tiled { fused_tiled::PAIRS } else { WORKGROUP };
+        #[cfg(target_arch = "wasm32")]
+        let (per_group, _) = (WORKGROUP, tiled);
+        for (first, c, gx, gy) in dispatches(k, per_group, ctx.limits.max_workgroups_per_dimension) {
             let p = FusedParams {
                 key: self.req.key.0,
                 half_rows: half as u32,
@@ -164,6 +177,11 @@ impl MvnJob<'_> {
                 a: SQRT2,
                 _pad: 0,
             };
+            #[cfg(not(target_arch = "wasm32"))]
+            if tiled {
+                fused_tiled::encode(&rec, &ctx.kernels.fused_tiled, enc, n, &p, gx, gy, &bindings);
+                continue;
+            }
             fused::encode(&rec, &ctx.kernels.fused, enc, n, &p, gx, gy, &bindings);
         }
         match (&b.out, single) {
@@ -253,7 +271,7 @@ impl Job for MvnJob<'_> {
         }
         #[allow(unused_mut)]
         let mut reads = match &self.plan {
-            Plan::Fused { chunks, single, .. } => self.encode_fused(ctx, enc, chunks[i], *single),
+            Plan::Fused { chunks, single, tiled, .. } => self.encode_fused(ctx, enc, chunks[i], *single, *tiled),
             Plan::Unfused { chunks, variant, maps, .. } => self.encode_unfused(ctx, enc, chunks[i], *variant, *maps),
         };
         #[cfg(not(target_arch = "wasm32"))]

@@ -43,6 +43,9 @@ fn layouts() -> Vec<(Vec<usize>, Vec<usize>, usize, Vec<i64>)> {
         (vec![40], vec![], 40, vec![300]),
         (vec![2, 70], vec![], 70, vec![66, 1]),
         (vec![17], vec![3], 17, vec![5, 3]),
+        // The tiled fused kernel: a full and a partial workgroup of row pairs, a broadcast mean.
+        (vec![2, 64], vec![], 64, vec![33, 2]),
+        (vec![24], vec![], 24, vec![2]),
         // The tiled product: two column tiles (128 + 2) and a partial row tile.
         (vec![130], vec![], 130, vec![257]),
     ]

@@ -9,6 +9,8 @@ pub(crate) mod bind;
 pub(crate) mod factor;
 pub(crate) mod fill;
 pub(crate) mod fused;
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) mod fused_tiled;
 pub(crate) mod rowmap;
 pub(crate) mod wgsl;
 
@@ -19,6 +21,9 @@ pub(crate) struct Kernels {
     pub fill: fill::Pipelines,
     pub affine: affine::Pipelines,
     pub fused: fused::Pipelines,
+    /// The fused kernel as a tiled product for one covariance, 16 < n <= 64 (native only).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fused_tiled: fused_tiled::Pipelines,
     /// The batched small factorization of inputs on the device (native only).
     #[cfg(not(target_arch = "wasm32"))]
     pub factor: factor::Pipelines,
@@ -30,6 +35,8 @@ impl Kernels {
             fill: fill::Pipelines::new(device),
             affine: affine::Pipelines::new(device),
             fused: fused::Pipelines::new(device),
+            #[cfg(not(target_arch = "wasm32"))]
+            fused_tiled: fused_tiled::Pipelines::new(device),
             #[cfg(not(target_arch = "wasm32"))]
             factor: factor::Pipelines::new(device),
         }
