@@ -26,3 +26,5 @@ fi
 python3 benches/peers/gpu.py > "$out/peers.json" 2> "$out/peers.err" || true
 python3 benches/report.py "$out/ours.json" "$out/peers.json" "$out/gpu.json"
 python3 benches/chart.py "$out/gpu.json" "$out/gpu.svg" "GPU workloads (W1-W4)"
+# The README's GPU table from this run (on the GPU machine, copy $out back and run it here).
+if [ -f README.md ]; then python3 benches/readme_gpu.py "$out/gpu.json" README.md > /dev/null; fi

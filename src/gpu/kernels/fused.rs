@@ -73,20 +73,8 @@ pub fn fused_module(n: usize) -> String {
     let mut e = String::new();
     let _ = writeln!(e, "@compute @workgroup_size(WORKGROUP_SIZE)");
     let _ = writeln!(e, "fn sample_pairs(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {{");
-    // Natively, each half's rows go through workgroup memory and leave as one contiguous run
-    // (rows of n < 4 floats per invocation store at a third of the write bandwidth). Invocations
-    // past the end compute a copy of the last row and store nothing, so the barriers stay in
-    // uniform control flow. In wasm the package-size budget keeps the direct stores.
-    let staged = cfg!(not(target_arch = "wasm32"));
-    if staged {
-        let _ = writeln!(e, "    let i0 = (wg.y * fp.groups_x + wg.x) * WORKGROUP_SIZE;");
-        let _ = writeln!(e, "    if (i0 >= fp.count) {{ return; }}");
-        let _ = writeln!(e, "    let valid = min(WORKGROUP_SIZE, fp.count - i0) * N;");
-        let _ = writeln!(e, "    let i = min(i0 + lid, fp.count - 1u);");
-    } else {
-        let _ = writeln!(e, "    let i = (wg.y * fp.groups_x + wg.x) * WORKGROUP_SIZE + lid;");
-        let _ = writeln!(e, "    if (i >= fp.count) {{ return; }}");
-    }
+    let _ = writeln!(e, "    let i = (wg.y * fp.groups_x + wg.x) * WORKGROUP_SIZE + lid;");
+    let _ = writeln!(e, "    if (i >= fp.count) {{ return; }}");
     let _ = writeln!(e, "    let r = fp.row_offset + i;");
     let _ = writeln!(e, "    let local = fp.local_first + i;");
     let _ = writeln!(e, "    let r2 = r + fp.half_rows;");
@@ -110,9 +98,7 @@ pub fn fused_module(n: usize) -> String {
                 for l in 0..end {
                     acc = format!("fma({z}{l}, factors[fb + {}u], {acc})", l * n + j);
                 }
-                if staged {
-                    let _ = writeln!(e, "            stage[lid * N + {j}u] = means[mb + {j}u] + {acc};");
-                } else if out == "out_lo" {
+                if out == "out_lo" {
                     let _ = writeln!(e, "            out_lo[ob + {j}u] = means[mb + {j}u] + {acc};");
                 } else {
                     let _ = writeln!(e, "            store_hi(ob + {j}u, means[mb + {j}u] + {acc});");
@@ -120,20 +106,8 @@ pub fn fused_module(n: usize) -> String {
             }
             let _ = writeln!(e, "        }}");
         }
-        if staged {
-            let _ = writeln!(e, "        workgroupBarrier();");
-            let _ = writeln!(e, "        let run = fp.{base} + (fp.local_first + i0) * N;");
-            for q in 0..n {
-                let store = if out == "out_lo" { "out_lo[run + p] = stage[p];" } else { "store_hi(run + p, stage[p]);" };
-                let _ = writeln!(e, "        {{ let p = lid + {}u; if (p < valid) {{ {store} }} }}", 256 * q);
-            }
-            let _ = writeln!(e, "        workgroupBarrier();");
-        }
         let _ = writeln!(e, "    }}");
     }
     let _ = writeln!(e, "}}");
-    #[cfg(not(target_arch = "wasm32"))]
-    return format!("const N: u32 = {n}u;\n{THREEFRY}\n{NORMAL}\n{ROWMAP}\n{FUSED}\nvar<workgroup> stage: array<f32, 256u * N>;\n{e}");
-    #[cfg(target_arch = "wasm32")]
     format!("const N: u32 = {n}u;\n{THREEFRY}\n{NORMAL}\n{ROWMAP}\n{FUSED}\n{e}")
 }
