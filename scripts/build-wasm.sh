@@ -9,7 +9,7 @@ export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-$(nproc)}"
 export RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+simd128"
 wasm-pack build . --target web --out-dir pkg --out-name mvn_gpu --profile release-wasm --no-pack -- --no-default-features
 npx --no-install wasm-opt -Oz --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-  --enable-mutable-globals --enable-reference-types --enable-multivalue \
+  --enable-mutable-globals --enable-reference-types --enable-multivalue --strip-debug --strip-producers --converge \
   pkg/mvn_gpu_bg.wasm -o pkg/mvn_gpu_bg.wasm
 # The generated JS glue ships minified too (esbuild keeps its ES module exports): about 12.5 KB
 # of it gzipped becomes 8.7 KB.

@@ -15,6 +15,8 @@ struct FactorParams {
     one: f32,          // 1.0 at run time: keeps the compiler from simplifying the error terms
     first: u32,        // this dispatch's invocations [first, end)
     end: u32,
+    fstride: u32,      // entry k of factor c is written at c * fstep + k * fstride
+    fstep: u32,
 }
 
 @group(0) @binding(0) var<storage, read> fp: FactorParams;
@@ -122,7 +124,7 @@ fn factor_small(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_
                     refuse();
                     return;
                 }
-                factors[base + j * N + i] = v; // R = Lᵀ
+                factors[c * fp.fstep + (j * N + i) * fp.fstride] = v; // R = Lᵀ
             }
         }
         return;
@@ -173,7 +175,7 @@ fn factor_small(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_
     // R = Lᵀ, rounded once (hi is the pair's value rounded to float32).
     for (var i = 0u; i < N; i = i + 1u) {
         for (var j = 0u; j < N; j = j + 1u) {
-            factors[base + i * N + j] = select(0.0, l[j * N + i].x, j >= i);
+            factors[c * fp.fstep + (i * N + j) * fp.fstride] = select(0.0, l[j * N + i].x, j >= i);
         }
     }
 }

@@ -17,7 +17,7 @@ struct FusedParams {
     same: u32,         // 1: both halves live in out_lo (one binding covers them)
     one: f32,          // 1.0 (see normal.wgsl)
     a: f32,            // f32(sqrt(2)), at run time like the fill kernel's
-    _pad: u32,
+    fstride: u32,      // interleaved factors (native): elements between one factor's entries
 }
 
 override WORKGROUP_SIZE: u32 = 256u;

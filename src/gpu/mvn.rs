@@ -175,14 +175,14 @@ impl MvnJob<'_> {
                 same: same as u32,
                 one: 1.0,
                 a: SQRT2,
-                _pad: 0,
+                fstride: self.src.interleaved_count(),
             };
             #[cfg(not(target_arch = "wasm32"))]
             if tiled {
                 fused_tiled::encode(&rec, &ctx.kernels.fused_tiled, enc, n, &p, gx, gy, &bindings);
                 continue;
             }
-            fused::encode(&rec, &ctx.kernels.fused, enc, n, &p, gx, gy, &bindings);
+            fused::encode(&rec, &ctx.kernels.fused, enc, n, self.src.interleaved_count() > 1, &p, gx, gy, &bindings);
         }
         match (&b.out, single) {
             (Some(_), _) => vec![],
@@ -267,7 +267,7 @@ impl Job for MvnJob<'_> {
         #[cfg(not(target_arch = "wasm32"))]
         if let (Source::Device(stage), 0) = (&self.src, i) {
             let b = self.buffers();
-            stage.encode_factor(ctx, enc, self.req.n, &b.factors, &b.means);
+            stage.encode_factor(ctx, enc, self.req.n, matches!(self.plan, Plan::Fused { .. }), &b.factors, &b.means);
         }
         #[allow(unused_mut)]
         let mut reads = match &self.plan {

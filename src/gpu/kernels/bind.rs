@@ -30,7 +30,7 @@ pub(crate) fn whole(binding: u32, buffer: &wgpu::Buffer) -> wgpu::BindGroupEntry
     wgpu::BindGroupEntry { binding, resource: buffer.as_entire_binding() }
 }
 
-pub(crate) fn storage_entry(binding: u32, read_only: bool) -> wgpu::BindGroupLayoutEntry {
+pub(crate) const fn storage_entry(binding: u32, read_only: bool) -> wgpu::BindGroupLayoutEntry {
     wgpu::BindGroupLayoutEntry {
         binding,
         visibility: wgpu::ShaderStages::COMPUTE,
@@ -41,7 +41,7 @@ pub(crate) fn storage_entry(binding: u32, read_only: bool) -> wgpu::BindGroupLay
 
 /// Kernel parameters are bound as read-only storage, not uniforms: Mesa's lavapipe inlines
 /// uniform values into the shader and recompiles it for each new key (about a second each).
-pub(crate) fn params_entry(binding: u32) -> wgpu::BindGroupLayoutEntry {
+pub(crate) const fn params_entry(binding: u32) -> wgpu::BindGroupLayoutEntry {
     storage_entry(binding, true)
 }
 

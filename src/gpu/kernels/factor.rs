@@ -26,6 +26,8 @@ struct FactorParams {
     /// This dispatch's invocations `[first, end)`.
     first: u32,
     end: u32,
+    fstride: u32,
+    fstep: u32,
 }
 
 /// The factor module for dimension `n`.
@@ -51,6 +53,9 @@ pub(crate) struct Work<'a> {
     /// The inputs are scale_tril factors: check and transpose only.
     pub tril: bool,
     pub tol: f32,
+    /// Write the factors interleaved (entry k of factor c at `c + k * count`) for the fused
+    /// kernel, else one after another.
+    pub interleaved: bool,
     pub cov: &'a Region,
     pub means: &'a Region,
     pub factors: &'a Region,
@@ -72,6 +77,8 @@ pub(crate) fn encode(r: &Recorder, p: &Pipelines, enc: &mut wgpu::CommandEncoder
             one: 1.0,
             first: first as u32,
             end: (first + c) as u32,
+            fstride: if w.interleaved { w.count as u32 } else { 1 },
+            fstep: if w.interleaved { 1 } else { (w.n * w.n) as u32 },
         };
         let pb = r.params("mvn::factor params", &params);
         let entries = [whole(0, &pb), w.cov.entry(1), w.means.entry(2), w.factors.entry(3), w.status.entry(4)];

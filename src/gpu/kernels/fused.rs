@@ -32,15 +32,27 @@ pub(crate) struct FusedParams {
     pub one: f32,
     /// f32(sqrt(2)), at run time like the fill kernel's.
     pub a: f32,
-    pub _pad: u32,
+    /// Interleaved factors (`fused_module_interleaved`): elements between one factor's entries.
+    pub fstride: u32,
 }
 
-/// The fused kernel's layout and its pipelines by `n`.
-pub(crate) struct Pipelines(PipelinesByN);
+/// The fused kernel's pipelines by `n`: for factors one after another, and natively for the
+/// factor kernel's interleaved ones.
+pub(crate) struct Pipelines {
+    one_after_another: PipelinesByN,
+    #[cfg(not(target_arch = "wasm32"))]
+    interleaved: PipelinesByN,
+}
+
+const ENTRIES: [wgpu::BindGroupLayoutEntry; 7] = [params_entry(0), storage_entry(1, true), storage_entry(2, true), storage_entry(3, true), storage_entry(4, false), params_entry(5), storage_entry(6, false)];
 
 impl Pipelines {
     pub fn new(device: &wgpu::Device) -> Pipelines {
-        Pipelines(PipelinesByN::new(device, "mvn::fused", "sample_pairs", fused_module, &[params_entry(0), storage_entry(1, true), storage_entry(2, true), storage_entry(3, true), storage_entry(4, false), params_entry(5), storage_entry(6, false)]))
+        Pipelines {
+            one_after_another: PipelinesByN::new(device, "mvn::fused", "sample_pairs", fused_module, &ENTRIES),
+            #[cfg(not(target_arch = "wasm32"))]
+            interleaved: PipelinesByN::new(device, "mvn::fused", "sample_pairs", fused_module_interleaved, &ENTRIES),
+        }
     }
 }
 
@@ -55,11 +67,17 @@ pub(crate) struct Bindings<'a> {
 }
 
 /// Records one dispatch of the fused kernel for dimension `n`.
-pub(crate) fn encode(r: &Recorder, p: &Pipelines, enc: &mut wgpu::CommandEncoder, n: usize, params: &FusedParams, gx: u32, gy: u32, b: &Bindings<'_>) {
-    let pipeline = p.0.get(r.device, n);
+/// `interleaved`: the factors lie as the factor kernel writes them (native only).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn encode(r: &Recorder, p: &Pipelines, enc: &mut wgpu::CommandEncoder, n: usize, interleaved: bool, params: &FusedParams, gx: u32, gy: u32, b: &Bindings<'_>) {
+    #[cfg(not(target_arch = "wasm32"))]
+    let set = if interleaved { &p.interleaved } else { &p.one_after_another };
+    #[cfg(target_arch = "wasm32")]
+    let (set, _) = (&p.one_after_another, interleaved);
+    let pipeline = set.get(r.device, n);
     let pb = r.params("mvn::fused params", params);
     let entries = [whole(0, &pb), whole(1, b.factors), whole(2, b.means), whole(3, b.factor_map), b.lo.entry(4), whole(5, b.row_maps), b.hi.entry(6)];
-    let bg = r.device.create_bind_group(&wgpu::BindGroupDescriptor { label: Some("mvn::fused"), layout: &p.0.layout, entries: &entries });
+    let bg = r.device.create_bind_group(&wgpu::BindGroupDescriptor { label: Some("mvn::fused"), layout: &set.layout, entries: &entries });
     dispatch(enc, "mvn::fused", &pipeline, &bg, gx, gy);
 }
 
@@ -69,6 +87,18 @@ pub const FUSED_MAX_N: usize = 16;
 /// The fused kernel's module for dimension `n`: the shared code and an entry point with
 /// every loop unrolled (dynamic indexing of per-invocation arrays spills to memory on GPUs).
 pub fn fused_module(n: usize) -> String {
+    module(n, false)
+}
+
+/// [`fused_module`] for factors interleaved as the factor kernel writes them (entry k of factor
+/// f at `f + k * fstride`), so that consecutive batch rows read consecutive words.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn fused_module_interleaved(n: usize) -> String {
+    module(n, true)
+}
+
+#[inline(always)] // in wasm only `fused_module` calls it: no interleaved branch there
+fn module(n: usize, interleaved: bool) -> String {
     use std::fmt::Write;
     let mut e = String::new();
     let _ = writeln!(e, "@compute @workgroup_size(WORKGROUP_SIZE)");
@@ -88,7 +118,7 @@ pub fn fused_module(n: usize) -> String {
     for (row, z, out, base) in [("r", "p", "out_lo", "lo_base"), ("r2", "q", "out_hi", "hi_base")] {
         let _ = writeln!(e, "    {{");
         let _ = writeln!(e, "        let mb = mean_row({row}) * N;");
-        let _ = writeln!(e, "        let fb = factor_map[cov_row({row})] * N * N;");
+        let _ = writeln!(e, "        let fb = factor_map[cov_row({row})]{};", if interleaved { "" } else { " * N * N" });
         let _ = writeln!(e, "        let ob = fp.{base} + local * N;");
         for (cond, tri) in [("fp.triangular != 0u", true), ("", false)] {
             let _ = writeln!(e, "        {} {{", if cond.is_empty() { "else".to_string() } else { format!("if ({cond})") });
@@ -96,7 +126,7 @@ pub fn fused_module(n: usize) -> String {
                 let end = if tri { j + 1 } else { n };
                 let mut acc = "0.0".to_string();
                 for l in 0..end {
-                    acc = format!("fma({z}{l}, factors[fb + {}u], {acc})", l * n + j);
+                    acc = if interleaved { format!("fma({z}{l}, factors[fb + {}u * fp.fstride], {acc})", l * n + j) } else { format!("fma({z}{l}, factors[fb + {}u], {acc})", l * n + j) };
                 }
                 if out == "out_lo" {
                     let _ = writeln!(e, "            out_lo[ob + {j}u] = means[mb + {j}u] + {acc};");
