@@ -1,6 +1,18 @@
-/// <reference types="@webgpu/types" />
 // Type declarations for mvn-gpu: MLX's random.multivariate_normal for JavaScript, on WebGPU
 // with a CPU (wasm) fallback.
+
+declare global {
+  // The WebGPU objects the API takes and gives, declared empty so that the package compiles
+  // without the DOM lib or any WebGPU types (a Node project, `skipLibCheck: false`). Where
+  // `@webgpu/types` or a DOM lib with WebGPU is loaded, these merge into the full interfaces.
+  interface GPU {}
+  interface GPUDevice {}
+  interface GPUBuffer {}
+  // Likewise `WebAssembly.Module` (for `init({ wasm })`), which only the DOM lib declares.
+  namespace WebAssembly {
+    interface Module {}
+  }
+}
 
 /** A PRNG key: two unsigned 32-bit words, as MLX's `uint32` array of shape `(2,)`. */
 export type Key = Uint32Array;
@@ -104,7 +116,7 @@ export interface FactorReport {
 }
 
 /** Where {@link init} finds the package's `.wasm`: its URL, its bytes, a `Response` (or a promise of one), or a compiled module. */
-export type WasmSource = URL | string | Response | PromiseLike<Response> | BufferSource | WebAssembly.Module;
+export type WasmSource = URL | string | Response | PromiseLike<Response> | ArrayBuffer | ArrayBufferView | WebAssembly.Module;
 
 /**
  * Loads the package's WebAssembly, once (later calls return at once). Importing the package
@@ -160,6 +172,13 @@ export interface SamplerCreateOptions {
    * calls fail with `DEVICE_LOST`. Not with `gpu`, `powerPreference` or `backend: 'cpu'`.
    */
   device?: GPUDevice;
+  /**
+   * `true` (default): samplers created with the same `backend`, `powerPreference` and `gpu`
+   * share one GPU device per page (opening one costs 100-400 ms); it is destroyed with the last
+   * of them. `false`: a device of its own. Samplers on an application's `device` and CPU
+   * samplers are never shared.
+   */
+  shared?: boolean;
 }
 
 /** Draws MLX-compatible samples on WebGPU or on the CPU. */
@@ -202,9 +221,13 @@ export class Sampler {
   bits(shape?: number[], options?: { key?: Key | number[]; width?: 4 }): Promise<{ data: Uint32Array; shape: number[] }>;
   bits(shape: number[], options: { key?: Key | number[]; width: 2 }): Promise<{ data: Uint16Array; shape: number[] }>;
   bits(shape: number[], options: { key?: Key | number[]; width: 1 }): Promise<{ data: Uint8Array; shape: number[] }>;
-  /** Releases the sampler's wasm memory; later calls throw `DESTROYED`. */
+  /** As {@link Sampler.destroy}. */
   free(): void;
-  /** Destroys the sampler's own GPU device (never an application's `device`) and frees the sampler; later calls throw `DESTROYED`. */
+  /**
+   * Releases the sampler: later calls throw `DESTROYED`, calls in flight reject with it. Its GPU
+   * device (never an application's `device`) is destroyed with the last sampler sharing it, and
+   * its wasm memory is freed. A sampler dropped without it is released when collected.
+   */
   destroy(): void;
 }
 

@@ -125,16 +125,84 @@ const disposeSymbol = Symbol.dispose ?? Symbol.for('Symbol.dispose');
 const asyncDisposeSymbol = Symbol.asyncDispose ?? Symbol.for('Symbol.asyncDispose');
 
 /**
- * Samplers that were dropped without destroy(): their own GPU device is destroyed and their wasm
- * memory released once they are collected (a forgotten distribution's wasm memory is released by
- * the wasm glue's own registry). The held value is the wasm object, never the wrapper.
+ * Samplers that were dropped without destroy(): their share of the wasm sampler is released once
+ * they are collected, as destroy() would (a forgotten distribution's wasm memory is released by
+ * the wasm glue's own registry). The held value is the lease, never the wrapper.
  */
-const forgottenSamplers = new FinalizationRegistry((inner) => {
+const forgottenSamplers = new FinalizationRegistry((lease) => lease.release());
+
+/** A sampler's hold on its wasm object; `release` destroys its own device and frees it, once. */
+function lease(inner, onLast = () => {}) {
+  let held = true;
+  return {
+    release() {
+      if (!held) return;
+      held = false;
+      if (onLast()) return; // others still share the wasm sampler
+      try {
+        inner.destroy();
+        inner.free();
+      } catch {}
+    },
+  };
+}
+
+/**
+ * WebGPU samplers share one device per page: `Sampler.create()` calls that ask for the same
+ * backend, powerPreference and gpu entry point get the same wasm sampler (one device open costs
+ * 200-370 ms and tens of MB), counted; the last share released destroys it. `shared: false`, or
+ * an application's `device`, gives a sampler of its own; CPU samplers are never pooled.
+ */
+const pool = new Map(); // key -> { opening: Promise<{ inner, reason, gpu }>, refs }
+const gpuIds = new WeakMap();
+let nextGpuId = 1;
+
+function poolKey(options) {
+  if (options === undefined || options === null) return 'auto||';
+  if (typeof options !== 'object' || options.shared === false || options.device !== undefined || options.backend === 'cpu') return undefined;
+  const { gpu } = options;
+  if (gpu !== undefined && !isObject(gpu)) return undefined; // Rust reports it
+  if (gpu !== undefined && !gpuIds.has(gpu)) gpuIds.set(gpu, nextGpuId++);
+  return `${options.backend ?? 'auto'}|${options.powerPreference ?? ''}|${gpu === undefined ? '' : gpuIds.get(gpu)}`;
+}
+
+/** `options` for Rust: without `shared`, which only this wrapper reads (checked here). */
+function withoutShared(options) {
+  if (!isObject(options) || !('shared' in options)) return options;
+  const { shared, ...rest } = options;
+  if (shared !== undefined && typeof shared !== 'boolean') {
+    throw mvnError('INVALID_ARGUMENT', 'Sampler.create', `shared must be true or false, got ${typeof shared === 'string' ? `'${shared}'` : typeof shared}.`);
+  }
+  return rest;
+}
+
+/** Opens a wasm sampler: `{ inner, reason, gpu }` (`gpu`: what `globalsFor` needs for its calls). */
+async function open(options) {
+  // In Node, WebGPU comes from a package (e.g. `webgpu`): already on navigator.gpu, or as `gpu`,
+  // which Rust reads and checks with the other options (once) and hands to `install`.
+  const bare = isNode && !globalThis.navigator?.gpu && options?.gpu === undefined && options?.device === undefined;
+  let given;
+  let holds = 0;
+  const install = (gpu) => {
+    given = guardGpu(gpu);
+    holdGlobals(given);
+    holds++;
+  };
+  if (isNode) {
+    holdGlobals(undefined);
+    holds++;
+  }
   try {
-    inner.destroy();
-    inner.free();
-  } catch {}
-});
+    const inner = await WasmSampler.create(options, install);
+    const reason = isNode && inner.fallbackReason !== undefined ? nodeWebGpuReason(inner.fallbackReason, bare) : undefined;
+    return { inner, reason, gpu: isNode && inner.backend === 'webgpu' ? { gpu: given } : null };
+  } catch (e) {
+    if (isNode && e?.code === 'NO_ADAPTER') throw new MvnError(e.code, nodeWebGpuReason(e.message, bare));
+    throw e;
+  } finally {
+    while (holds-- > 0) releaseGlobals();
+  }
+}
 
 /** Samplers that were destroyed or freed: their distributions refuse to sample. */
 const deadSamplers = new WeakSet();
@@ -146,10 +214,18 @@ export class Sampler {
   #inner;
   #destroyed = false;
 
-  constructor(inner) {
-    if (!(inner instanceof WasmSampler)) throw mvnError('INVALID_ARGUMENT', 'Sampler', 'use `await Sampler.create()`.');
-    this.#inner = inner;
-    forgottenSamplers.register(this, inner, this);
+  #lease;
+  #reason;
+  #globals;
+
+  constructor(opened, hold) {
+    if (!(opened?.inner instanceof WasmSampler) || hold === undefined) throw mvnError('INVALID_ARGUMENT', 'Sampler', 'use `await Sampler.create()`.');
+    this.#inner = opened.inner;
+    this.#reason = opened.reason;
+    this.#globals = opened.gpu;
+    this.#lease = hold;
+    forgottenSamplers.register(this, hold, this);
+    globalsOf.set(this, opened.gpu);
   }
 
   /** `using sampler = await Sampler.create()`: destroyed at the end of the scope. */
@@ -168,24 +244,29 @@ export class Sampler {
    * never destroys or replaces it.
    */
   static async create(options) {
-    // In Node, WebGPU comes from a package (e.g. `webgpu`): already on navigator.gpu, or as `gpu`,
-    // which Rust reads and checks with the other options (once) and hands to installGpu.
     await init();
-    if (isNode && globalThis.navigator?.gpu) installGpu(globalThis.navigator.gpu);
-    const bare = isNode && !globalThis.navigator?.gpu && options?.gpu === undefined && options?.device === undefined;
-    let inner;
-    try {
-      inner = await WasmSampler.create(options, installGpu);
-    } catch (e) {
-      if (isNode && e?.code === 'NO_ADAPTER') throw new MvnError(e.code, nodeWebGpuReason(e.message, bare));
-      throw e;
+    const rest = withoutShared(options);
+    const key = poolKey(options);
+    if (key === undefined) {
+      const opened = await open(rest);
+      return new Sampler(opened, lease(opened.inner));
     }
-    const s = new Sampler(inner);
-    if (isNode && inner.fallbackReason !== undefined) s.#reason = nodeWebGpuReason(inner.fallbackReason, bare);
-    return s;
+    let entry = pool.get(key);
+    if (entry === undefined) {
+      entry = { opening: open(rest), refs: 0 };
+      pool.set(key, entry);
+      const mine = entry;
+      mine.opening.catch(() => pool.get(key) === mine && pool.delete(key));
+    }
+    const opened = await entry.opening;
+    entry.refs++;
+    const mine = entry;
+    return new Sampler(opened, lease(opened.inner, () => {
+      if (--mine.refs > 0) return true;
+      if (pool.get(key) === mine) pool.delete(key);
+      return false;
+    }));
   }
-
-  #reason;
 
   #live(op) {
     if (this.#destroyed) throw mvnError('DESTROYED', op, 'the sampler was destroyed.');
@@ -194,7 +275,8 @@ export class Sampler {
 
   /** `call(inner)`'s result, or DESTROYED when the sampler is destroyed while it runs (`callers`: the result's buffer is the caller's, never destroyed). */
   async #run(op, call, callers = false) {
-    return settleLive(op, call(this.#live(op)), () => this.#destroyed, callers);
+    const inner = this.#live(op);
+    return settleLive(op, withGlobals(this.#globals, () => call(inner)), () => this.#destroyed, callers);
   }
 
   /** `'webgpu'` or `'cpu'`. */
@@ -246,20 +328,22 @@ export class Sampler {
     return this.#run('bits', (s) => s.words('bits', shape, options));
   }
 
-  /** Releases the wasm memory of the sampler. */
+  /** As `destroy()`: a freed sampler holds neither wasm memory nor a device of its own. */
   free() {
+    this.destroy();
+  }
+
+  /**
+   * Releases the sampler; later calls throw `DESTROYED`. Its GPU device (never an application's
+   * `device`) is destroyed with the last sampler that shares it, and the wasm memory is freed.
+   */
+  destroy() {
     if (!this.#destroyed) {
       this.#destroyed = true;
       deadSamplers.add(this);
       forgottenSamplers.unregister(this);
-      this.#inner.free();
+      this.#lease.release();
     }
-  }
-
-  /** Destroys the sampler's own GPU device (an application's `device` is left alone) and releases the sampler; later calls throw `DESTROYED`. */
-  destroy() {
-    if (!this.#destroyed) this.#inner.destroy();
-    this.free();
   }
 }
 
@@ -283,20 +367,23 @@ export class Distribution {
   /** Samples of shape `broadcast(shape, batchShape) + [n]`: `{ data: Float32Array, shape }`; `options`: `{ key, out }` (`data` is `out` when given). */
   async sample(shape, options) {
     const dead = () => deadSamplers.has(this.#sampler);
-    const p = this.#live('multivariate_normal', true).sample(shape, options).then((r) => readBack('multivariate_normal', r));
+    const inner = this.#live('multivariate_normal', true);
+    const p = withGlobals(globalsOf.get(this.#sampler), () => inner.sample(shape, options)).then((r) => readBack('multivariate_normal', r));
     return settleLive('multivariate_normal', p, dead);
   }
 
   /** Samples kept on the GPU: `{ buffer: GPUBuffer, device: GPUDevice, shape }` (WebGPU backend only). */
   async sampleToBuffer(shape, options) {
     const dead = () => deadSamplers.has(this.#sampler);
-    return settleLive('sample_to_buffer', this.#live('sample_to_buffer', true).sampleToBuffer(shape, options), dead);
+    const inner = this.#live('sample_to_buffer', true);
+    return settleLive('sample_to_buffer', withGlobals(globalsOf.get(this.#sampler), () => inner.sampleToBuffer(shape, options)), dead);
   }
 
   /** Samples written into the caller's `GPUBuffer` (STORAGE usage, at least 4 bytes per value, on `sampler.device`) from offset 0, with no allocation: `{ buffer, device, shape }`. */
   async sampleInto(buffer, shape, options) {
     const dead = () => deadSamplers.has(this.#sampler);
-    return settleLive('sample_into', this.#live('sample_into', true).sampleInto(buffer, shape, options), dead, true);
+    const inner = this.#live('sample_into', true);
+    return settleLive('sample_into', withGlobals(globalsOf.get(this.#sampler), () => inner.sampleInto(buffer, shape, options)), dead, true);
   }
 
   /** Per distinct covariance: `{ batchIndex, method, methodUsed, rank, minEigenvalue, maxEigenvalue, clipped }`. */
@@ -417,21 +504,47 @@ function nodeWebGpuReason(message, bare) {
   return why + NODE_WEBGPU_HINT;
 }
 
-/** Entry points this module installed on `navigator.gpu` (a later `gpu` option replaces them). */
-const installed = new WeakSet();
+// In Node, wgpu's WebGPU backend finds the GPU as navigator.gpu in a window (a `Window` global).
+// Both are defined only while a call may open a device (Sampler.create, or a call that replaces a
+// lost one) and removed when the last such call settles: the package leaves no globals behind.
+// An application's own navigator.gpu or Window is never touched. (Two samplers with different
+// `gpu` entry points that open devices at the same moment both see the first one's.)
+let holders = 0;
+let undo = [];
 
-/** Installs a WebGPU entry point (e.g. `create([])` of the npm `webgpu` package in Node). */
-function installGpu(gpu) {
+function holdGlobals(gpu) {
   const g = globalThis;
-  const guarded = installed.has(gpu) ? gpu : guardGpu(gpu);
-  if (g.navigator === undefined) {
-    Object.defineProperty(g, 'navigator', { value: { gpu: guarded }, configurable: true, writable: true });
-  } else if (g.navigator.gpu === undefined || (installed.has(g.navigator.gpu) && g.navigator.gpu !== guarded)) {
-    Object.defineProperty(g.navigator, 'gpu', { value: guarded, configurable: true });
+  holders++;
+  if (gpu !== undefined && g.navigator === undefined) {
+    Object.defineProperty(g, 'navigator', { value: { gpu }, configurable: true, writable: true });
+    undo.push(() => delete g.navigator);
+  } else if (gpu !== undefined && g.navigator.gpu === undefined) {
+    Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
+    undo.push(() => delete g.navigator.gpu);
   }
-  // wgpu's WebGPU backend looks for a window or a dedicated worker global.
   if (g.Window === undefined && g.WorkerGlobalScope === undefined) {
     Object.defineProperty(g, 'Window', { value: class Window {}, configurable: true, writable: true });
+    undo.push(() => delete g.Window);
+  }
+}
+
+function releaseGlobals() {
+  if (--holders > 0) return;
+  for (const f of undo.reverse()) f();
+  undo = [];
+}
+
+/** What a sampler's calls hold while they run (`null`: nothing, off Node or on the CPU). */
+const globalsOf = new WeakMap();
+
+/** `f()`'s promise, with the globals of `held` (see holdGlobals) defined until it settles. */
+async function withGlobals(held, f) {
+  if (!held) return f();
+  holdGlobals(held.gpu);
+  try {
+    return await f();
+  } finally {
+    releaseGlobals();
   }
 }
 
@@ -448,7 +561,11 @@ const settle = (f) => {
 };
 const isObject = (v) => (typeof v === 'object' || typeof v === 'function') && v !== null;
 
+/** Guarded entry points by the one given (one guard each, so pooling sees the same object). */
+const guards = new WeakMap();
+
 function guardGpu(gpu) {
+  if (guards.has(gpu)) return guards.get(gpu);
   const guard = guarded(gpu, 'requestAdapter', (a) => {
     if (a === null || a === undefined) return null;
     if (!isObject(a) || typeof a.requestDevice !== 'function' || !isObject(a.features) || !isObject(a.limits)) {
@@ -461,7 +578,7 @@ function guardGpu(gpu) {
       return d;
     });
   });
-  installed.add(guard);
+  guards.set(gpu, guard);
   return guard;
 }
 

@@ -26,7 +26,7 @@ function ulps(a, b) {
   return Math.abs(key(a) - key(b));
 }
 
-export async function suite(api, sampler, load) {
+export async function suite(api, sampler, load, entry = globalThis.navigator?.gpu) {
   const failures = [];
   const notes = [];
   let passed = 0;
@@ -187,7 +187,7 @@ export async function suite(api, sampler, load) {
     await staging.mapAsync(globalThis.GPUMapMode.READ);
     exact('gpu buffer contents', new Float32Array(staging.getMappedRange().slice(0)).subarray(0, 2000), host.data);
     staging.unmap();
-    await intoBuffers(api, sampler, check, exact, sameShape);
+    await intoBuffers(api, sampler, check, exact, sameShape, entry);
   }
 
   // Default key sequence: seed(s) then calls without a key, as MLX.
@@ -225,11 +225,11 @@ export async function readFloats(device, buffer, bytes) {
  * sampler's own device and on an application's (`Sampler.create({ device })`): the very samples
  * read back by `multivariateNormal`, and nothing past them is touched.
  */
-async function intoBuffers(api, sampler, check, exact, sameShape) {
+async function intoBuffers(api, sampler, check, exact, sameShape, gpu) {
   const GU = globalThis.GPUBufferUsage;
   const mean = [[0, 1, -1], [2, 0, 0.5]];
   const cov = [[[1, 0.3, 0], [0.3, 2, 0.1], [0, 0.1, 0.5]], [[2, -0.4, 0], [-0.4, 1, 0], [0, 0, 3]]];
-  const appDevice = await (await globalThis.navigator.gpu.requestAdapter()).requestDevice();
+  const appDevice = await (await gpu.requestAdapter()).requestDevice();
   const app = await api.Sampler.create({ device: appDevice });
   check(app.backend === 'webgpu' && app.device === appDevice, 'app device: sampler on it');
   for (const [who, s] of [['own device', sampler], ['app device', app]]) {

@@ -1,4 +1,7 @@
 // Compiled with `tsc --noEmit` by tests/node/package.test.mjs: the declarations describe the API.
+// A browser app's setup: the DOM lib and WebGPU's types (which the package's own declarations
+// merge into).
+/// <reference types="@webgpu/types" />
 import { Sampler, Distribution, MvnError, init, key, split, seed, state, type FactorReport, type Samples, type GpuSamples } from 'mvn-gpu';
 
 async function main(): Promise<void> {

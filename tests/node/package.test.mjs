@@ -31,4 +31,6 @@ test('the TypeScript declarations type-check a program using every export', () =
   execFileSync(process.execPath, [`${root}/node_modules/typescript/bin/tsc`, '-p', `${root}/tests/js/tsconfig.json`], { stdio: 'inherit' });
   // And under exactOptionalPropertyTypes and noUncheckedIndexedAccess (`const [a, b] = split(k)` gives keys).
   execFileSync(process.execPath, [`${root}/node_modules/typescript/bin/tsc`, '-p', `${root}/tests/js/tsconfig.strict.json`], { stdio: 'inherit' });
+  // And in a Node project: no DOM lib, no WebGPU types, skipLibCheck off.
+  execFileSync(process.execPath, [`${root}/node_modules/typescript/bin/tsc`, '-p', `${root}/tests/js/tsconfig.node.json`], { stdio: 'inherit' });
 });
