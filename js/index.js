@@ -33,7 +33,14 @@ export const errorCodes = Object.freeze([
 
 // Loading. The .wasm beside the glue, found the way bundlers understand (`new URL(..., import.meta.url)`);
 // `init({ wasm })` overrides it for setups that do not emit it.
-const defaultWasmUrl = () => new URL('../pkg/mvn_gpu_bg.wasm', import.meta.url);
+// Vite's dev server pre-bundles this module into node_modules/.vite/deps/, where that relative
+// URL misses; the package itself is still served at node_modules/mvn-gpu/ (no URL literal here, so
+// that no bundler tries to emit it).
+const VITE_DEPS = /\/node_modules\/\.vite\/deps\/[^/]*$/;
+const defaultWasmUrl = () => {
+  const here = import.meta.url.split('?')[0];
+  return VITE_DEPS.test(here) ? new URL(here.replace(VITE_DEPS, '/node_modules/mvn-gpu/pkg/mvn_gpu_bg.wasm')) : new URL('../pkg/mvn_gpu_bg.wasm', import.meta.url);
+};
 let wasm = null; // the instance's exports once loaded
 let loading = null; // the load in progress
 

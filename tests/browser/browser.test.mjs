@@ -1,11 +1,13 @@
-// The package in headless Chromium: unbundled <script type="module">, a Vite build with its
-// default config, an esbuild build (one flag: --loader:.wasm=file) and a module worker, on
-// WebGPU (SwiftShader) and on the CPU fallback, against the MLX vectors.
+// The package in headless Chromium: unbundled <script type="module">, Vite 6 and 7 builds and
+// webpack 5 with their default configs, esbuild (one flag: --loader:.wasm=file), Rollup (one
+// plugin for the .wasm), Parcel 2 (no config), the Vite dev server on the package installed from
+// `npm pack`, and a module worker, on WebGPU (SwiftShader) and on the CPU fallback.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
+import { packedApp } from '../js/packed.mjs';
 import { serve } from '../js/server.mjs';
 import { launch, runPage } from '../js/chromium.mjs';
 
@@ -84,6 +86,49 @@ test('through esbuild: the .wasm imported as mvn-gpu/wasm with --loader:.wasm=fi
   execFileSync(esbuild, [`${app}/main.js`, '--bundle', '--format=esm', '--loader:.wasm=file', `--outdir=${dist}`, '--log-level=warning'], { stdio: 'inherit' });
   execFileSync('cp', [`${app}/index.html`, dist]);
   await checkBuilt(dist);
+});
+
+test('through Rollup: node-resolve plus the one line for the .wasm (importMetaAssets), installed from npm pack', async () => {
+  const app = packedApp('rollup');
+  const { rollup } = await import('rollup');
+  const { nodeResolve } = await import('@rollup/plugin-node-resolve');
+  const { importMetaAssets } = await import('@web/rollup-plugin-import-meta-assets');
+  const bundle = await rollup({ input: `${app}/main.js`, plugins: [nodeResolve(), importMetaAssets()] });
+  await bundle.write({ dir: `${app}/dist`, format: 'es' });
+  assert.ok(readdirSync(`${app}/dist/assets`).some((f) => f.endsWith('.wasm')), 'importMetaAssets emitted no .wasm');
+  writeFileSync(`${app}/dist/index.html`, '<!doctype html><meta charset="utf-8"><title>mvn-gpu via Rollup</title><script type="module" src="./main.js"></script>');
+  await checkBuilt(`${app}/dist`);
+});
+
+test('through Parcel 2 with no config at all, installed from npm pack', async () => {
+  const app = packedApp('parcel');
+  const parcel = fileURLToPath(new URL('../../node_modules/parcel/lib/bin.js', import.meta.url));
+  execFileSync(process.execPath, [parcel, 'build', 'index.html', '--dist-dir', 'dist', '--no-cache', '--public-url', './', '--log-level', 'warn'], { cwd: app, stdio: 'inherit' });
+  assert.ok(readdirSync(`${app}/dist`).some((f) => f.endsWith('.wasm')), 'Parcel emitted no .wasm');
+  await checkBuilt(`${app}/dist`);
+});
+
+test('the Vite 7 dev server with its default config, on the packed package installed in a project', async () => {
+  const app = packedApp('vite-dev');
+  const { createServer } = await import('vite');
+  const server = await createServer({ root: app, configFile: false, logLevel: 'warn', server: { port: 0, host: '127.0.0.1' } });
+  await server.listen();
+  try {
+    const url = server.resolvedUrls.local[0];
+    for (const webgpu of [true, false]) {
+      const browser = await launch({ webgpu });
+      try {
+        const { result, log } = await runPage(browser, url);
+        assert.equal(result.error, undefined, `${result.error}\n${log.join('\n')}`);
+        assert.equal(result.backend, webgpu ? 'webgpu' : 'cpu');
+        assert.deepEqual(result.failures, []);
+      } finally {
+        await browser.close();
+      }
+    }
+  } finally {
+    await server.close();
+  }
 });
 
 test('in a module worker: samples there (WebGPU, or the CPU without it) equal the page\'s CPU samples', async () => {

@@ -16,6 +16,15 @@ async function main() {
     const cpu = await Sampler.create({ backend: 'cpu' });
     const uc = await cpu.uniform([3], { key: key(0) });
     if (!u.data.every((v, i) => v === uc.data[i])) out.failures.push('uniform gpu/cpu');
+    // One device per page by default; shared: false opens another.
+    const again = await Sampler.create();
+    if (again.device !== s.device) out.failures.push('a second sampler did not share the device');
+    if (s.backend === 'webgpu') {
+      const own = await Sampler.create({ shared: false });
+      if (own.device === s.device) out.failures.push('shared: false shared the device');
+      own.destroy();
+    }
+    again.destroy();
     const x = await s.multivariateNormal([1, 2], [[1, 0.5], [0.5, 2]], { shape: [10000], key: key(1) });
     let m0 = 0;
     for (let i = 0; i < x.data.length; i += 2) m0 += x.data[i] / 10000;
