@@ -90,7 +90,13 @@ fn check_finite(what: &str, a: &Array) -> Result<()> {
         return Err(Error::new(
             ErrorKind::NonFinite,
             OP,
-            format!("{what} contains {} at index {}.", crate::numtext::f32(a.data()[i]), fmt_shape(&coords)),
+            format!(
+                "{what} contains {} at index {}.{}",
+                crate::numtext::f32(a.data()[i]),
+                fmt_shape(&coords),
+                // A finite input beyond float32's range arrives here as inf.
+                if a.data()[i].is_infinite() { " Inputs are float32: a value beyond ±3.4028235e38 (e.g. 1e39) becomes inf." } else { "" }
+            ),
         ));
     }
     Ok(())
@@ -126,16 +132,19 @@ pub(crate) fn shapes_of(ms: &[usize], cs: &[usize], what: &str) -> Result<(usize
     }
     let mean_batch = ms[..ms.len() - 1].to_vec();
     let cov_batch = cs[..cs.len() - 2].to_vec();
-    broadcast_shapes(OP, &cov_batch, &mean_batch)?;
+    broadcast_shapes(OP, &cov_batch, &mean_batch, BATCHES)?;
     Ok((n, mean_batch, cov_batch))
 }
+
+/// The batch shapes in a broadcast error: cov's `(..., n, n)` and mean's `(..., n)` without `n`.
+const BATCHES: [&str; 2] = ["cov's batch", "mean's batch"];
 
 /// The output shape of a draw with `shape` from batches `mean_batch` and `cov_batch` of
 /// dimension `n`: `broadcast(shape, batch) + (n,)`.
 pub(crate) fn output_shape_of(n: usize, mean_batch: &[usize], cov_batch: &[usize], shape: &[i64]) -> Result<Vec<usize>> {
     let shape = check_shape(OP, shape)?;
-    let batch = broadcast_shapes(OP, cov_batch, mean_batch)?;
-    let mut out = broadcast_shapes(OP, &batch, &shape)?;
+    let batch = broadcast_shapes(OP, cov_batch, mean_batch, BATCHES)?;
+    let mut out = broadcast_shapes(OP, &batch, &shape, ["the batch of mean and cov", "the sample shape"])?;
     out.push(n);
     numel(OP, &out)?;
     Ok(out)
@@ -467,7 +476,7 @@ impl MultivariateNormal {
 
     /// The broadcast batch shape of mean and cov.
     pub fn batch_shape(&self) -> Vec<usize> {
-        broadcast_shapes(OP, &self.cov_batch, &self.mean_batch).expect("checked in new")
+        broadcast_shapes(OP, &self.cov_batch, &self.mean_batch, BATCHES).expect("checked in new")
     }
 
     /// The output shape of a draw with `shape`: `broadcast(shape, batch_shape) + (n,)`.

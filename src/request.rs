@@ -194,7 +194,7 @@ fn uniform_bounds(shape: &[usize], low: &Array, high: &Array) -> Result<(Array, 
             return Err(Error::new(ErrorKind::NonFinite, op, format!("{what} must be finite, got {}.", crate::numtext::f32(v))));
         }
     }
-    let bshape = broadcast_shapes(op, low.shape(), high.shape())?;
+    let bshape = broadcast_shapes(op, low.shape(), high.shape(), ["low", "high"])?;
     let lmap = BroadcastMap::new(&bshape, low.shape());
     let hmap = BroadcastMap::new(&bshape, high.shape());
     let count: usize = bshape.iter().product();
@@ -206,7 +206,7 @@ fn uniform_bounds(shape: &[usize], low: &Array, high: &Array) -> Result<(Array, 
             format!("high - low overflows float32 ({} - {}).", crate::numtext::f32(high.data()[hmap.index(i)]), crate::numtext::f32(low.data()[lmap.index(i)])),
         ));
     }
-    let out = broadcast_shapes(op, shape, &bshape)?;
+    let out = broadcast_shapes(op, shape, &bshape, ["the shape", "low and high"])?;
     if out != shape {
         return Err(Error::new(
             ErrorKind::BroadcastError,

@@ -55,8 +55,8 @@ pub fn numel(op: &str, shape: &[usize]) -> Result<usize> {
     }
 }
 
-/// Numpy broadcasting of two shapes.
-pub fn broadcast_shapes(op: &str, a: &[usize], b: &[usize]) -> Result<Vec<usize>> {
+/// Numpy broadcasting of two shapes; `names` say in the error which is which.
+pub fn broadcast_shapes(op: &str, a: &[usize], b: &[usize], names: [&str; 2]) -> Result<Vec<usize>> {
     let n = a.len().max(b.len());
     let mut out = vec![0; n];
     for i in 0..n {
@@ -70,7 +70,7 @@ pub fn broadcast_shapes(op: &str, a: &[usize], b: &[usize]) -> Result<Vec<usize>
             return Err(Error::new(
                 ErrorKind::BroadcastError,
                 op,
-                format!("Shapes {} and {} cannot be broadcast.", fmt_shape(a), fmt_shape(b)),
+                format!("Shapes {} and {} cannot be broadcast ({} and {}).", fmt_shape(a), fmt_shape(b), names[0], names[1]),
             ));
         };
     }

@@ -61,7 +61,13 @@ async fn open(options: &SamplerOptions) -> Result<GpuContext> {
             ..Default::default()
         })
         .await
-        .map_err(|e| Error::new(ErrorKind::NoAdapter, op, format!("no GPU adapter: {e}.")))?;
+        .map_err(|e| {
+            // In wasm, wgpu lists its native backends as "not compiled in", which reads like a
+            // broken build: the only backend there is WebGPU, and what matters is that it found none.
+            #[cfg(target_arch = "wasm32")]
+            let e = { let _ = e; "WebGPU (navigator.gpu.requestAdapter) returned no adapter" };
+            Error::new(ErrorKind::NoAdapter, op, format!("no GPU adapter: {e}."))
+        })?;
     let (device, queue) = adapter
         .request_device(&wgpu::DeviceDescriptor { label: Some("mvn-gpu"), required_limits: adapter.limits(), ..Default::default() })
         .await

@@ -331,6 +331,10 @@ fn nested(op: &str, name: &str, v: &JsValue) -> JsResult<(Vec<f32>, Vec<usize>)>
         dims.push(a.length() as usize);
         first = element(op, name, a, 0)?;
     }
+    // Rows may be typed arrays (`[Float32Array, ...]`): the last dimension.
+    if is_view(&first) {
+        dims.push(Reflect::get(&first, &"length".into()).ok().and_then(|l| l.as_f64()).unwrap_or(0.0) as usize);
+    }
     let size = dims.iter().try_fold(1usize, |a, &d| a.checked_mul(d)).filter(|&s| s <= MAX_ELEMENTS);
     let Some(size) = size else {
         return fail(ErrorKind::TooLarge, op, format!("{name} has more than {MAX_ELEMENTS} elements."));
@@ -353,6 +357,13 @@ fn walk(op: &str, name: &str, v: &JsValue, dims: &[usize], at: &mut Vec<u32>, ou
             }
             None => fail(ErrorKind::InvalidArgument, op, format!("{name}{} is not a number.", path(at))),
         };
+    }
+    if depth + 1 == dims.len() && is_view(v) {
+        let (row, _) = flat(op, name, v, &JsValue::UNDEFINED)?;
+        if row.len() == dims[depth] {
+            out.extend_from_slice(&row);
+            return Ok(());
+        }
     }
     match v.dyn_ref::<JsArray>() {
         Some(a) if a.length() as usize == dims[depth] => {

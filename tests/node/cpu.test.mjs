@@ -25,6 +25,22 @@ test("'auto' without WebGPU falls back to the CPU and says why; 'webgpu' fails w
   assert.match(s.fallbackReason, /gpu: create\(\[\]\).*VK_ICD_FILENAMES/);
   await assert.rejects(api.Sampler.create({ backend: 'webgpu' }), (e) => e.name === 'MvnError' && e.code === 'NO_ADAPTER' && /this Node has no WebGPU.*VK_ICD_FILENAMES/.test(e.message));
   assert.equal(globalThis.Window, undefined, 'nothing was written onto globals');
+  // Dawn with no Vulkan driver it accepts: the reason names WebGPU and the fix, not wgpu's native backends.
+  const { create } = await import('webgpu');
+  const env = process.env.VK_ICD_FILENAMES;
+  process.env.VK_ICD_FILENAMES = '/nonexistent.json';
+  try {
+    const none = await api.Sampler.create({ gpu: create([]), shared: false });
+    assert.equal(none.backend, 'cpu');
+    assert.doesNotMatch(none.fallbackReason, /not compiled in/);
+    assert.match(none.fallbackReason, /returned no adapter.*VK_ICD_FILENAMES/s);
+    none.destroy();
+  } finally {
+    if (env === undefined) delete process.env.VK_ICD_FILENAMES;
+    else process.env.VK_ICD_FILENAMES = env;
+  }
+  assert.equal(globalThis.navigator?.gpu, undefined, 'nothing was written onto globals');
+  assert.equal(globalThis.Window, undefined, 'nothing was written onto globals');
 });
 
 test('calls after destroy() throw DESTROYED', async () => {
@@ -76,4 +92,18 @@ test("the .d.ts code union is the library's list of codes", async () => {
   const all = rs.match(/pub const ALL: \[ErrorKind; \d+\] = \[([^\]]+)\]/)[1].match(/ErrorKind::(\w+)/g).map((k) => codeOf[k.slice(11)]);
   assert.ok(all.length >= 15 && all.every(Boolean), `parsed ${all}`);
   assert.deepEqual([...api.errorCodes], all);
+});
+
+test('inputs: typed-array rows, which shape fails to broadcast, and float32 overflow name the fix', async () => {
+  const s = await api.Sampler.create({ backend: 'cpu' });
+  const k = api.key(5);
+  const nested = await s.multivariateNormal([[0, 1]], [[2, 0.5], [0.5, 1]], { shape: [4], key: k });
+  const typed = await s.multivariateNormal([new Float64Array([0, 1])], [new Float32Array([2, 0.5]), Float64Array.of(0.5, 1)], { shape: [4], key: k });
+  assert.deepEqual(typed.shape, nested.shape);
+  assert.deepEqual(typed.data, nested.data);
+  await assert.rejects(s.multivariateNormal([0, 0], [new Float32Array([1, 0]), new Float32Array([0])]), { code: 'INVALID_SHAPE', message: /ragged/ });
+  await assert.rejects(s.multivariateNormal([[0, 0], [1, 1]], [[[1, 0], [0, 1]], [[1, 0], [0, 1]], [[1, 0], [0, 1]]]), (e) => e.code === 'BROADCAST_ERROR' && /\(3\) and \(2\) cannot be broadcast \(cov's batch and mean's batch\)/.test(e.message));
+  await assert.rejects(s.multivariateNormal([[0, 0], [1, 1]], [[1, 0], [0, 1]], { shape: [3] }), (e) => /\(2\) and \(3\) cannot be broadcast \(the batch of mean and cov and the sample shape\)/.test(e.message));
+  await assert.rejects(s.multivariateNormal([0, 0], [[1e39, 0], [0, 1]]), (e) => e.code === 'NON_FINITE' && /cov contains inf at index \(0,0\)\. Inputs are float32: a value beyond ±3\.4028235e38 \(e\.g\. 1e39\) becomes inf\./.test(e.message));
+  s.destroy();
 });
