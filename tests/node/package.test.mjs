@@ -3,7 +3,8 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -33,4 +34,24 @@ test('the TypeScript declarations type-check a program using every export', () =
   execFileSync(process.execPath, [`${root}/node_modules/typescript/bin/tsc`, '-p', `${root}/tests/js/tsconfig.strict.json`], { stdio: 'inherit' });
   // And in a Node project: no DOM lib, no WebGPU types, skipLibCheck off.
   execFileSync(process.execPath, [`${root}/node_modules/typescript/bin/tsc`, '-p', `${root}/tests/js/tsconfig.node.json`], { stdio: 'inherit' });
+});
+
+test('the JS API reference (docs/api.md) is generated from the declarations, and every export has @example and @throws', () => {
+  const dts = readFileSync(`${root}/js/index.d.ts`, 'utf8');
+  // Every doc comment followed by an exported declaration or a class method.
+  const blocks = [...dts.matchAll(/\/\*\*((?:(?!\*\/)[\s\S])*)\*\/\s*\n\s*(?:export (function|class|type|interface|const) (\w+)|(?:static )?(\w+)\()/g)];
+  const missing = [];
+  for (const [, doc, kind, exported, method] of blocks) {
+    const name = exported ?? method;
+    if (!doc.includes('@example')) missing.push(`${name}: no @example`);
+    // Functions and methods say what they throw; releasing (free, destroy) throws nothing.
+    const callable = kind === 'function' || method !== undefined;
+    if (callable && !['free', 'destroy'].includes(name) && !doc.includes('@throws')) missing.push(`${name}: no @throws`);
+  }
+  const documented = new Set(blocks.map((b) => b[3]).filter(Boolean));
+  for (const [, e] of dts.matchAll(/^export (?:function|class|type|interface|const) (\w+)/gm)) if (!documented.has(e)) missing.push(`${e}: no doc comment`);
+  assert.deepEqual([...new Set(missing)], []);
+  const out = mkdtempSync(`${tmpdir()}/mvn-api-`);
+  execFileSync(process.execPath, [`${root}/node_modules/typedoc/bin/typedoc`, '--out', out, '--logLevel', 'Warn'], { cwd: root, stdio: 'inherit' });
+  assert.equal(readFileSync(`${out}/README.md`, 'utf8'), readFileSync(`${root}/docs/api.md`, 'utf8'), 'docs/api.md is stale: npm run docs');
 });
