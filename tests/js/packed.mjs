@@ -10,12 +10,18 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const apps = `${root}/tests/js/.apps`;
 let tarball;
 
-/** The packed package's tarball (made once per process, without the prepack build). */
-function pack() {
+/** The packed package's tarball (made once per process, with the package README, without the prepack build). */
+export function pack() {
   if (!tarball) {
     mkdirSync(apps, { recursive: true });
-    const [info] = JSON.parse(execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', apps], { cwd: root, encoding: 'utf8' }));
-    tarball = `${apps}/${info.filename}`;
+    // The pack scripts without the wasm build (the tests run on the one just built).
+    execFileSync(process.execPath, [`${root}/scripts/package-readme.mjs`, 'swap']);
+    try {
+      const [info] = JSON.parse(execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', apps], { cwd: root, encoding: 'utf8' }));
+      tarball = `${apps}/${info.filename}`;
+    } finally {
+      execFileSync(process.execPath, [`${root}/scripts/package-readme.mjs`, 'restore']);
+    }
   }
   return tarball;
 }

@@ -34,3 +34,43 @@ test('100,000 dropped distributions and 1,000 dropped samplers keep the wasm mem
   assert.ok(m.distributions - m.warm <= 1 << 20, `distributions: ${m.warm} -> ${m.distributions}`);
   assert.ok(m.samplers - m.warmSamplers <= 1 << 20, `samplers: ${m.warmSamplers} -> ${m.samplers}`);
 });
+
+// WebGPU samplers (Dawn): 1,000 created and dropped share one device; 20 with devices of their
+// own (shared: false), dropped, are destroyed by the registry, so RSS comes back down.
+const GPU_SRC = `
+import { create } from 'webgpu';
+import { Sampler } from 'mvn-gpu';
+const gpu = create([]);
+const gc = async () => { for (let i = 0; i < 6; i++) { globalThis.gc(); await new Promise((r) => setTimeout(r, 20)); } };
+const rss = () => process.memoryUsage().rss / 2 ** 20;
+const marks = {};
+const first = await Sampler.create({ gpu });
+marks.backend = first.backend;
+const device = first.device;
+let same = 0;
+for (let i = 0; i < 1000; i++) { const s = await Sampler.create({ gpu }); if (s.device === device) same++; if (i % 100 === 99) await gc(); }
+await gc();
+marks.shared = same;
+marks.rssShared = rss();
+for (let i = 0; i < 20; i++) { const s = await Sampler.create({ gpu, shared: false }); await s.normal([1000]); }
+marks.rssOwnLive = rss();
+await gc(); await new Promise((r) => setTimeout(r, 500)); await gc();
+marks.rssOwnCollected = rss();
+for (let i = 0; i < 20; i++) { const s = await Sampler.create({ gpu, shared: false }); await s.normal([1000]); }
+await gc(); await new Promise((r) => setTimeout(r, 500)); await gc();
+marks.rssOwnAgain = rss();
+first.destroy();
+console.log(JSON.stringify(marks));
+process.exit(0);
+`;
+
+test('WebGPU samplers: 1,000 created and dropped share one device; dropped samplers with their own devices give their memory back', { timeout: 300_000 }, () => {
+  const out = execFileSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', GPU_SRC], { cwd: root, encoding: 'utf8' });
+  const m = JSON.parse(out.trim().split('\n').pop());
+  console.log(`WebGPU (Dawn): ${m.shared}/1000 samplers shared the first one's device; RSS ${m.rssShared.toFixed(0)} MiB after them, ${m.rssOwnLive.toFixed(0)} MiB with 20 dropped samplers of their own devices, ${m.rssOwnCollected.toFixed(0)} MiB once collected, ${m.rssOwnAgain.toFixed(0)} MiB after 20 more dropped and collected`);
+  assert.equal(m.backend, 'webgpu');
+  assert.equal(m.shared, 1000);
+  // Leaked, 20 more devices would add what the first 20 did (each is about 15 MB on
+  // SwiftShader); released, the allocator reuses their memory and the peak barely moves.
+  assert.ok(m.rssOwnAgain - m.rssOwnLive < 0.5 * (m.rssOwnLive - m.rssShared), JSON.stringify(m));
+});

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { pack } from '../js/packed.mjs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -54,4 +55,10 @@ test('the JS API reference (docs/api.md) is generated from the declarations, and
   const out = mkdtempSync(`${tmpdir()}/mvn-api-`);
   execFileSync(process.execPath, [`${root}/node_modules/typedoc/bin/typedoc`, '--out', out, '--logLevel', 'Warn'], { cwd: root, stdio: 'inherit' });
   assert.equal(readFileSync(`${out}/README.md`, 'utf8'), readFileSync(`${root}/docs/api.md`, 'utf8'), 'docs/api.md is stale: npm run docs');
+});
+
+test('the packed package ships js/README.md as its README, and the repository README stays', () => {
+  const shipped = execFileSync('tar', ['xzf', pack(), '-O', 'package/README.md'], { encoding: 'utf8' });
+  assert.equal(shipped, readFileSync(`${root}/js/README.md`, 'utf8'));
+  assert.match(readFileSync(`${root}/README.md`, 'utf8'), /^## Rust API$/m, 'the repository README was not restored');
 });

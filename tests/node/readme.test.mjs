@@ -1,5 +1,6 @@
-// The README's JavaScript examples, run as written: Node blocks with node, the HTML block in
-// headless Chromium (served with the package under node_modules/mvn-gpu, as an app would have it).
+// The package README's (js/README.md) JavaScript examples, run as written: Node blocks with node,
+// the HTML block in headless Chromium (served with the package under node_modules/mvn-gpu, as an
+// app would have it). Its links go to the repository or to files the package ships.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -11,12 +12,19 @@ import { serve } from '../js/server.mjs';
 import { launch } from '../js/chromium.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const readme = readFileSync(join(root, 'README.md'), 'utf8');
-const blocks = (lang) => [...readme.matchAll(new RegExp('```' + lang + '\\n([\\s\\S]*?)```', 'g'))].map((m) => m[1]);
+const readme = readFileSync(join(root, 'js', 'README.md'), 'utf8');
+const blocks = (lang) => [...readme.matchAll(new RegExp('^ *```' + lang + '\\n([\\s\\S]*?)```', 'gm'))].map((m) => m[1].replace(/^ {3}/gm, ''));
+
+test('the package README links only to the repository and to what the package ships', () => {
+  const links = [...readme.matchAll(/\]\(([^)]+)\)/g)].map((m) => m[1]);
+  assert.ok(links.length > 0);
+  for (const l of links) assert.match(l, /^https:\/\/github\.com\/mvn-gpu\/mvn-gpu/, `a link the package does not ship: ${l}`);
+  assert.ok(!/!\[/.test(readme), 'images are not shipped');
+});
 
 test('README Node examples run as written', () => {
   const js = blocks('js');
-  assert.ok(js.length >= 2, 'README has Node examples');
+  assert.ok(js.length >= 3, 'README has Node examples');
   js.forEach((src, i) => {
     const file = join(root, 'tests', 'node', `.readme-${i}.mjs`);
     writeFileSync(file, src);
@@ -28,6 +36,19 @@ test('README Node examples run as written', () => {
       rmSync(file, { force: true });
     }
   });
+});
+
+test("the repository README's JavaScript example runs as written", () => {
+  const repo = readFileSync(join(root, 'README.md'), 'utf8');
+  const [src] = [...repo.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]);
+  assert.ok(src, 'README.md has a JavaScript example');
+  const file = join(root, 'tests', 'node', '.readme-repo.mjs');
+  writeFileSync(file, src);
+  try {
+    assert.match(execFileSync(process.execPath, [file], { encoding: 'utf8' }), /\[ 3, 2 \]/);
+  } finally {
+    rmSync(file, { force: true });
+  }
 });
 
 test('README browser example runs as written in Chromium with WebGPU', async () => {
