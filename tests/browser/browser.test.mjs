@@ -103,14 +103,15 @@ test('through Rollup: node-resolve plus the one line for the .wasm (importMetaAs
 test('through Parcel 2 with no config at all, installed from npm pack', async () => {
   const app = packedApp('parcel');
   const parcel = fileURLToPath(new URL('../../node_modules/parcel/lib/bin.js', import.meta.url));
-  execFileSync(process.execPath, [parcel, 'build', 'index.html', '--dist-dir', 'dist', '--no-cache', '--public-url', './', '--log-level', 'warn'], { cwd: app, stdio: 'inherit' });
+  execFileSync(process.execPath, [parcel, 'build', 'index.html', '--dist-dir', 'dist', '--no-cache', '--cache-dir', '.parcel-cache', '--public-url', './', '--log-level', 'warn'], { cwd: app, stdio: 'inherit' });
   assert.ok(readdirSync(`${app}/dist`).some((f) => f.endsWith('.wasm')), 'Parcel emitted no .wasm');
   await checkBuilt(`${app}/dist`);
 });
 
-test('the Vite 7 dev server with its default config, on the packed package installed in a project', async () => {
-  const app = packedApp('vite-dev');
-  const { createServer } = await import('vite');
+for (const [name, vite] of [['Vite 7', 'vite'], ['Vite 6', 'vite6']]) {
+  test(`the ${name} dev server with its default config, on the packed package installed in a project`, async () => {
+  const app = packedApp(`${vite}-dev`);
+  const { createServer } = await import(vite);
   const server = await createServer({ root: app, configFile: false, logLevel: 'warn', server: { port: 0, host: '127.0.0.1' } });
   await server.listen();
   try {
@@ -130,6 +131,7 @@ test('the Vite 7 dev server with its default config, on the packed package insta
     await server.close();
   }
 });
+}
 
 test('in a module worker: samples there (WebGPU, or the CPU without it) equal the page\'s CPU samples', async () => {
   const { server, url } = await serve(root);

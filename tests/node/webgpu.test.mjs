@@ -31,6 +31,7 @@ test('samplers share one device unless asked not to, and no globals are left beh
   const own = await api.Sampler.create({ gpu, shared: false });
   console.log(`Sampler.create in Node (Dawn): first ${first.toFixed(1)} ms, shared ${second.toFixed(2)} ms`);
   assert.equal(a.backend, 'webgpu');
+  assert.equal(a.adapterInfo.backend, 'webgpu');
   assert.ok(a.device === b.device, 'the same options share one device');
   assert.ok(own.device !== a.device, 'shared: false opens a device of its own');
   assert.deepEqual({ navigator: globalThis.navigator, gpu: globalThis.navigator?.gpu, Window: globalThis.Window }, before, 'globals changed');
