@@ -110,27 +110,27 @@ test('through Parcel 2 with no config at all, installed from npm pack', async ()
 
 for (const [name, vite] of [['Vite 7', 'vite'], ['Vite 6', 'vite6']]) {
   test(`the ${name} dev server with its default config, on the packed package installed in a project`, async () => {
-  const app = packedApp(`${vite}-dev`);
-  const { createServer } = await import(vite);
-  const server = await createServer({ root: app, configFile: false, logLevel: 'warn', server: { port: 0, host: '127.0.0.1' } });
-  await server.listen();
-  try {
-    const url = server.resolvedUrls.local[0];
-    for (const webgpu of [true, false]) {
-      const browser = await launch({ webgpu });
-      try {
-        const { result, log } = await runPage(browser, url);
-        assert.equal(result.error, undefined, `${result.error}\n${log.join('\n')}`);
-        assert.equal(result.backend, webgpu ? 'webgpu' : 'cpu');
-        assert.deepEqual(result.failures, []);
-      } finally {
-        await browser.close();
+    const app = packedApp(`${vite}-dev`);
+    const { createServer } = await import(vite);
+    const server = await createServer({ root: app, configFile: false, logLevel: 'warn', server: { port: 0, host: '127.0.0.1' } });
+    await server.listen();
+    try {
+      const url = server.resolvedUrls.local[0];
+      for (const webgpu of [true, false]) {
+        const browser = await launch({ webgpu });
+        try {
+          const { result, log } = await runPage(browser, url);
+          assert.equal(result.error, undefined, `${result.error}\n${log.join('\n')}`);
+          assert.equal(result.backend, webgpu ? 'webgpu' : 'cpu');
+          assert.deepEqual(result.failures, []);
+        } finally {
+          await browser.close();
+        }
       }
+    } finally {
+      await server.close();
     }
-  } finally {
-    await server.close();
-  }
-});
+  });
 }
 
 test('in a module worker: samples there (WebGPU, or the CPU without it) equal the page\'s CPU samples', async () => {
