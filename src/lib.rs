@@ -31,6 +31,7 @@ mod array;
 pub mod cli;
 mod cholesky;
 mod cpu;
+mod density;
 mod distribution;
 mod error;
 mod gpu;
@@ -49,6 +50,7 @@ pub mod shape;
 mod wasm;
 
 pub use array::Array;
+pub use density::LogDensity;
 pub use distribution::MultivariateNormal;
 pub use error::{Error, ErrorKind, Result};
 pub use gpu::{ChunkLimits, SamplerOptions};

@@ -4,6 +4,7 @@ mod architecture;
 mod catalogue;
 mod catalogue_cli;
 mod cli;
+mod density;
 mod device_inputs;
 mod errors;
 mod fixtures;

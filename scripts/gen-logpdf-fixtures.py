@@ -1,0 +1,62 @@
+"""The log-density oracle: SciPy's multivariate_normal.logpdf on random cases, written to
+tests/fixtures/logpdf.json (run with a Python that has SciPy:
+python3 scripts/gen-logpdf-fixtures.py). Means and covariances are float32 values (the
+library's input type), given to SciPy in float64; points are float64."""
+import json
+import numpy as np
+import scipy
+from scipy.stats import multivariate_normal
+
+rng = np.random.default_rng(20261202)
+cases = []
+
+
+def spd(n, cond=10.0):
+    q, _ = np.linalg.qr(rng.standard_normal((n, n)))
+    eig = np.geomspace(1.0, 1.0 / cond, n) * rng.uniform(0.5, 2.0)
+    c = (q * eig) @ q.T
+    return ((c + c.T) / 2).astype(np.float32)
+
+
+def add(name, mean, cov, x, method="cholesky", allow_singular=False):
+    m64, c64 = mean.astype(np.float64), cov.astype(np.float64)
+    batch = np.broadcast_shapes(x.shape[:-1], mean.shape[:-1], cov.shape[:-2])
+    xb = np.broadcast_to(x, batch + x.shape[-1:])
+    mb = np.broadcast_to(m64, batch + mean.shape[-1:])
+    cb = np.broadcast_to(c64, batch + cov.shape[-2:])
+    flat = [multivariate_normal.logpdf(xi, mi, ci, allow_singular=allow_singular) for xi, mi, ci in zip(xb.reshape(-1, x.shape[-1]), mb.reshape(-1, mean.shape[-1]), cb.reshape(-1, *cov.shape[-2:]))]
+    cases.append({
+        "name": name, "method": method, "allow_singular": allow_singular,
+        "mean": {"shape": list(mean.shape), "data": [float(v) for v in mean.ravel()]},
+        "cov": {"shape": list(cov.shape), "data": [float(v) for v in cov.ravel()]},
+        "x": {"shape": list(x.shape), "data": [float(v) for v in x.ravel()]},
+        "expected": {"shape": list(batch), "data": [float(v) if np.isfinite(v) else None for v in flat]},
+    })
+
+
+for n in [1, 2, 3, 5, 8, 17, 40]:
+    for method in ["cholesky", "eigh", "svd"]:
+        mean = rng.standard_normal(n).astype(np.float32)
+        cov = spd(n, cond=rng.choice([2.0, 30.0, 1000.0]))
+        x = mean + rng.standard_normal((7, n)) @ np.linalg.cholesky(cov.astype(np.float64)).T * rng.choice([0.5, 1.0, 3.0])
+        add(f"n={n} {method}", mean, cov, x, method)
+# Batches that broadcast: x (4, 1, n) against mean (3, n) and cov (3, n, n).
+n = 4
+means = rng.standard_normal((3, n)).astype(np.float32)
+covs = np.stack([spd(n) for _ in range(3)])
+add("batched broadcast", means, covs, rng.standard_normal((4, 1, n)))
+# Singular covariances (rank r < n): points on the support and off it.
+for n, r in [(2, 1), (4, 2), (6, 5)]:
+    for method in ["cholesky", "eigh"]:
+        a = rng.integers(-3, 4, (n, r)).astype(np.float64)  # integers: A Aᵀ is exact in float32
+        cov = (a @ a.T).astype(np.float32)
+        mean = rng.standard_normal(n).astype(np.float32)
+        on = mean + rng.standard_normal((5, r)) @ a.T
+        null = np.linalg.svd(a, full_matrices=True)[0][:, r:]
+        off = on[:2] + null[:, 0] * 1.0
+        add(f"singular n={n} rank={r} {method}", mean, cov, np.concatenate([on, off]), method, allow_singular=True)
+
+doc = {"scipy": scipy.__version__, "numpy": np.__version__, "cases": cases}
+with open("tests/fixtures/logpdf.json", "w") as f:
+    json.dump(doc, f)
+print(len(cases), "cases")

@@ -1,0 +1,185 @@
+//! The log-density of a factored multivariate normal, as SciPy's
+//! `multivariate_normal.logpdf` and torch's `MultivariateNormal.log_prob` compute it, from the
+//! stored factors (`x = mean + z R`, so the covariance sampled is `Rᵀ R`), in f64 on the CPU.
+//!
+//! Per distinct factor: `Σ = Rᵀ R` in f64 and its Cholesky factor `L`, then per point
+//! `-(n log 2π + log det Σ + |L⁻¹ (x - μ)|²) / 2`. A singular `Σ` is an error unless
+//! `allow_singular`, which (as SciPy) uses the pseudo-determinant and the pseudo-inverse on the
+//! support and gives `-inf` off it.
+
+use crate::distribution::MultivariateNormal;
+use crate::error::{Error, ErrorKind, Result};
+use crate::shape::{broadcast_shapes, fmt_shape, numel, BroadcastMap};
+
+const OP: &str = "log_prob";
+const LOG_2PI: f64 = 1.8378770664093453;
+
+/// Log-densities: row-major `data` of `shape` (`broadcast(x.shape[:-1], batch_shape)`), in f64.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LogDensity {
+    /// `broadcast(x.shape[:-1], batch_shape)`.
+    pub shape: Vec<usize>,
+    /// The log-densities, row-major.
+    pub data: Vec<f64>,
+}
+
+/// What one factor needs for its points.
+enum Prepared {
+    /// `Σ = L Lᵀ` with `L` lower triangular (row-major `n x n`), and `log det Σ`.
+    Full { l: Vec<f64>, log_det: f64 },
+    /// Singular (`allow_singular`): the range's eigenvectors scaled by `1/√λ` (rows), the
+    /// null space's eigenvectors (rows), the rank, `log pdet Σ` and the support tolerance.
+    Singular { w: Vec<f64>, null: Vec<f64>, rank: usize, log_pdet: f64, eps: f64 },
+}
+
+/// Eigenvalues at or below `n 2⁻²³ λmax` are the float32 factor's round-off, not variance: the
+/// stored `R` resolves `Σ` only to float32 (SciPy's own cut, `10⁶ 2⁻⁵² λmax`, assumes f64 input).
+fn singular_cut(n: usize, lmax: f64) -> f64 {
+    n as f64 * f32::EPSILON as f64 * lmax
+}
+
+fn prepare(r: &[f32], n: usize, allow_singular: bool, batch_index: usize) -> Result<Prepared> {
+    // Σ = Rᵀ R (products of float32 values are exact in f64; the sums round once each).
+    let mut s = vec![0f64; n * n];
+    for k in 0..n {
+        let row = &r[k * n..(k + 1) * n];
+        for i in 0..n {
+            let a = row[i] as f64;
+            if a != 0.0 {
+                for j in 0..=i {
+                    s[i * n + j] += a * row[j] as f64;
+                }
+            }
+        }
+    }
+    let lmax = (0..n).fold(0f64, |m, i| m.max(s[i * n + i]));
+    let cut = singular_cut(n, lmax);
+    let mut l = s.clone();
+    let mut full = lmax > 0.0;
+    for j in 0..n {
+        let d = l[j * n + j] - (0..j).map(|k| l[j * n + k] * l[j * n + k]).sum::<f64>();
+        if !(d > cut) {
+            full = false;
+            break;
+        }
+        let dj = d.sqrt();
+        l[j * n + j] = dj;
+        for i in j + 1..n {
+            l[i * n + j] = (l[i * n + j] - (0..j).map(|k| l[i * n + k] * l[j * n + k]).sum::<f64>()) / dj;
+        }
+    }
+    if full {
+        let log_det = 2.0 * (0..n).map(|i| l[i * n + i].ln()).sum::<f64>();
+        return Ok(Prepared::Full { l, log_det });
+    }
+    if !allow_singular {
+        return Err(Error::new(
+            ErrorKind::InvalidArgument,
+            OP,
+            format!("the covariance at batch index {batch_index} is singular: its density exists only on a subspace. Pass allow_singular for SciPy's pseudo-determinant density there (and -inf off it)."),
+        ));
+    }
+    let m = faer::Mat::<f64>::from_fn(n, n, |i, j| if i >= j { s[i * n + j] } else { s[j * n + i] });
+    let evd = m.self_adjoint_eigen(faer::Side::Lower).map_err(|_| Error::new(ErrorKind::NotConverged, OP, "the eigendecomposition of the covariance did not converge."))?;
+    let (mut w, mut null) = (Vec::new(), Vec::new());
+    let mut log_pdet = 0.0;
+    for c in 0..n {
+        let lam = evd.S()[c];
+        let v = (0..n).map(|i| evd.U()[(i, c)]);
+        if lam > cut {
+            log_pdet += lam.ln();
+            w.extend(v.map(|x| x / lam.sqrt()));
+        } else {
+            null.extend(v);
+        }
+    }
+    let rank = w.len() / n.max(1);
+    Ok(Prepared::Singular { w, null, rank, log_pdet, eps: cut.sqrt() })
+}
+
+fn log_density(p: &Prepared, d: &[f64], n: usize) -> f64 {
+    match p {
+        Prepared::Full { l, log_det } => {
+            // Forward substitution L y = d, |y|² the Mahalanobis distance.
+            let mut y = [0f64; 64];
+            let mut heap = Vec::new();
+            let y: &mut [f64] = if n <= 64 { &mut y[..n] } else { heap.resize(n, 0.0); &mut heap };
+            let mut maha = 0.0;
+            for i in 0..n {
+                let v = (d[i] - (0..i).map(|k| l[i * n + k] * y[k]).sum::<f64>()) / l[i * n + i];
+                y[i] = v;
+                maha += v * v;
+            }
+            -0.5 * (n as f64 * LOG_2PI + log_det + maha)
+        }
+        Prepared::Singular { w, null, rank, log_pdet, eps } => {
+            let dot = |row: &[f64]| row.iter().zip(d).map(|(a, b)| a * b).sum::<f64>();
+            let residual = null.chunks(n).map(|v| dot(v).powi(2)).sum::<f64>().sqrt();
+            let scale = d.iter().map(|v| v * v).sum::<f64>().sqrt();
+            if residual > eps + 16.0 * f32::EPSILON as f64 * scale {
+                return f64::NEG_INFINITY;
+            }
+            let maha: f64 = w.chunks(n).map(|v| dot(v).powi(2)).sum();
+            -0.5 * (*rank as f64 * LOG_2PI + log_pdet + maha)
+        }
+    }
+}
+
+impl MultivariateNormal {
+    /// The log-density at points `x (..., n)`, broadcast against the batch: shape
+    /// `broadcast(x.shape[:-1], batch_shape)`, in f64 (SciPy's `logpdf`, torch's `log_prob`).
+    /// The points are f64, so that float32 rounding of the inputs need not dominate.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidShape`] when `x`'s last dimension is not `n` or its data does not fill
+    /// its shape; [`ErrorKind::BroadcastError`] when its batch does not broadcast;
+    /// [`ErrorKind::NonFinite`] for NaN or infinity in `x`; [`ErrorKind::InvalidArgument`] for a
+    /// singular covariance without `allow_singular`.
+    ///
+    /// ```
+    /// use mvn_gpu::{Array, MultivariateNormal, Options};
+    /// let d = MultivariateNormal::new(&Array::new([2], vec![0.0, 0.0])?, &Array::new([2, 2], vec![1.0, 0.0, 0.0, 1.0])?, &Options::default())?;
+    /// let lp = d.log_prob(&[2], &[0.0, 0.0], false)?;
+    /// assert!((lp.data[0] + 1.8378770664093453).abs() < 1e-12); // -log(2π)
+    /// # Ok::<(), mvn_gpu::Error>(())
+    /// ```
+    pub fn log_prob(&self, x_shape: &[usize], x: &[f64], allow_singular: bool) -> Result<LogDensity> {
+        let n = self.dim();
+        if x_shape.last() != Some(&n) {
+            return Err(Error::new(ErrorKind::InvalidShape, OP, format!("x must have shape (..., {n}), got {}.", fmt_shape(x_shape))));
+        }
+        if numel(OP, x_shape)? != x.len() {
+            return Err(Error::new(ErrorKind::InvalidShape, OP, format!("x has {} values, its shape {} needs {}.", x.len(), fmt_shape(x_shape), numel(OP, x_shape)?)));
+        }
+        if let Some(i) = x.iter().position(|v| !v.is_finite()) {
+            return Err(Error::new(ErrorKind::NonFinite, OP, format!("x contains {} at flat index {i}.", x[i])));
+        }
+        let x_batch = &x_shape[..x_shape.len() - 1];
+        let batch = self.batch_shape();
+        let out_shape = broadcast_shapes(OP, x_batch, &batch, ["x's batch", "the batch of mean and cov"])?;
+        let count = numel(OP, &out_shape)?;
+        let (mean_batch, cov_batch) = self.batch_shapes();
+        let (xmap, mmap, cmap) = (BroadcastMap::new(&out_shape, x_batch), BroadcastMap::new(&out_shape, mean_batch), BroadcastMap::new(&out_shape, cov_batch));
+        // Each distinct factor once (the first covariance that uses it names it in errors).
+        let factor_of_cov = self.factor_of_cov();
+        let mut prepared: Vec<Option<Prepared>> = (0..self.num_factors()).map(|_| None).collect();
+        for (c, &f) in factor_of_cov.iter().enumerate() {
+            let f = f as usize;
+            if prepared[f].is_none() {
+                prepared[f] = Some(prepare(&self.factors()[f * n * n..(f + 1) * n * n], n, allow_singular, c)?);
+            }
+        }
+        let means = self.mean_data();
+        let mut d = vec![0f64; n];
+        let data = (0..count)
+            .map(|i| {
+                let (xi, mi, ci) = (xmap.index(i), mmap.index(i), cmap.index(i));
+                for j in 0..n {
+                    d[j] = x[xi * n + j] - means[mi * n + j] as f64;
+                }
+                log_density(prepared[factor_of_cov[ci] as usize].as_ref().expect("prepared"), &d, n)
+            })
+            .collect();
+        Ok(LogDensity { shape: out_shape, data })
+    }
+}
