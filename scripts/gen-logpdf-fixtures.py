@@ -31,6 +31,8 @@ def add(name, mean, cov, x, method="cholesky", allow_singular=False):
         "cov": {"shape": list(cov.shape), "data": [float(v) for v in cov.ravel()]},
         "x": {"shape": list(x.shape), "data": [float(v) for v in x.ravel()]},
         "expected": {"shape": list(batch), "data": [float(v) if np.isfinite(v) else None for v in flat]},
+        # SciPy's entropy of each covariance of cov's batch (broadcast with mean's in the test).
+        "entropy": [float(multivariate_normal(None, ci, allow_singular=allow_singular).entropy()) for ci in c64.reshape(-1, *cov.shape[-2:])],
     })
 
 

@@ -126,6 +126,44 @@ fn log_density(p: &Prepared, d: &[f64], n: usize) -> f64 {
 }
 
 impl MultivariateNormal {
+    /// The differential entropy of each distribution of the batch, in nats, shape
+    /// `batch_shape` (SciPy's `entropy`, torch's `entropy`): `(n (1 + log 2π) + log det Σ) / 2`
+    /// for `Σ = Rᵀ R`, in f64. A singular `Σ` gives SciPy's value with `allow_singular`: its rank
+    /// and pseudo-determinant in place of `n` and the determinant.
+    ///
+    /// ```
+    /// use mvn_gpu::{Array, MultivariateNormal, Options};
+    /// let d = MultivariateNormal::new(&Array::new([1], vec![0.0])?, &Array::new([1, 1], vec![1.0])?, &Options::default())?;
+    /// assert!((d.entropy()?.data[0] - 1.4189385332046727).abs() < 1e-12); // (1 + log 2π) / 2
+    /// # Ok::<(), mvn_gpu::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`ErrorKind::NotConverged`] when the eigendecomposition of a singular `Σ` fails.
+    pub fn entropy(&self) -> Result<LogDensity> {
+        let n = self.dim();
+        let shape = self.batch_shape();
+        let count = numel(OP, &shape)?;
+        let (_, cov_batch) = self.batch_shapes();
+        let cmap = BroadcastMap::new(&shape, cov_batch);
+        let mut by_factor: Vec<Option<f64>> = vec![None; self.num_factors()];
+        let factor_of_cov = self.factor_of_cov();
+        let mut data = Vec::with_capacity(count);
+        for i in 0..count {
+            let c = cmap.index(i);
+            let f = factor_of_cov[c] as usize;
+            if by_factor[f].is_none() {
+                let h = match prepare(&self.factors()[f * n * n..(f + 1) * n * n], n, true, c)? {
+                    Prepared::Full { log_det, .. } => 0.5 * (n as f64 * (1.0 + LOG_2PI) + log_det),
+                    Prepared::Singular { rank, log_pdet, .. } => 0.5 * (rank as f64 * (1.0 + LOG_2PI) + log_pdet),
+                };
+                by_factor[f] = Some(h);
+            }
+            data.push(by_factor[f].expect("computed"));
+        }
+        Ok(LogDensity { shape, data })
+    }
+
     /// The log-density at points `x (..., n)`, broadcast against the batch: shape
     /// `broadcast(x.shape[:-1], batch_shape)`, in f64 (SciPy's `logpdf`, torch's `log_prob`).
     /// The points are f64, so that float32 rounding of the inputs need not dominate.

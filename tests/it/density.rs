@@ -43,6 +43,30 @@ fn log_prob_matches_scipy() {
 }
 
 #[test]
+fn entropy_matches_scipy() {
+    let mut worst: f64 = 0.0;
+    for c in load("logpdf.json") {
+        let name = c["name"].as_str().unwrap();
+        let method: Method = c["method"].as_str().unwrap().parse().unwrap();
+        let mean = Array::new(shape(&c["mean"]), f32s(&c["mean"])).unwrap();
+        let cov = Array::new(shape(&c["cov"]), f32s(&c["cov"])).unwrap();
+        let d = MultivariateNormal::new(&mean, &cov, &Options::with_method(method)).unwrap();
+        let h = d.entropy().unwrap();
+        assert_eq!(h.shape, d.batch_shape(), "{name}");
+        let want: Vec<f64> = c["entropy"].as_array().unwrap().iter().map(num).collect();
+        // Each batch element's covariance (mean's batch broadcast over cov's).
+        let covs = want.len();
+        for (i, g) in h.data.iter().enumerate() {
+            let w = want[i % covs];
+            let rel = (g - w).abs() / (1.0 + w.abs());
+            assert!(rel <= REL, "{name} [{i}]: entropy {g} vs SciPy {w} (relative {rel:e})");
+            worst = worst.max(rel);
+        }
+    }
+    println!("entropy vs SciPy: max |diff| / (1 + |H|) = {worst:.2e}");
+}
+
+#[test]
 fn log_prob_refuses_bad_points_and_singular_covariances() {
     let mean = Array::new([2], vec![0.0, 0.0]).unwrap();
     let d = MultivariateNormal::new(&mean, &Array::new([2, 2], vec![1.0, 0.0, 0.0, 1.0]).unwrap(), &Options::default()).unwrap();
