@@ -58,7 +58,23 @@ for n, r in [(2, 1), (4, 2), (6, 5)]:
         off = on[:2] + null[:, 0] * 1.0
         add(f"singular n={n} rank={r} {method}", mean, cov, np.concatenate([on, off]), method, allow_singular=True)
 
-doc = {"scipy": scipy.__version__, "numpy": np.__version__, "cases": cases}
+# From a precision matrix P (float32): SciPy with cov = inv(P) in float64.
+precision_cases = []
+for n in [1, 3, 6, 12]:
+    p = spd(n, cond=50.0)
+    mean = rng.standard_normal(n).astype(np.float32)
+    cov = np.linalg.inv(p.astype(np.float64))
+    x = mean + rng.standard_normal((6, n)) @ np.linalg.cholesky(cov).T
+    precision_cases.append({
+        "name": f"precision n={n}",
+        "mean": {"shape": [n], "data": [float(v) for v in mean]},
+        "precision": {"shape": [n, n], "data": [float(v) for v in p.ravel()]},
+        "x": {"shape": [6, n], "data": [float(v) for v in x.ravel()]},
+        "expected": [float(v) for v in multivariate_normal.logpdf(x, mean.astype(np.float64), cov)],
+        "cov": [float(v) for v in cov.ravel()],
+    })
+
+doc = {"precision_cases": precision_cases, "scipy": scipy.__version__, "numpy": np.__version__, "cases": cases}
 with open("tests/fixtures/logpdf.json", "w") as f:
     json.dump(doc, f)
 print(len(cases), "cases")

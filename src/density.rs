@@ -14,12 +14,12 @@ use crate::shape::{broadcast_shapes, fmt_shape, numel, BroadcastMap};
 const OP: &str = "log_prob";
 const LOG_2PI: f64 = 1.8378770664093453;
 
-/// Log-densities: row-major `data` of `shape` (`broadcast(x.shape[:-1], batch_shape)`), in f64.
+/// An f64 result (log-densities, entropies, covariances): row-major `data` of `shape`.
 #[derive(Clone, Debug, PartialEq)]
-pub struct LogDensity {
-    /// `broadcast(x.shape[:-1], batch_shape)`.
+pub struct Array64 {
+    /// The shape.
     pub shape: Vec<usize>,
-    /// The log-densities, row-major.
+    /// The values, row-major.
     pub data: Vec<f64>,
 }
 
@@ -38,8 +38,9 @@ fn singular_cut(n: usize, lmax: f64) -> f64 {
     n as f64 * f32::EPSILON as f64 * lmax
 }
 
-fn prepare(r: &[f32], n: usize, allow_singular: bool, batch_index: usize) -> Result<Prepared> {
-    // Σ = Rᵀ R (products of float32 values are exact in f64; the sums round once each).
+/// `Σ = Rᵀ R`, row-major and symmetric (products of float32 values are exact in f64; the sums
+/// round once each).
+fn gram(r: &[f32], n: usize) -> Vec<f64> {
     let mut s = vec![0f64; n * n];
     for k in 0..n {
         let row = &r[k * n..(k + 1) * n];
@@ -52,6 +53,16 @@ fn prepare(r: &[f32], n: usize, allow_singular: bool, batch_index: usize) -> Res
             }
         }
     }
+    for i in 0..n {
+        for j in 0..i {
+            s[j * n + i] = s[i * n + j];
+        }
+    }
+    s
+}
+
+fn prepare(r: &[f32], n: usize, allow_singular: bool, batch_index: usize) -> Result<Prepared> {
+    let s = gram(r, n);
     let lmax = (0..n).fold(0f64, |m, i| m.max(s[i * n + i]));
     let cut = singular_cut(n, lmax);
     let mut l = s.clone();
@@ -126,6 +137,68 @@ fn log_density(p: &Prepared, d: &[f64], n: usize) -> f64 {
 }
 
 impl MultivariateNormal {
+    /// The covariance sampled, `Σ = Rᵀ R` from the stored factors in f64, one per batch element:
+    /// shape `batch_shape + [n, n]` (torch's `covariance_matrix`).
+    ///
+    /// ```
+    /// use mvn_gpu::{Array, MultivariateNormal, Options};
+    /// let d = MultivariateNormal::new(&Array::new([2], vec![0.0, 0.0])?, &Array::new([2, 2], vec![2.0, 0.5, 0.5, 1.0])?, &Options::default())?;
+    /// let c = d.covariance();
+    /// assert_eq!(c.shape, vec![2, 2]);
+    /// assert!((c.data[1] - 0.5).abs() < 1e-6);
+    /// # Ok::<(), mvn_gpu::Error>(())
+    /// ```
+    pub fn covariance(&self) -> Array64 {
+        self.per_batch_matrix(|r, n| gram(r, n))
+    }
+
+    /// A lower-triangular `L` with `L Lᵀ = Σ` per batch element, shape `batch_shape + [n, n]`
+    /// (torch's `scale_tril`), in f64: `Rᵀ` where the stored factor is upper triangular, else the
+    /// Cholesky factor of `Σ`.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidArgument`] for a singular `Σ` whose stored factor is not triangular
+    /// (it has no Cholesky factor).
+    pub fn scale_tril(&self) -> Result<Array64> {
+        let n = self.dim();
+        let upper = |r: &[f32]| (0..n).all(|i| (0..i).all(|j| r[i * n + j] == 0.0));
+        let mut failed = None;
+        let out = self.per_batch_matrix(|r, n| {
+            if upper(r) {
+                return (0..n * n).map(|k| r[(k % n) * n + k / n] as f64).collect(); // Rᵀ
+            }
+            match prepare(r, n, false, 0) {
+                Ok(Prepared::Full { l, .. }) => l.iter().enumerate().map(|(k, v)| if k % n <= k / n { *v } else { 0.0 }).collect(),
+                _ => {
+                    failed.get_or_insert(());
+                    vec![f64::NAN; n * n]
+                }
+            }
+        });
+        if failed.is_some() {
+            return Err(Error::new(ErrorKind::InvalidArgument, "scale_tril", "a singular covariance factored by eigh or svd has no Cholesky factor; use covariance() or method cholesky."));
+        }
+        Ok(out)
+    }
+
+    /// `f(R, n)` (an `n x n` matrix) for each batch element's factor, stacked.
+    fn per_batch_matrix(&self, mut f: impl FnMut(&[f32], usize) -> Vec<f64>) -> Array64 {
+        let n = self.dim();
+        let mut shape = self.batch_shape();
+        let count: usize = shape.iter().product();
+        let (_, cov_batch) = self.batch_shapes();
+        let cmap = BroadcastMap::new(&shape, cov_batch);
+        let mut by_factor: Vec<Option<Vec<f64>>> = vec![None; self.num_factors()];
+        let mut data = Vec::with_capacity(count * n * n);
+        for i in 0..count {
+            let fi = self.factor_of_cov()[cmap.index(i)] as usize;
+            let m = by_factor[fi].get_or_insert_with(|| f(&self.factors()[fi * n * n..(fi + 1) * n * n], n));
+            data.extend_from_slice(m);
+        }
+        shape.extend([n, n]);
+        Array64 { shape, data }
+    }
+
     /// The differential entropy of each distribution of the batch, in nats, shape
     /// `batch_shape` (SciPy's `entropy`, torch's `entropy`): `(n (1 + log 2π) + log det Σ) / 2`
     /// for `Σ = Rᵀ R`, in f64. A singular `Σ` gives SciPy's value with `allow_singular`: its rank
@@ -140,7 +213,7 @@ impl MultivariateNormal {
     ///
     /// # Errors
     /// [`ErrorKind::NotConverged`] when the eigendecomposition of a singular `Σ` fails.
-    pub fn entropy(&self) -> Result<LogDensity> {
+    pub fn entropy(&self) -> Result<Array64> {
         let n = self.dim();
         let shape = self.batch_shape();
         let count = numel(OP, &shape)?;
@@ -161,7 +234,7 @@ impl MultivariateNormal {
             }
             data.push(by_factor[f].expect("computed"));
         }
-        Ok(LogDensity { shape, data })
+        Ok(Array64 { shape, data })
     }
 
     /// The log-density at points `x (..., n)`, broadcast against the batch: shape
@@ -181,7 +254,7 @@ impl MultivariateNormal {
     /// assert!((lp.data[0] + 1.8378770664093453).abs() < 1e-12); // -log(2π)
     /// # Ok::<(), mvn_gpu::Error>(())
     /// ```
-    pub fn log_prob(&self, x_shape: &[usize], x: &[f64], allow_singular: bool) -> Result<LogDensity> {
+    pub fn log_prob(&self, x_shape: &[usize], x: &[f64], allow_singular: bool) -> Result<Array64> {
         let n = self.dim();
         if x_shape.last() != Some(&n) {
             return Err(Error::new(ErrorKind::InvalidShape, OP, format!("x must have shape (..., {n}), got {}.", fmt_shape(x_shape))));
@@ -218,6 +291,6 @@ impl MultivariateNormal {
                 log_density(prepared[factor_of_cov[ci] as usize].as_ref().expect("prepared"), &d, n)
             })
             .collect();
-        Ok(LogDensity { shape: out_shape, data })
+        Ok(Array64 { shape: out_shape, data })
     }
 }

@@ -469,6 +469,87 @@ impl MultivariateNormal {
         })
     }
 
+    /// A distribution from a precision matrix `precision (..., n, n)`, the inverse covariance
+    /// (as torch's `precision_matrix`): each is factored in f64 as `P = L Lᵀ` and sampled with
+    /// `R = L⁻¹`, so that `Rᵀ R = P⁻¹`; the covariance is never inverted.
+    ///
+    /// # Errors
+    /// As [`MultivariateNormal::new`] for shapes, non-finite values and asymmetry (with the
+    /// default tolerance), and [`ErrorKind::NotPositiveSemidefinite`] for a precision matrix that
+    /// is not positive definite (a covariance with infinite variance).
+    ///
+    /// ```
+    /// use mvn_gpu::{Array, MultivariateNormal};
+    /// let d = MultivariateNormal::from_precision(&Array::new([2], vec![0.0, 0.0])?, &Array::new([2, 2], vec![4.0, 0.0, 0.0, 0.25])?)?;
+    /// let x = d.sample(&[20000], Some(mvn_gpu::key(0)))?; // variances 1/4 and 4
+    /// let var0 = x.data().chunks(2).map(|r| (r[0] as f64).powi(2)).sum::<f64>() / 20000.0;
+    /// assert!((var0 - 0.25).abs() < 0.02);
+    /// # Ok::<(), mvn_gpu::Error>(())
+    /// ```
+    pub fn from_precision(mean: &Array, precision: &Array) -> Result<Self> {
+        let (n, mean_batch, cov_batch) = check_shapes(mean, precision, "precision")?;
+        check_finite("mean", mean)?;
+        check_finite("precision", precision)?;
+        let tol = linalg::default_tolerance(n);
+        let nn = n * n;
+        let num = cov_batch.iter().product::<usize>();
+        let num = if n == 0 { num.min(1) } else { num };
+        let mut factors = alloc::zeroed::<f32>(OP, alloc::product::<f32>(OP, num, nn)?)?;
+        let mut l = vec![0f64; nn];
+        for b in 0..num {
+            let p = &precision.data()[b * nn..(b + 1) * nn];
+            let scale = p.iter().fold(0f64, |m, v| m.max(v.abs() as f64));
+            for i in 0..n {
+                for j in 0..i {
+                    let (a, c) = (p[i * n + j] as f64, p[j * n + i] as f64);
+                    if (a - c).abs() > tol * scale {
+                        return Err(Error::new(ErrorKind::NotSymmetric, OP, format!("precision is not symmetric: batch index {b}, entries ({i},{j}) and ({j},{i}) differ by {}.", crate::numtext::f64((a - c).abs()))));
+                    }
+                }
+            }
+            // Cholesky of (P + Pᵀ)/2 in f64, then R = L⁻¹ by forward substitution, row by row.
+            for j in 0..n {
+                let d = p[j * n + j] as f64 - (0..j).map(|k| l[j * n + k] * l[j * n + k]).sum::<f64>();
+                if !(d > tol * scale) {
+                    return Err(Error::new(ErrorKind::NotPositiveSemidefinite, OP, format!("precision must be positive definite: batch index {b} has a pivot of {} at ({j},{j}) (a covariance with infinite variance).", crate::numtext::f64(d))));
+                }
+                l[j * n + j] = d.sqrt();
+                for i in j + 1..n {
+                    let a = 0.5 * (p[i * n + j] as f64 + p[j * n + i] as f64);
+                    l[i * n + j] = (a - (0..j).map(|k| l[i * n + k] * l[j * n + k]).sum::<f64>()) / l[j * n + j];
+                }
+            }
+            let r = &mut factors[b * nn..(b + 1) * nn];
+            for c in 0..n {
+                // Column c of L⁻¹: L y = e_c.
+                let mut y = vec![0f64; n];
+                for i in c..n {
+                    let e = if i == c { 1.0 } else { 0.0 };
+                    y[i] = (e - (c..i).map(|k| l[i * n + k] * y[k]).sum::<f64>()) / l[i * n + i];
+                    r[i * n + c] = y[i] as f32;
+                }
+            }
+        }
+        let mut entries = alloc::with_capacity::<FactorEntry>(OP, num)?;
+        entries.extend((0..num).map(|b| FactorEntry { batch_index: b as u32, method_used: FactorMethod::Precision, detail: None }));
+        let mut factor_of_cov = alloc::with_capacity::<u32>(OP, num)?;
+        factor_of_cov.extend(0..num as u32);
+        Ok(MultivariateNormal {
+            n,
+            method: Method::Cholesky,
+            mean: alloc::copied(OP, mean.data())?,
+            mean_batch,
+            cov_batch,
+            factors,
+            factor_of_cov,
+            entries,
+            // R = L⁻¹ is lower triangular; the kernels' triangular shortcut is for upper R.
+            triangular: false,
+            warnings: Vec::new(),
+            reports: OnceLock::new(),
+        })
+    }
+
     /// The dimension `n`.
     pub fn dim(&self) -> usize {
         self.n

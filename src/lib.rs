@@ -50,7 +50,7 @@ pub mod shape;
 mod wasm;
 
 pub use array::Array;
-pub use density::LogDensity;
+pub use density::Array64;
 pub use distribution::MultivariateNormal;
 pub use error::{Error, ErrorKind, Result};
 pub use gpu::{ChunkLimits, SamplerOptions};

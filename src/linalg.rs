@@ -22,10 +22,12 @@ pub enum FactorMethod {
     Svd,
     /// A lower-triangular `scale_tril` given by the user.
     ScaleTril,
+    /// From a precision matrix `P = L Lᵀ`: `R = L⁻¹` (lower triangular), so `Rᵀ R = P⁻¹`.
+    Precision,
 }
 
 impl FactorMethod {
-    /// A short name (`"cholesky"`, `"cholesky-psd"`, `"eigh"`, `"svd"`, `"scale_tril"`).
+    /// A short name (`"cholesky"`, `"cholesky-psd"`, `"eigh"`, `"svd"`, `"scale_tril"`, `"precision"`).
     pub fn as_str(self) -> &'static str {
         match self {
             FactorMethod::Cholesky => "cholesky",
@@ -33,6 +35,7 @@ impl FactorMethod {
             FactorMethod::Eigh => "eigh",
             FactorMethod::Svd => "svd",
             FactorMethod::ScaleTril => "scale_tril",
+            FactorMethod::Precision => "precision",
         }
     }
 }

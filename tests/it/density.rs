@@ -87,3 +87,67 @@ fn log_prob_refuses_bad_points_and_singular_covariances() {
     assert!((on - want).abs() < 1e-6, "{on} vs {want}");
     assert_eq!(singular.log_prob(&[2], &[0.5, -0.5], true).unwrap().data[0], f64::NEG_INFINITY);
 }
+
+#[test]
+fn from_precision_matches_scipy_with_the_inverse_covariance() {
+    let path = format!("{}/tests/fixtures/logpdf.json", env!("CARGO_MANIFEST_DIR"));
+    let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut worst: f64 = 0.0;
+    for c in doc["precision_cases"].as_array().unwrap() {
+        let name = c["name"].as_str().unwrap();
+        let mean = Array::new(shape(&c["mean"]), f32s(&c["mean"])).unwrap();
+        let p = Array::new(shape(&c["precision"]), f32s(&c["precision"])).unwrap();
+        let d = MultivariateNormal::from_precision(&mean, &p).unwrap();
+        assert_eq!(d.reports().unwrap()[0].method_used, mvn_gpu::FactorMethod::Precision);
+        let x: Vec<f64> = c["x"]["data"].as_array().unwrap().iter().map(num).collect();
+        let got = d.log_prob(&shape(&c["x"]), &x, false).unwrap();
+        for (g, w) in got.data.iter().zip(c["expected"].as_array().unwrap().iter().map(num)) {
+            let rel = (g - w).abs() / (1.0 + w.abs());
+            assert!(rel <= REL, "{name}: {g} vs SciPy {w}");
+            worst = worst.max(rel);
+        }
+        // The covariance it samples is inv(P); scale_tril is its Cholesky factor.
+        let want: Vec<f64> = c["cov"].as_array().unwrap().iter().map(num).collect();
+        let cov = d.covariance();
+        let scale = want.iter().fold(0f64, |m, v| m.max(v.abs()));
+        for (g, w) in cov.data.iter().zip(&want) {
+            assert!((g - w).abs() <= 1e-5 * scale, "{name} covariance: {g} vs {w}");
+        }
+        let n = d.dim();
+        let l = d.scale_tril().unwrap();
+        for i in 0..n {
+            for j in 0..n {
+                let llt: f64 = (0..n).map(|k| l.data[i * n + k] * l.data[j * n + k]).sum();
+                assert!((llt - cov.data[i * n + j]).abs() <= 1e-9 * scale, "{name} L Lᵀ");
+                if j > i {
+                    assert_eq!(l.data[i * n + j], 0.0);
+                }
+            }
+        }
+        // Samples: the GPU path (a lower-triangular R) equals the CPU's to the stated bound.
+        let key = Some(mvn_gpu::key(9));
+        let cpu = d.sample(&[500], key).unwrap();
+        let gpu = pollster::block_on(crate::gpu().sample(&d, &[500], key)).unwrap();
+        crate::gpu_paths::assert_close(name, &d, key.unwrap(), &cpu, &gpu);
+    }
+    println!("from_precision log_prob vs SciPy: max relative {worst:.2e}");
+    let bad = Array::new([2, 2], vec![1.0, 2.0, 2.0, 1.0]).unwrap();
+    let Err(e) = MultivariateNormal::from_precision(&Array::new([2], vec![0.0, 0.0]).unwrap(), &bad) else { panic!("an indefinite precision was accepted") };
+    assert_eq!(e.kind(), ErrorKind::NotPositiveSemidefinite, "{e}");
+}
+
+#[test]
+fn covariance_and_scale_tril_give_back_the_covariance() {
+    let cov = [4.0f32, 1.0, 0.5, 1.0, 3.0, 0.25, 0.5, 0.25, 2.0];
+    for method in [Method::Cholesky, Method::Eigh, Method::Svd] {
+        let d = MultivariateNormal::new(&Array::new([2, 3], vec![0.0; 6]).unwrap(), &Array::new([3, 3], cov.to_vec()).unwrap(), &Options::with_method(method)).unwrap();
+        let c = d.covariance();
+        assert_eq!(c.shape, vec![2, 3, 3]);
+        for (g, w) in c.data.iter().zip(cov.iter().chain(cov.iter())) {
+            assert!((g - *w as f64).abs() <= 4.0 * 3.0 * f32::EPSILON as f64, "{method}: {g} vs {w}");
+        }
+        let l = d.scale_tril().unwrap();
+        assert_eq!(l.shape, vec![2, 3, 3]);
+        assert_eq!((l.data[1], l.data[2], l.data[5]), (0.0, 0.0, 0.0), "{method}: not lower triangular");
+    }
+}
