@@ -10,7 +10,7 @@
 //! CLI's own readers (`json_to_array` via `read_array`, `parse_npy`) and Rust's float parser (CSV).
 
 use mvn_gpu::cli::args::{parse_f32, parse_seed, parse_shape};
-use mvn_gpu::cli::commands::{bits_args, key_args, key_values, normal_args, sample_args, split_args, split_values, uniform_args, Command, Common};
+use mvn_gpu::cli::commands::{bits_args, key_args, key_values, log_prob_args, normal_args, sample_args, split_args, split_values, uniform_args, Command, Common};
 use mvn_gpu::cli::input::{read_array, Inputs};
 use mvn_gpu::cli::keys::parse_key;
 use mvn_gpu::cli::npy::{parse_npy, write_npy};
@@ -145,7 +145,7 @@ fn dry_uniform(args: &[String]) -> CliResult<()> {
 fn dry_sample(args: &[String]) -> CliResult<()> {
     let Some(mut a) = sample_args(args, &DryRun)? else { return Ok(()) };
     if a.report {
-        let _ = report_json(a.dist.reports());
+        let _ = report_json(a.dist.reports()?);
     }
     let out = a.dist.output_shape(&a.common.shape)?;
     if out.iter().product::<usize>() <= MAX_DRAW {
@@ -154,6 +154,15 @@ fn dry_sample(args: &[String]) -> CliResult<()> {
         assert_eq!(x.shape(), &out[..]);
         assert!(x.data().iter().all(|v| v.is_finite()), "non-finite samples from accepted input {args:?}");
         round_trip_f32(x.shape(), x.data());
+    }
+    Ok(())
+}
+
+fn dry_log_prob(args: &[String]) -> CliResult<()> {
+    let Some(a) = log_prob_args(args, &DryRun)? else { return Ok(()) };
+    if a.x.1.len() <= MAX_DRAW {
+        let v = a.evaluate()?;
+        assert!(matches!(&v.data, Data::F64(d) if d.iter().all(|x| !x.is_nan())), "NaN log-density from accepted input {args:?}");
     }
     Ok(())
 }
@@ -168,6 +177,7 @@ pub fn fuzz_args(args: &[String]) {
         Action::Run(Command::Bits, rest) => dry_bits(rest),
         Action::Run(Command::Key, rest) => dry_key(rest),
         Action::Run(Command::Split, rest) => dry_split(rest),
+        Action::Run(Command::LogProb, rest) => dry_log_prob(rest),
     });
     if let Err(e) = r {
         assert!(!e.message().is_empty(), "empty error message for {args:?}");

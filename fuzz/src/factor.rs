@@ -75,7 +75,7 @@ pub fn run(data: &[u8]) {
             let r = d.factors();
             assert_eq!(r.len(), n * n);
             assert!(r.iter().all(|v| v.is_finite()), "{id}: non-finite factor {r:?}");
-            let rep = &d.reports()[0];
+            let rep = &d.reports().expect("reports")[0];
             let used = rep.method_used;
             if matches!(used, FactorMethod::Cholesky | FactorMethod::CholeskyPsd) {
                 for i in 0..n {

@@ -153,7 +153,7 @@ pub fn run(data: &[u8]) {
     };
     assert!(mean.data().iter().all(|x| x.is_finite()) && cov.data().iter().all(|x| x.is_finite()), "non-finite input accepted: {case:?}");
     assert!(dist.factors().iter().all(|x| x.is_finite()), "non-finite factor: {:?}\n{case:?}", dist.factors());
-    for r in dist.reports() {
+    for r in dist.reports().expect("reports of an accepted distribution") {
         assert!(!r.min_eigenvalue.is_nan() && !r.max_eigenvalue.is_nan(), "NaN eigenvalue in report {r:?}\n{case:?}");
         assert!(r.rank <= dist.dim(), "rank {} > n {}", r.rank, dist.dim());
     }

@@ -5,7 +5,7 @@
 use super::args::{key_of, parse_backend, parse_dtype, parse_f32, parse_seed, parse_shape, parse_width, with_random_flags, BackendChoice, Flags};
 use super::input::{Inputs, ReadAll};
 use super::output::{emit, parse_out, report_json, to_stderr, Out};
-use super::values::Values;
+use super::values::{Data, Values};
 use super::{fail, flag_err, help, CliError, CliResult};
 use crate::{key, split, split_n, Array, Key, Method, MultivariateNormal, OnInvalid, Options, Sampler, SamplerOptions};
 
@@ -24,11 +24,13 @@ pub enum Command {
     Key,
     /// `split`: split a key.
     Split,
+    /// `log-prob`: log-densities.
+    LogProb,
 }
 
 impl Command {
     /// The commands' names, for messages.
-    pub const NAMES: &'static str = "sample, normal, uniform, bits, key, split";
+    pub const NAMES: &'static str = "sample, normal, uniform, bits, key, split, log-prob";
 
     /// The command called `name`.
     pub fn from_name(name: &str) -> Option<Command> {
@@ -39,6 +41,7 @@ impl Command {
             "bits" => Command::Bits,
             "key" => Command::Key,
             "split" => Command::Split,
+            "log-prob" => Command::LogProb,
             _ => return None,
         })
     }
@@ -52,6 +55,7 @@ impl Command {
             Command::Bits => help::BITS_HELP,
             Command::Key => help::KEY_HELP,
             Command::Split => help::SPLIT_HELP,
+            Command::LogProb => help::LOG_PROB_HELP,
         }
     }
 
@@ -64,6 +68,7 @@ impl Command {
             Command::Bits => bits(args),
             Command::Key => key_command(args),
             Command::Split => split_command(args),
+            Command::LogProb => log_prob(args),
         }
     }
 }
@@ -281,6 +286,59 @@ pub fn sample_args(args: &[String], inputs: &dyn Inputs) -> CliResult<Option<Sam
         }
     };
     Ok(Some(SampleArgs { common: Common { out, backend, shape, key }, dist, report: f.has("--report") }))
+}
+
+/// The parsed arguments of `log-prob`.
+pub struct LogProbArgs {
+    /// `--out`.
+    pub out: Out,
+    /// The distribution of `--mean` and `--cov` (or `--scale-tril`, `--precision`).
+    pub dist: MultivariateNormal,
+    /// `--x`: its shape and float64 values.
+    pub x: (Vec<usize>, Vec<f64>),
+    /// `--allow-singular`.
+    pub allow_singular: bool,
+}
+
+impl LogProbArgs {
+    /// The log-densities, in float64 (computed on the CPU whatever `--backend` says).
+    pub fn evaluate(&self) -> CliResult<Values> {
+        let lp = self.dist.log_prob(&self.x.0, &self.x.1, self.allow_singular)?;
+        Ok(Values { shape: lp.shape, data: Data::F64(lp.data) })
+    }
+}
+
+/// `log-prob`'s arguments: the distribution (factored here) and the points, or `None` when
+/// `inputs` skipped an array.
+pub fn log_prob_args(args: &[String], inputs: &dyn Inputs) -> CliResult<Option<LogProbArgs>> {
+    let f = Flags::parse("log-prob", args, &["--mean", "--cov", "--scale-tril", "--precision", "--x", "--method", "--backend", "--out"], &["--allow-singular"], 0)?;
+    let out = parse_out(&f)?;
+    parse_backend(&f)?;
+    let method = f.get("--method").map(|s| s.parse::<Method>().map_err(|e| flag_err("--method", e))).transpose()?;
+    let mean_arg = f.require("--mean")?;
+    let x_arg = f.require("--x")?;
+    let given: Vec<&str> = ["--cov", "--scale-tril", "--precision"].into_iter().filter(|g| f.get(g).is_some()).collect();
+    let (which, arg) = match given.as_slice() {
+        [one] => (*one, f.get(one).unwrap_or_default()),
+        [] => return fail("log-prob: missing required flag --cov (or --scale-tril, --precision)"),
+        _ => return fail(format!("log-prob: give one of --cov, --scale-tril and --precision, not {}", given.join(" and "))),
+    };
+    if method.is_some() && which != "--cov" {
+        return fail(format!("log-prob: --method applies to --cov only, not {which}"));
+    }
+    let (Some(mean), Some(m)) = (inputs.array("--mean", mean_arg)?, inputs.array(which, arg)?) else { return Ok(None) };
+    let dist = match which {
+        "--cov" => MultivariateNormal::new(&mean, &m, &Options { method: method.unwrap_or_default(), ..Options::default() })?,
+        "--scale-tril" => MultivariateNormal::from_scale_tril(&mean, &m)?,
+        _ => MultivariateNormal::from_precision(&mean, &m)?,
+    };
+    let x = super::input::read_array64("--x", x_arg)?;
+    Ok(Some(LogProbArgs { out, dist, x, allow_singular: f.has("--allow-singular") }))
+}
+
+fn log_prob(args: &[String]) -> CliResult<()> {
+    let Some(a) = log_prob_args(args, &ReadAll)? else { return Ok(()) };
+    emit(&a.out, &a.evaluate()?)
 }
 
 /// The sampler of `--backend`: `auto` falls back to the CPU with a note on stderr.

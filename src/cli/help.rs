@@ -17,6 +17,7 @@ COMMANDS:
     bits       random unsigned integers of 1, 2 or 4 bytes (MLX's random.bits)
     key        the PRNG key of a seed (MLX's random.key)
     split      split a key into two or N new keys (MLX's random.split)
+    log-prob   log-densities at points (SciPy's multivariate_normal.logpdf), float64
     help       print this help, or the help of a command
 
 ARRAYS (--mean, --cov, --scale-tril, --low, --high):
@@ -207,3 +208,30 @@ EXAMPLES:
 pub fn version() -> String {
     format!("mvn-gpu {}\n", env!("CARGO_PKG_VERSION"))
 }
+
+/// `mvn-gpu log-prob --help`.
+pub const LOG_PROB_HELP: &str = "\
+mvn-gpu log-prob — log-densities of a multivariate normal at points x (SciPy's
+multivariate_normal.logpdf, torch's MultivariateNormal.log_prob), in float64.
+Output shape: broadcast(x.shape[:-1], mean.shape[:-1], cov.shape[:-2]).
+
+USAGE:
+    mvn-gpu log-prob --mean ARRAY (--cov ARRAY | --scale-tril ARRAY | --precision ARRAY) --x ARRAY [FLAGS]
+
+FLAGS:
+    --mean JSON|@FILE        mean, shape (..., n)                                   [required]
+    --cov JSON|@FILE         covariance, shape (..., n, n)
+    --scale-tril JSON|@FILE  lower-triangular L with cov = L Lᵀ, instead of --cov
+    --precision JSON|@FILE   the inverse covariance, instead of --cov
+    --x JSON|@FILE           points, shape (..., n), read in float64 (.npy files as float32)  [required]
+    --allow-singular         a singular covariance gives SciPy's density on its support (its
+                             pseudo-determinant) and -inf off it, instead of an error
+    --method M               cholesky | eigh | svd: how --cov is factored      [default: cholesky]
+    --backend B              gpu | cpu | auto (the densities are computed on the CPU)
+    --out FILE               write FILE.npy (<f8), FILE.json or FILE.csv instead of stdout
+    -h, --help               print this help
+
+EXAMPLES:
+    mvn-gpu log-prob --mean '[0, 0]' --cov '[[1, 0.5], [0.5, 2]]' --x '[[0, 0], [1, -1]]'
+    mvn-gpu log-prob --mean '[0, 0]' --cov '[[1, 1], [1, 1]]' --x '[[1, 1], [1, 0]]' --allow-singular
+";

@@ -31,6 +31,34 @@ pub fn read_array(flag: &str, arg: &str) -> CliResult<Array> {
     json_to_array(&v).map_err(|m| CliError::new(format!("{flag}: {m}")))
 }
 
+/// The float64 array argument `arg` of `flag` (`log-prob --x`): inline JSON or `@FILE.json` read
+/// in float64; `@FILE.npy` as [`read_array`] reads it (float32).
+pub fn read_array64(flag: &str, arg: &str) -> CliResult<(Vec<usize>, Vec<f64>)> {
+    let text;
+    let (src, at) = match arg.strip_prefix('@') {
+        Some(path) => match file::read(flag, path)? {
+            Contents::Npy(_) => {
+                let (shape, data) = read_array(flag, arg)?.into_parts();
+                return Ok((shape, data.into_iter().map(f64::from).collect()));
+            }
+            Contents::Text(t) => {
+                text = t;
+                (json::parse_file(flag, path, &text)?, format!("{flag}: in '{path}'"))
+            }
+        },
+        None => match json::parse(arg) {
+            Ok(v) => (v, flag.to_string()),
+            Err(JsonError::DuplicateKey(m)) => return fail(format!("{flag}: {m}")),
+            Err(JsonError::Malformed(e)) => return fail(format!("{flag}: malformed JSON '{}': {e}", abbreviate(arg))),
+        },
+    };
+    let number = |v: &Value| match v {
+        Value::Number(n) => n.as_f64(),
+        _ => json_number(v).map(f64::from),
+    };
+    json::elements(&src, "a number", "numbers", &number).map_err(|m| CliError::new(format!("{at}: {m}")))
+}
+
 /// A number, or the strings `nan`, `inf`, `-inf` (any case; also `+inf`, `infinity`).
 fn json_number(v: &Value) -> Option<f32> {
     match v {

@@ -249,6 +249,7 @@ pub fn parse_npy_words(bytes: &[u8]) -> Result<(Vec<usize>, Vec<u32>), String> {
 fn descr(data: &Data) -> &'static str {
     match data {
         Data::F32(_) => "<f4",
+        Data::F64(_) => "<f8",
         Data::Keys(_) | Data::Uint { width: 4, .. } => "<u4",
         Data::Uint { width: 2, .. } => "<u2",
         Data::Uint { .. } => "|u1",
@@ -289,6 +290,7 @@ pub fn write_npy(w: &mut dyn Write, values: &Values) -> io::Result<()> {
     w.write_all(&header(&values.shape, descr(&values.data)))?;
     match &values.data {
         Data::F32(v) => write_chunked(w, v.iter().map(|x| x.to_le_bytes())),
+        Data::F64(v) => write_chunked(w, v.iter().map(|x| x.to_le_bytes())),
         Data::Keys(k) => write_chunked(w, k.iter().flat_map(|k| k.words()).map(u32::to_le_bytes)),
         Data::Uint { width: 4, values } => write_chunked(w, values.iter().map(|x| x.to_le_bytes())),
         Data::Uint { width: 2, values } => write_chunked(w, values.iter().map(|&x| (x as u16).to_le_bytes())),

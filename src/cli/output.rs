@@ -38,6 +38,7 @@ pub fn parse_out(f: &Flags) -> CliResult<Out> {
 fn write_value(w: &mut dyn Write, data: &Data, i: usize, json: bool) -> std::io::Result<()> {
     match data {
         Data::F32(v) => numbers::write_float(w, v[i], json),
+        Data::F64(v) => numbers::write_float(w, v[i], json),
         Data::Keys(k) => write!(w, "{}", k[i / 2].words()[i % 2]),
         Data::Uint { values, .. } => write!(w, "{}", values[i]),
     }

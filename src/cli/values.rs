@@ -9,6 +9,8 @@ use crate::{Array, Key};
 pub enum Data {
     /// Samples.
     F32(Vec<f32>),
+    /// Log-densities (`log-prob`), in float64.
+    F64(Vec<f64>),
     /// Keys (`key`, `split`): two uint32 words each.
     Keys(Vec<Key>),
     /// Unsigned integers of `width` bytes (1, 2 or 4) widened to u32 (`bits`).
@@ -25,6 +27,7 @@ impl Data {
     pub fn len(&self) -> usize {
         match self {
             Data::F32(v) => v.len(),
+            Data::F64(v) => v.len(),
             Data::Keys(k) => 2 * k.len(),
             Data::Uint { values, .. } => values.len(),
         }

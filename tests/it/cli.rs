@@ -760,3 +760,49 @@ fn cli_help_and_version() {
     }
     assert_eq!(ok_stdout(&["--version"]).trim(), format!("mvn-gpu {}", env!("CARGO_PKG_VERSION")));
 }
+
+#[test]
+fn log_prob_matches_scipy_and_writes_float64() {
+    // The SciPy fixtures through the CLI: JSON in, float64 JSON out (the first case of each kind).
+    let cases = crate::fixtures::load("logpdf.json");
+    let mut checked = 0;
+    for c in cases.iter().filter(|c| ["n=3 cholesky", "n=17 eigh", "batched broadcast", "singular n=4 rank=2 cholesky"].contains(&c["name"].as_str().unwrap())) {
+        let (mean, cov, x) = (obj(&c["mean"]), obj(&c["cov"]), obj(&c["x"]));
+        let mut args = vec!["log-prob", "--mean", &mean, "--cov", &cov, "--x", &x, "--method", c["method"].as_str().unwrap()];
+        if c["allow_singular"].as_bool().unwrap() {
+            args.push("--allow-singular");
+        }
+        let got = ok_json(&args);
+        assert_eq!(shape_of(&got), shape_of(&c["expected"]));
+        for (g, w) in got["data"].as_array().unwrap().iter().zip(c["expected"]["data"].as_array().unwrap()) {
+            match w.as_f64() {
+                None => assert_eq!(g.as_str(), Some("-inf")),
+                Some(w) => {
+                    let g = g.as_f64().unwrap();
+                    assert!((g - w).abs() <= 1e-6 * (1.0 + w.abs()), "{}: {g} vs SciPy {w}", c["name"]);
+                }
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 20, "{checked}");
+    // .npy output is <f8 with the same values as the JSON.
+    let p = tmp("lp.npy");
+    let args = ["log-prob", "--mean", "[0, 0]", "--cov", "[[1, 0.5], [0.5, 2]]", "--x", "[[0, 0], [1, -1]]"];
+    let json = ok_json(&args);
+    ok_stdout(&[&args[..], &["--out", &path_str(&p)]].concat());
+    let npy = read_npy(&p);
+    assert_eq!((npy.descr.as_str(), npy.shape.clone()), ("<f8", vec![2]));
+    let vals: Vec<f64> = npy.payload.chunks_exact(8).map(|b| f64::from_le_bytes(b.try_into().unwrap())).collect();
+    assert_eq!(vals, json["data"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect::<Vec<_>>());
+    // The covariance of the float32 factor: within float32 round-off of the exact density.
+    assert!((vals[0] - (-(2.0 * std::f64::consts::PI).ln() - 0.5 * 1.75f64.ln())).abs() < 1e-7);
+    // From a precision matrix, and the errors.
+    let prec = ok_json(&["log-prob", "--mean", "[0]", "--precision", "[[4]]", "--x", "[0]"]);
+    assert!((prec["data"][0].as_f64().unwrap() - (-0.5 * (2.0 * std::f64::consts::PI).ln() + 0.5 * 4f64.ln())).abs() < 1e-12);
+    fails(&["log-prob", "--mean", "[0, 0]", "--cov", "[[1, 1], [1, 1]]", "--x", "[1, 1]"], "allow_singular");
+    fails(&["log-prob", "--mean", "[0, 0]", "--cov", "[[1, 0], [0, 1]]", "--x", "[1, 1, 1]"], "x must have shape (..., 2)");
+    fails(&["log-prob", "--mean", "[0, 0]", "--cov", "[[1, 0], [0, 1]]", "--precision", "[[1, 0], [0, 1]]", "--x", "[1, 1]"], "not --cov and --precision");
+    fails(&["log-prob", "--mean", "[0, 0]", "--cov", "[[1, 0], [0, 1]]"], "--x");
+    assert!(ok_stdout(&["log-prob", "--help"]).contains("SciPy's"));
+}
