@@ -74,7 +74,28 @@ for n in [1, 3, 6, 12]:
         "cov": [float(v) for v in cov.ravel()],
     })
 
-doc = {"precision_cases": precision_cases, "scipy": scipy.__version__, "numpy": np.__version__, "cases": cases}
+# Conditioning (NumPy, float64 Schur complements): mean (n,), cov (n, n), observed indices and
+# values (b, k): the conditional means (b, n - k) and covariance (n - k, n - k).
+condition_cases = []
+for n, idx in [(2, [0]), (3, [2]), (5, [1, 3]), (8, [7, 0, 4])]:
+    cov = spd(n, cond=20.0)
+    mean = rng.standard_normal(n).astype(np.float32)
+    vals = rng.standard_normal((3, len(idx)))
+    rest = [i for i in range(n) if i not in idx]
+    c64, m64 = cov.astype(np.float64), mean.astype(np.float64)
+    a = c64[np.ix_(rest, idx)] @ np.linalg.inv(c64[np.ix_(idx, idx)])
+    cond_mean = m64[rest] + (vals - m64[idx]) @ a.T
+    cond_cov = c64[np.ix_(rest, rest)] - a @ c64[np.ix_(idx, rest)]
+    condition_cases.append({
+        "name": f"condition n={n} on {idx}", "indices": idx,
+        "mean": {"shape": [n], "data": [float(v) for v in mean]},
+        "cov": {"shape": [n, n], "data": [float(v) for v in cov.ravel()]},
+        "values": {"shape": [3, len(idx)], "data": [float(v) for v in vals.ravel()]},
+        "expected_mean": {"shape": list(cond_mean.shape), "data": [float(v) for v in cond_mean.ravel()]},
+        "expected_cov": {"shape": list(cond_cov.shape), "data": [float(v) for v in cond_cov.ravel()]},
+    })
+
+doc = {"condition_cases": condition_cases, "precision_cases": precision_cases, "scipy": scipy.__version__, "numpy": np.__version__, "cases": cases}
 with open("tests/fixtures/logpdf.json", "w") as f:
     json.dump(doc, f)
 print(len(cases), "cases")

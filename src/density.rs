@@ -137,6 +137,26 @@ fn log_density(p: &Prepared, d: &[f64], n: usize) -> f64 {
 }
 
 impl MultivariateNormal {
+    /// The mean of each batch element, shape `batch_shape + [n]` (torch's `mean`), in f64.
+    ///
+    /// ```
+    /// use mvn_gpu::{Array, MultivariateNormal, Options};
+    /// let d = MultivariateNormal::new(&Array::new([2], vec![1.0, 2.0])?, &Array::new([3, 2, 2], [1.0, 0.0, 0.0, 1.0].repeat(3))?, &Options::default())?;
+    /// assert_eq!(d.mean().shape, vec![3, 2]);
+    /// # Ok::<(), mvn_gpu::Error>(())
+    /// ```
+    pub fn mean(&self) -> Array64 {
+        let n = self.dim();
+        let mut shape = self.batch_shape();
+        let (mean_batch, _) = self.batch_shapes();
+        let map = BroadcastMap::new(&shape, mean_batch);
+        let count: usize = shape.iter().product();
+        let means = self.mean_data();
+        let data = (0..count).flat_map(|b| means[map.index(b) * n..(map.index(b) + 1) * n].iter().map(|&v| v as f64)).collect();
+        shape.push(n);
+        Array64 { shape, data }
+    }
+
     /// The covariance sampled, `Σ = Rᵀ R` from the stored factors in f64, one per batch element:
     /// shape `batch_shape + [n, n]` (torch's `covariance_matrix`).
     ///
@@ -292,5 +312,118 @@ impl MultivariateNormal {
             })
             .collect();
         Ok(Array64 { shape: out_shape, data })
+    }
+}
+
+impl MultivariateNormal {
+    /// The conditional distribution of the other coordinates given `x[indices] = values`
+    /// (`values (..., k)`, broadcast against the batch): Schur complements of `Σ = Rᵀ R` in f64,
+    /// `μ_u + Σ_uo Σ_oo⁻¹ (v - μ_o)` and `Σ_uu - Σ_uo Σ_oo⁻¹ Σ_ou`, as a new distribution ready
+    /// to sample (factored with Cholesky). The remaining coordinates keep their order.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidArgument`] for an index out of range or repeated, or no coordinate
+    /// left; [`ErrorKind::InvalidShape`] when `values`' last dimension is not `indices.len()`;
+    /// [`ErrorKind::BroadcastError`], [`ErrorKind::NonFinite`]; [`ErrorKind::NotPositiveSemidefinite`]
+    /// when the observed coordinates' covariance is singular.
+    ///
+    /// ```
+    /// use mvn_gpu::{Array, MultivariateNormal, Options};
+    /// let d = MultivariateNormal::new(&Array::new([2], vec![0.0, 0.0])?, &Array::new([2, 2], vec![1.0, 0.8, 0.8, 1.0])?, &Options::default())?;
+    /// let c = d.condition(&[0], &[1], &[1.0])?; // x1 given x0 = 1: mean 0.8, variance 0.36
+    /// assert!((c.covariance().data[0] - 0.36).abs() < 1e-6);
+    /// # Ok::<(), mvn_gpu::Error>(())
+    /// ```
+    pub fn condition(&self, indices: &[usize], values_shape: &[usize], values: &[f64]) -> Result<MultivariateNormal> {
+        const OP: &str = "condition";
+        let n = self.dim();
+        let k = indices.len();
+        let mut seen = vec![false; n];
+        for &i in indices {
+            if i >= n || std::mem::replace(&mut seen[i], true) {
+                return Err(Error::new(ErrorKind::InvalidArgument, OP, format!("indices must be distinct coordinates in [0, {n}), got {i}{}.", if i < n { " twice" } else { "" })));
+            }
+        }
+        let rest: Vec<usize> = (0..n).filter(|&i| !seen[i]).collect();
+        let m = rest.len();
+        if m == 0 {
+            return Err(Error::new(ErrorKind::InvalidArgument, OP, "every coordinate is observed: nothing is left to condition."));
+        }
+        if values_shape.last() != Some(&k) || numel(OP, values_shape)? != values.len() {
+            return Err(Error::new(ErrorKind::InvalidShape, OP, format!("values must have shape (..., {k}) and fill it, got {} values of shape {}.", values.len(), fmt_shape(values_shape))));
+        }
+        if let Some(i) = values.iter().position(|v| !v.is_finite()) {
+            return Err(Error::new(ErrorKind::NonFinite, OP, format!("values contains {} at flat index {i}.", values[i])));
+        }
+        let (mean_batch, cov_batch) = self.batch_shapes();
+        let v_batch = &values_shape[..values_shape.len() - 1];
+        let out_batch = broadcast_shapes(OP, &broadcast_shapes(OP, mean_batch, cov_batch, ["mean's batch", "cov's batch"])?, v_batch, ["the batch of mean and cov", "values' batch"])?;
+        // Per covariance of cov's batch: A = Σ_uo Σ_oo⁻¹ (m x k) and the conditional covariance.
+        let num_cov: usize = cov_batch.iter().product();
+        let mut gains: Vec<Vec<f64>> = Vec::with_capacity(num_cov);
+        let mut covs = Vec::with_capacity(num_cov * m * m);
+        for c in 0..num_cov {
+            let f = self.factor_of_cov()[c] as usize;
+            let s = gram(&self.factors()[f * n * n..(f + 1) * n * n], n);
+            // Cholesky of Σ_oo.
+            let mut l = vec![0f64; k * k];
+            let lmax = indices.iter().fold(0f64, |a, &i| a.max(s[i * n + i]));
+            for j in 0..k {
+                let d = s[indices[j] * n + indices[j]] - (0..j).map(|t| l[j * k + t] * l[j * k + t]).sum::<f64>();
+                if !(d > singular_cut(n, lmax)) {
+                    return Err(Error::new(ErrorKind::NotPositiveSemidefinite, OP, format!("the covariance of the observed coordinates is singular at batch index {c}: they are (nearly) determined by one another.")));
+                }
+                l[j * k + j] = d.sqrt();
+                for i in j + 1..k {
+                    l[i * k + j] = (s[indices[i] * n + indices[j]] - (0..j).map(|t| l[i * k + t] * l[j * k + t]).sum::<f64>()) / l[j * k + j];
+                }
+            }
+            // Row r of A solves Σ_oo aᵀ = Σ_o,rest[r] (forward then back substitution).
+            let mut a = vec![0f64; m * k];
+            for (r, &u) in rest.iter().enumerate() {
+                let mut y = vec![0f64; k];
+                for i in 0..k {
+                    y[i] = (s[u * n + indices[i]] - (0..i).map(|t| l[i * k + t] * y[t]).sum::<f64>()) / l[i * k + i];
+                }
+                for i in (0..k).rev() {
+                    a[r * k + i] = (y[i] - (i + 1..k).map(|t| l[t * k + i] * a[r * k + t]).sum::<f64>()) / l[i * k + i];
+                }
+            }
+            for (r, &u) in rest.iter().enumerate() {
+                for &w in &rest {
+                    let schur = s[u * n + w] - (0..k).map(|t| a[r * k + t] * s[indices[t] * n + w]).sum::<f64>();
+                    covs.push(schur);
+                }
+            }
+            // Symmetric to the last bit (the two triangles round differently).
+            let base = covs.len() - m * m;
+            for r in 0..m {
+                for q in 0..r {
+                    let v = 0.5 * (covs[base + r * m + q] + covs[base + q * m + r]);
+                    covs[base + r * m + q] = v;
+                    covs[base + q * m + r] = v;
+                }
+            }
+            gains.push(a);
+        }
+        let count = numel(OP, &out_batch)?;
+        let (mmap, cmap, vmap) = (BroadcastMap::new(&out_batch, mean_batch), BroadcastMap::new(&out_batch, cov_batch), BroadcastMap::new(&out_batch, v_batch));
+        let means = self.mean_data();
+        let mut mean = Vec::with_capacity(count * m);
+        for b in 0..count {
+            let (mi, ci, vi) = (mmap.index(b), cmap.index(b), vmap.index(b));
+            let a = &gains[ci];
+            for (r, &u) in rest.iter().enumerate() {
+                let shift: f64 = (0..k).map(|t| a[r * k + t] * (values[vi * k + t] - means[mi * n + indices[t]] as f64)).sum();
+                mean.push((means[mi * n + u] as f64 + shift) as f32);
+            }
+        }
+        let mut mshape = out_batch.clone();
+        mshape.push(m);
+        let mut cshape = cov_batch.to_vec();
+        cshape.extend([m, m]);
+        let mean = crate::Array::new(mshape, mean)?;
+        let cov = crate::Array::new(cshape, covs.into_iter().map(|v| v as f32).collect())?;
+        MultivariateNormal::new(&mean, &cov, &crate::Options::default())
     }
 }

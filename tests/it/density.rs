@@ -151,3 +151,49 @@ fn covariance_and_scale_tril_give_back_the_covariance() {
         assert_eq!((l.data[1], l.data[2], l.data[5]), (0.0, 0.0, 0.0), "{method}: not lower triangular");
     }
 }
+
+#[test]
+fn condition_matches_numpys_schur_complements() {
+    let path = format!("{}/tests/fixtures/logpdf.json", env!("CARGO_MANIFEST_DIR"));
+    let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let (mut worst_mean, mut worst_cov): (f64, f64) = (0.0, 0.0);
+    for c in doc["condition_cases"].as_array().unwrap() {
+        let name = c["name"].as_str().unwrap();
+        let d = MultivariateNormal::new(&Array::new(shape(&c["mean"]), f32s(&c["mean"])).unwrap(), &Array::new(shape(&c["cov"]), f32s(&c["cov"])).unwrap(), &Options::default()).unwrap();
+        let idx: Vec<usize> = c["indices"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as usize).collect();
+        let vals: Vec<f64> = c["values"]["data"].as_array().unwrap().iter().map(num).collect();
+        let cd = d.condition(&idx, &shape(&c["values"]), &vals).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let m = d.dim() - idx.len();
+        assert_eq!(cd.dim(), m, "{name}");
+        assert_eq!(cd.batch_shape(), vec![3], "{name}");
+        // Means: float32 values of the f64 conditional means.
+        let want_mean: Vec<f64> = c["expected_mean"]["data"].as_array().unwrap().iter().map(num).collect();
+        let samples_mean = cd.sample(&[], Some(mvn_gpu::key(0))).unwrap();
+        assert_eq!(samples_mean.shape(), &[3, m]);
+        let cov = cd.covariance();
+        let want_cov: Vec<f64> = c["expected_cov"]["data"].as_array().unwrap().iter().map(num).collect();
+        let scale = want_cov.iter().fold(0f64, |a, v| a.max(v.abs()));
+        for b in 0..3 {
+            for (g, w) in cov.data[b * m * m..(b + 1) * m * m].iter().zip(&want_cov) {
+                let e = (g - w).abs() / scale;
+                assert!(e <= 1e-5, "{name} cov: {g} vs NumPy {w}");
+                worst_cov = worst_cov.max(e);
+            }
+        }
+        // The conditional means, stored as float32.
+        let mean = cd.mean();
+        assert_eq!(mean.shape, vec![3, m]);
+        for (g, w) in mean.data.iter().zip(&want_mean) {
+            let e = (g - w).abs() / (1.0 + w.abs());
+            assert!(e <= 2.0 * f32::EPSILON as f64, "{name} mean: {g} vs NumPy {w}");
+            worst_mean = worst_mean.max(e);
+        }
+    }
+    println!("condition vs NumPy: max |mean diff| / (1 + |mean|) = {worst_mean:.2e}, max |cov diff| / max|cov| = {worst_cov:.2e}");
+    let d = MultivariateNormal::new(&Array::new([2], vec![0.0, 0.0]).unwrap(), &Array::new([2, 2], vec![1.0, 0.0, 0.0, 1.0]).unwrap(), &Options::default()).unwrap();
+    for (idx, vs, kind) in [(vec![2usize], vec![1usize], ErrorKind::InvalidArgument), (vec![0, 0], vec![2], ErrorKind::InvalidArgument), (vec![0, 1], vec![2], ErrorKind::InvalidArgument), (vec![0], vec![2], ErrorKind::InvalidShape)] {
+        let values = vec![0.0; vs.iter().product()];
+        let Err(e) = d.condition(&idx, &vs, &values) else { panic!("{idx:?} accepted") };
+        assert_eq!(e.kind(), kind, "{idx:?}: {e}");
+    }
+}
