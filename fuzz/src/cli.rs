@@ -10,7 +10,7 @@
 //! CLI's own readers (`json_to_array` via `read_array`, `parse_npy`) and Rust's float parser (CSV).
 
 use mvn_gpu::cli::args::{parse_f32, parse_seed, parse_shape};
-use mvn_gpu::cli::commands::{bits_args, key_args, key_values, log_prob_args, normal_args, sample_args, split_args, split_values, uniform_args, Command, Common};
+use mvn_gpu::cli::commands::{bits_args, condition_args, condition_json, key_args, key_values, log_prob_args, normal_args, sample_args, split_args, split_values, uniform_args, Command, Common};
 use mvn_gpu::cli::input::{read_array, Inputs};
 use mvn_gpu::cli::keys::parse_key;
 use mvn_gpu::cli::npy::{parse_npy, write_npy};
@@ -178,6 +178,7 @@ pub fn fuzz_args(args: &[String]) {
         Action::Run(Command::Key, rest) => dry_key(rest),
         Action::Run(Command::Split, rest) => dry_split(rest),
         Action::Run(Command::LogProb, rest) => dry_log_prob(rest),
+        Action::Run(Command::Condition, rest) => condition_args(rest, &DryRun).map(|r| drop(r.map(|(_, d)| condition_json(&d)))),
     });
     if let Err(e) = r {
         assert!(!e.message().is_empty(), "empty error message for {args:?}");

@@ -26,11 +26,13 @@ pub enum Command {
     Split,
     /// `log-prob`: log-densities.
     LogProb,
+    /// `condition`: the conditional distribution given some coordinates.
+    Condition,
 }
 
 impl Command {
     /// The commands' names, for messages.
-    pub const NAMES: &'static str = "sample, normal, uniform, bits, key, split, log-prob";
+    pub const NAMES: &'static str = "sample, normal, uniform, bits, key, split, log-prob, condition";
 
     /// The command called `name`.
     pub fn from_name(name: &str) -> Option<Command> {
@@ -42,6 +44,7 @@ impl Command {
             "key" => Command::Key,
             "split" => Command::Split,
             "log-prob" => Command::LogProb,
+            "condition" => Command::Condition,
             _ => return None,
         })
     }
@@ -56,6 +59,7 @@ impl Command {
             Command::Key => help::KEY_HELP,
             Command::Split => help::SPLIT_HELP,
             Command::LogProb => help::LOG_PROB_HELP,
+            Command::Condition => help::CONDITION_HELP,
         }
     }
 
@@ -69,6 +73,7 @@ impl Command {
             Command::Key => key_command(args),
             Command::Split => split_command(args),
             Command::LogProb => log_prob(args),
+            Command::Condition => condition(args),
         }
     }
 }
@@ -339,6 +344,45 @@ pub fn log_prob_args(args: &[String], inputs: &dyn Inputs) -> CliResult<Option<L
 fn log_prob(args: &[String]) -> CliResult<()> {
     let Some(a) = log_prob_args(args, &ReadAll)? else { return Ok(()) };
     emit(&a.out, &a.evaluate()?)
+}
+
+/// `condition`'s arguments: the conditional distribution, and where it goes (stdout or a
+/// `.json` file), or `None` when `inputs` skipped an array.
+pub fn condition_args(args: &[String], inputs: &dyn Inputs) -> CliResult<Option<(Out, MultivariateNormal)>> {
+    let f = Flags::parse("condition", args, &["--mean", "--cov", "--indices", "--values", "--method", "--out"], &[], 0)?;
+    let out = parse_out(&f)?;
+    if matches!(out, Out::Npy(_) | Out::Csv(_)) {
+        return fail("condition: --out must be a .json file (the result is two arrays: mean and cov)");
+    }
+    let method = f.get("--method").map(|s| s.parse::<Method>().map_err(|e| flag_err("--method", e))).transpose()?;
+    let (mean_arg, cov_arg) = (f.require("--mean")?, f.require("--cov")?);
+    let indices = parse_shape(f.require("--indices")?).map_err(|e| CliError::new(format!("--indices: {}", e.message())))?;
+    let indices: Vec<usize> = indices.into_iter().map(|i| usize::try_from(i).map_err(|_| CliError::new(format!("--indices: {i} is not a coordinate")))).collect::<CliResult<_>>()?;
+    let values = super::input::read_array64("--values", f.require("--values")?)?;
+    let (Some(mean), Some(cov)) = (inputs.array("--mean", mean_arg)?, inputs.array("--cov", cov_arg)?) else { return Ok(None) };
+    let dist = MultivariateNormal::new(&mean, &cov, &Options { method: method.unwrap_or_default(), ..Options::default() })?;
+    // A single observation may be given as a bare list of k values.
+    let (vshape, vdata) = if values.0.is_empty() { (vec![1], values.1) } else { values };
+    Ok(Some((out, dist.condition(&indices, &vshape, &vdata)?)))
+}
+
+/// `{"mean": {shape, data}, "cov": {shape, data}}` of a distribution, in float64.
+pub fn condition_json(d: &MultivariateNormal) -> String {
+    let part = |a: crate::Array64| {
+        let mut b = Vec::new();
+        let _ = super::output::write_json(&mut b, &Values { shape: a.shape, data: Data::F64(a.data) });
+        String::from_utf8_lossy(&b).trim_end().to_string()
+    };
+    format!("{{\"mean\": {}, \"cov\": {}}}\n", part(d.mean()), part(d.covariance()))
+}
+
+fn condition(args: &[String]) -> CliResult<()> {
+    let Some((out, d)) = condition_args(args, &ReadAll)? else { return Ok(()) };
+    let text = condition_json(&d);
+    match out {
+        Out::Json(path) => super::output::write_atomically(&path, &|w| w.write_all(text.as_bytes())),
+        _ => super::output::to_stdout(|w| w.write_all(text.as_bytes())),
+    }
 }
 
 /// The sampler of `--backend`: `auto` falls back to the CPU with a note on stderr.

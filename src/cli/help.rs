@@ -18,6 +18,7 @@ COMMANDS:
     key        the PRNG key of a seed (MLX's random.key)
     split      split a key into two or N new keys (MLX's random.split)
     log-prob   log-densities at points (SciPy's multivariate_normal.logpdf), float64
+    condition  the conditional normal of the other coordinates given some, as mean and cov
     help       print this help, or the help of a command
 
 ARRAYS (--mean, --cov, --scale-tril, --low, --high):
@@ -234,4 +235,26 @@ FLAGS:
 EXAMPLES:
     mvn-gpu log-prob --mean '[0, 0]' --cov '[[1, 0.5], [0.5, 2]]' --x '[[0, 0], [1, -1]]'
     mvn-gpu log-prob --mean '[0, 0]' --cov '[[1, 1], [1, 1]]' --x '[[1, 1], [1, 0]]' --allow-singular
+";
+
+/// `mvn-gpu condition --help`.
+pub const CONDITION_HELP: &str = "\
+mvn-gpu condition — the conditional multivariate normal of the other coordinates given observed
+ones (Schur complements in float64): prints {\"mean\": {shape, data}, \"cov\": {shape, data}}.
+The coordinates left keep their order; mean has shape broadcast(values.shape[:-1], batch) + (m,).
+
+USAGE:
+    mvn-gpu condition --mean ARRAY --cov ARRAY --indices JSON --values ARRAY [FLAGS]
+
+FLAGS:
+    --mean JSON|@FILE        mean, shape (..., n)                                   [required]
+    --cov JSON|@FILE         covariance, shape (..., n, n)                          [required]
+    --indices JSON           the observed coordinates, distinct, in [0, n): '[0, 2]' [required]
+    --values JSON|@FILE      their values, shape (..., k), read in float64          [required]
+    --method M               cholesky | eigh | svd: how --cov is factored      [default: cholesky]
+    --out FILE.json          write the JSON to FILE.json instead of stdout
+    -h, --help               print this help
+
+EXAMPLES:
+    mvn-gpu condition --mean '[0, 0]' --cov '[[1, 0.8], [0.8, 1]]' --indices '[0]' --values '[1]'
 ";

@@ -103,31 +103,33 @@ pub fn to_stdout(f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> CliRe
     }
 }
 
-/// Writes `values` where `out` says. A file is written to a temporary file in the same folder
-/// and renamed over `FILE` only when complete: a failed or interrupted run leaves the old file
-/// (or none), never a partial one.
-pub fn emit(out: &Out, values: &Values) -> CliResult<()> {
-    let write_file = |path: &str, f: &dyn Fn(&mut dyn Write, &Values) -> std::io::Result<()>| -> CliResult<()> {
-        let dir = match std::path::Path::new(path).parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => std::path::PathBuf::from("."),
-        };
-        let tmp = tempfile::NamedTempFile::new_in(&dir).map_err(|e| {
-            // The temporary file's own name is noise to the user: the message names FILE.
-            let e = e.to_string();
-            CliError::new(format!("--out: cannot write '{path}': {}", e.split(" at path ").next().unwrap_or(&e)))
-        })?;
-        let mut w = std::io::BufWriter::new(tmp);
-        f(&mut w, values).and_then(|_| w.flush()).map_err(|e| CliError::new(format!("--out: cannot write '{path}': {e}")))?;
-        let tmp = w.into_inner().map_err(|e| CliError::new(format!("--out: cannot write '{path}': {}", e.error())))?;
-        tmp.as_file().sync_all().map_err(|e| CliError::new(format!("--out: cannot write '{path}': {e}")))?;
-        tmp.persist(path).map(|_| ()).map_err(|e| CliError::new(format!("--out: cannot write '{path}': {}", e.error)))
+/// Writes `path` through `f` atomically: to a temporary file in the same folder, renamed over
+/// `path` only when complete, so a failed or interrupted run leaves the old file (or none), never
+/// a partial one.
+pub fn write_atomically(path: &str, f: &dyn Fn(&mut dyn Write) -> std::io::Result<()>) -> CliResult<()> {
+    let dir = match std::path::Path::new(path).parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
     };
+    let tmp = tempfile::NamedTempFile::new_in(&dir).map_err(|e| {
+        // The temporary file's own name is noise to the user: the message names FILE.
+        let e = e.to_string();
+        CliError::new(format!("--out: cannot write '{path}': {}", e.split(" at path ").next().unwrap_or(&e)))
+    })?;
+    let mut w = std::io::BufWriter::new(tmp);
+    f(&mut w).and_then(|_| w.flush()).map_err(|e| CliError::new(format!("--out: cannot write '{path}': {e}")))?;
+    let tmp = w.into_inner().map_err(|e| CliError::new(format!("--out: cannot write '{path}': {}", e.error())))?;
+    tmp.as_file().sync_all().map_err(|e| CliError::new(format!("--out: cannot write '{path}': {e}")))?;
+    tmp.persist(path).map(|_| ()).map_err(|e| CliError::new(format!("--out: cannot write '{path}': {}", e.error)))
+}
+
+/// Writes `values` where `out` says (a file through [`write_atomically`]).
+pub fn emit(out: &Out, values: &Values) -> CliResult<()> {
     match out {
         Out::Stdout => to_stdout(|w| write_json(w, values)),
-        Out::Json(p) => write_file(p, &write_json),
-        Out::Csv(p) => write_file(p, &write_csv),
-        Out::Npy(p) => write_file(p, &npy::write_npy),
+        Out::Json(p) => write_atomically(p, &|w| write_json(w, values)),
+        Out::Csv(p) => write_atomically(p, &|w| write_csv(w, values)),
+        Out::Npy(p) => write_atomically(p, &|w| npy::write_npy(w, values)),
     }
 }
 

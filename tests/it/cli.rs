@@ -806,3 +806,34 @@ fn log_prob_matches_scipy_and_writes_float64() {
     fails(&["log-prob", "--mean", "[0, 0]", "--cov", "[[1, 0], [0, 1]]"], "--x");
     assert!(ok_stdout(&["log-prob", "--help"]).contains("SciPy's"));
 }
+
+#[test]
+fn condition_prints_the_conditional_mean_and_covariance() {
+    let path = format!("{}/tests/fixtures/logpdf.json", env!("CARGO_MANIFEST_DIR"));
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    for c in doc["condition_cases"].as_array().unwrap() {
+        let (mean, cov, idx, vals) = (obj(&c["mean"]), obj(&c["cov"]), obj(&c["indices"]), obj(&c["values"]));
+        let got = ok_json(&["condition", "--mean", &mean, "--cov", &cov, "--indices", &idx, "--values", &vals]);
+        let m = shape_of(&c["expected_cov"])[0];
+        assert_eq!(shape_of(&got["mean"]), vec![3, m]);
+        assert_eq!(shape_of(&got["cov"]), vec![3, m, m]);
+        let want: Vec<f64> = c["expected_mean"]["data"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+        for (g, w) in got["mean"]["data"].as_array().unwrap().iter().zip(&want) {
+            assert!((g.as_f64().unwrap() - w).abs() <= 1e-6 * (1.0 + w.abs()), "{}: mean {g} vs NumPy {w}", c["name"]);
+        }
+        let want: Vec<f64> = c["expected_cov"]["data"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+        let scale = want.iter().fold(0f64, |a, v| a.max(v.abs()));
+        for (g, w) in got["cov"]["data"].as_array().unwrap().iter().zip(want.iter().cycle()) {
+            assert!((g.as_f64().unwrap() - w).abs() <= 1e-5 * scale, "{}: cov {g} vs NumPy {w}", c["name"]);
+        }
+    }
+    // A file, atomically; and the errors.
+    let p = tmp("cond.json");
+    ok_stdout(&["condition", "--mean", "[0, 0]", "--cov", "[[1, 0.8], [0.8, 1]]", "--indices", "[0]", "--values", "[1]", "--out", &path_str(&p)]);
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+    assert!((v["cov"]["data"][0].as_f64().unwrap() - 0.36).abs() < 1e-6);
+    fails(&["condition", "--mean", "[0, 0]", "--cov", "[[1, 0], [0, 1]]", "--indices", "[2]", "--values", "[1]"], "distinct coordinates");
+    fails(&["condition", "--mean", "[0, 0]", "--cov", "[[1, 0], [0, 1]]", "--indices", "[0]", "--values", "[1, 2]"], "values must have shape (..., 1)");
+    fails(&["condition", "--mean", "[0, 0]", "--cov", "[[1, 0], [0, 1]]", "--indices", "[0]", "--values", "[1]", "--out", "x.npy"], "must be a .json file");
+    assert!(ok_stdout(&["condition", "--help"]).contains("Schur"));
+}

@@ -23,8 +23,12 @@ fn readme_command_line_examples_run_as_written() {
             assert!(dir.join(file.split_whitespace().next().unwrap()).exists(), "{line}");
         } else {
             let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{line}: {e}"));
-            let shape: usize = v["shape"].as_array().unwrap().iter().map(|d| d.as_u64().unwrap() as usize).product();
-            assert_eq!(v["data"].as_array().unwrap().len(), shape, "{line}");
+            // One array, or (`condition`) a mean and a cov.
+            let arrays = if v.get("mean").is_some() { vec![&v["mean"], &v["cov"]] } else { vec![&v] };
+            for a in arrays {
+                let shape: usize = a["shape"].as_array().unwrap().iter().map(|d| d.as_u64().unwrap() as usize).product();
+                assert_eq!(a["data"].as_array().unwrap().len(), shape, "{line}");
+            }
         }
         ran += 1;
     }
