@@ -62,6 +62,18 @@ fn gram(r: &[f32], n: usize) -> Vec<f64> {
 }
 
 fn prepare(r: &[f32], n: usize, allow_singular: bool, batch_index: usize) -> Result<Prepared> {
+    prepare_with(r, n, allow_singular, batch_index, false)
+}
+
+/// As [`prepare`]; `exact_triangular`: `R` is an upper-triangular factor of full rank where its
+/// diagonal is (`scale_tril`, `diag`), so `L = Rᵀ` exactly and no small variance is mistaken for
+/// float32 round-off.
+fn prepare_with(r: &[f32], n: usize, allow_singular: bool, batch_index: usize, exact_triangular: bool) -> Result<Prepared> {
+    if exact_triangular && (0..n).all(|j| r[j * n + j] != 0.0) {
+        let l: Vec<f64> = (0..n * n).map(|k| r[(k % n) * n + k / n] as f64).collect();
+        let log_det = 2.0 * (0..n).map(|j| (r[j * n + j] as f64).abs().ln()).sum::<f64>();
+        return Ok(Prepared::Full { l, log_det });
+    }
     let s = gram(r, n);
     let lmax = (0..n).fold(0f64, |m, i| m.max(s[i * n + i]));
     let cut = singular_cut(n, lmax);
@@ -137,6 +149,14 @@ fn log_density(p: &Prepared, d: &[f64], n: usize) -> f64 {
 }
 
 impl MultivariateNormal {
+    /// Whether factor `f` is a triangular factor given as it is meant (`scale_tril`, `diag`):
+    /// of full rank wherever its diagonal is nonzero. A Cholesky factor is not: a singular
+    /// covariance can pass Cholesky on round-off, so its rank is judged from `Rᵀ R`'s pivots.
+    fn exact_triangular(&self, f: usize) -> bool {
+        use crate::FactorMethod as M;
+        matches!(self.method_used_of(f), M::ScaleTril | M::Diag) && self.is_triangular()
+    }
+
     /// The mean of each batch element, shape `batch_shape + [n]` (torch's `mean`), in f64.
     ///
     /// ```
@@ -246,7 +266,7 @@ impl MultivariateNormal {
             let c = cmap.index(i);
             let f = factor_of_cov[c] as usize;
             if by_factor[f].is_none() {
-                let h = match prepare(&self.factors()[f * n * n..(f + 1) * n * n], n, true, c)? {
+                let h = match prepare_with(&self.factors()[f * n * n..(f + 1) * n * n], n, true, c, self.exact_triangular(f))? {
                     Prepared::Full { log_det, .. } => 0.5 * (n as f64 * (1.0 + LOG_2PI) + log_det),
                     Prepared::Singular { rank, log_pdet, .. } => 0.5 * (rank as f64 * (1.0 + LOG_2PI) + log_pdet),
                 };
@@ -297,7 +317,7 @@ impl MultivariateNormal {
         for (c, &f) in factor_of_cov.iter().enumerate() {
             let f = f as usize;
             if prepared[f].is_none() {
-                prepared[f] = Some(prepare(&self.factors()[f * n * n..(f + 1) * n * n], n, allow_singular, c)?);
+                prepared[f] = Some(prepare_with(&self.factors()[f * n * n..(f + 1) * n * n], n, allow_singular, c, self.exact_triangular(f))?);
             }
         }
         let means = self.mean_data();

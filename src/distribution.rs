@@ -469,6 +469,62 @@ impl MultivariateNormal {
         })
     }
 
+    /// A distribution with independent coordinates from their variances `var (..., n)` (torch's
+    /// `Independent(Normal(loc, scale))`, SciPy's `cov` as a vector): `R = diag(√var)`, nothing
+    /// is factored. Zero variances are allowed (a degenerate coordinate).
+    ///
+    /// # Errors
+    /// As [`MultivariateNormal::new`] for shapes and non-finite values, and
+    /// [`ErrorKind::NotPositiveSemidefinite`] for a negative variance.
+    ///
+    /// ```
+    /// use mvn_gpu::{Array, MultivariateNormal};
+    /// let d = MultivariateNormal::from_diag(&Array::new([2], vec![0.0, 10.0])?, &Array::new([2], vec![1.0, 1e-4])?)?;
+    /// let x = d.sample(&[3], Some(mvn_gpu::key(0)))?;
+    /// assert!(x.data().chunks(2).all(|r| (r[1] - 10.0).abs() < 0.1));
+    /// # Ok::<(), mvn_gpu::Error>(())
+    /// ```
+    pub fn from_diag(mean: &Array, var: &Array) -> Result<Self> {
+        if var.ndim() == 0 {
+            return Err(Error::new(ErrorKind::InvalidShape, OP, "var must have at least one dimension: (..., n)."));
+        }
+        let n = var.shape()[var.ndim() - 1];
+        let mut cs = var.shape().to_vec();
+        cs.push(n);
+        let (n, mean_batch, cov_batch) = shapes_of(mean.shape(), &cs, "var")?;
+        check_finite("mean", mean)?;
+        check_finite("var", var)?;
+        if let Some(i) = var.data().iter().position(|&v| v < 0.0) {
+            return Err(Error::new(ErrorKind::NotPositiveSemidefinite, OP, format!("var must be non-negative, got {} at flat index {i}.", crate::numtext::f32(var.data()[i]))));
+        }
+        let nn = n * n;
+        let num = cov_batch.iter().product::<usize>();
+        let num = if n == 0 { num.min(1) } else { num };
+        let mut factors = alloc::zeroed::<f32>(OP, alloc::product::<f32>(OP, num, nn)?)?;
+        for b in 0..num {
+            for i in 0..n {
+                factors[b * nn + i * n + i] = var.data()[b * n + i].sqrt();
+            }
+        }
+        let mut entries = alloc::with_capacity::<FactorEntry>(OP, num)?;
+        entries.extend((0..num).map(|b| FactorEntry { batch_index: b as u32, method_used: FactorMethod::Diag, detail: None }));
+        let mut factor_of_cov = alloc::with_capacity::<u32>(OP, num)?;
+        factor_of_cov.extend(0..num as u32);
+        Ok(MultivariateNormal {
+            n,
+            method: Method::Cholesky,
+            mean: alloc::copied(OP, mean.data())?,
+            mean_batch,
+            cov_batch,
+            factors,
+            factor_of_cov,
+            entries,
+            triangular: n > 0, // diagonal: upper triangular too
+            warnings: Vec::new(),
+            reports: OnceLock::new(),
+        })
+    }
+
     /// A distribution from a precision matrix `precision (..., n, n)`, the inverse covariance
     /// (as torch's `precision_matrix`): each is factored in f64 as `P = L Lᵀ` and sampled with
     /// `R = L⁻¹`, so that `Rᵀ R = P⁻¹`; the covariance is never inverted.
@@ -614,6 +670,11 @@ impl MultivariateNormal {
 
     pub(crate) fn mean_data(&self) -> &[f32] {
         &self.mean
+    }
+
+    /// How factor `f` was made.
+    pub(crate) fn method_used_of(&self, f: usize) -> FactorMethod {
+        self.entries[f].method_used
     }
 
     /// The batch shapes of mean and cov, before broadcasting.

@@ -24,10 +24,12 @@ pub enum FactorMethod {
     ScaleTril,
     /// From a precision matrix `P = L Lᵀ`: `R = L⁻¹` (lower triangular), so `Rᵀ R = P⁻¹`.
     Precision,
+    /// From a vector of variances: `R = diag(√var)`, nothing factored.
+    Diag,
 }
 
 impl FactorMethod {
-    /// A short name (`"cholesky"`, `"cholesky-psd"`, `"eigh"`, `"svd"`, `"scale_tril"`, `"precision"`).
+    /// A short name (`"cholesky"`, `"cholesky-psd"`, `"eigh"`, `"svd"`, `"scale_tril"`, `"precision"`, `"diag"`).
     pub fn as_str(self) -> &'static str {
         match self {
             FactorMethod::Cholesky => "cholesky",
@@ -36,6 +38,7 @@ impl FactorMethod {
             FactorMethod::Svd => "svd",
             FactorMethod::ScaleTril => "scale_tril",
             FactorMethod::Precision => "precision",
+            FactorMethod::Diag => "diag",
         }
     }
 }
