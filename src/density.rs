@@ -9,6 +9,7 @@
 
 use crate::distribution::MultivariateNormal;
 use crate::error::{Error, ErrorKind, Result};
+use crate::linalg::{cholesky_lower, solve_lower};
 use crate::shape::{broadcast_shapes, fmt_shape, numel, BroadcastMap};
 
 const OP: &str = "log_prob";
@@ -61,6 +62,11 @@ fn gram(r: &[f32], n: usize) -> Vec<f64> {
     s
 }
 
+/// `Rᵀ` in f64 (row-major `n x n`).
+fn transposed(r: &[f32], n: usize) -> Vec<f64> {
+    (0..n * n).map(|k| r[(k % n) * n + k / n] as f64).collect()
+}
+
 fn prepare(r: &[f32], n: usize, allow_singular: bool, batch_index: usize) -> Result<Prepared> {
     prepare_with(r, n, allow_singular, batch_index, false)
 }
@@ -70,28 +76,14 @@ fn prepare(r: &[f32], n: usize, allow_singular: bool, batch_index: usize) -> Res
 /// float32 round-off.
 fn prepare_with(r: &[f32], n: usize, allow_singular: bool, batch_index: usize, exact_triangular: bool) -> Result<Prepared> {
     if exact_triangular && (0..n).all(|j| r[j * n + j] != 0.0) {
-        let l: Vec<f64> = (0..n * n).map(|k| r[(k % n) * n + k / n] as f64).collect();
+        let l = transposed(r, n);
         let log_det = 2.0 * (0..n).map(|j| (r[j * n + j] as f64).abs().ln()).sum::<f64>();
         return Ok(Prepared::Full { l, log_det });
     }
     let s = gram(r, n);
     let lmax = (0..n).fold(0f64, |m, i| m.max(s[i * n + i]));
     let cut = singular_cut(n, lmax);
-    let mut l = s.clone();
-    let mut full = lmax > 0.0;
-    for j in 0..n {
-        let d = l[j * n + j] - (0..j).map(|k| l[j * n + k] * l[j * n + k]).sum::<f64>();
-        if !(d > cut) {
-            full = false;
-            break;
-        }
-        let dj = d.sqrt();
-        l[j * n + j] = dj;
-        for i in j + 1..n {
-            l[i * n + j] = (l[i * n + j] - (0..j).map(|k| l[i * n + k] * l[j * n + k]).sum::<f64>()) / dj;
-        }
-    }
-    if full {
+    if let (true, Ok(l)) = (lmax > 0.0, cholesky_lower(n, |i, j| s[i * n + j], cut)) {
         let log_det = 2.0 * (0..n).map(|i| l[i * n + i].ln()).sum::<f64>();
         return Ok(Prepared::Full { l, log_det });
     }
@@ -120,23 +112,17 @@ fn prepare_with(r: &[f32], n: usize, allow_singular: bool, batch_index: usize, e
     Ok(Prepared::Singular { w, null, rank, log_pdet, eps: cut.sqrt() })
 }
 
-fn log_density(p: &Prepared, d: &[f64], n: usize) -> f64 {
+/// The log-density at `x - μ = d` (`d` is overwritten).
+fn log_density(p: &Prepared, d: &mut [f64], n: usize) -> f64 {
     match p {
         Prepared::Full { l, log_det } => {
-            // Forward substitution L y = d, |y|² the Mahalanobis distance.
-            let mut y = [0f64; 64];
-            let mut heap = Vec::new();
-            let y: &mut [f64] = if n <= 64 { &mut y[..n] } else { heap.resize(n, 0.0); &mut heap };
-            let mut maha = 0.0;
-            for i in 0..n {
-                let v = (d[i] - (0..i).map(|k| l[i * n + k] * y[k]).sum::<f64>()) / l[i * n + i];
-                y[i] = v;
-                maha += v * v;
-            }
+            // L y = d: |y|² is the Mahalanobis distance.
+            solve_lower(l, n, d);
+            let maha: f64 = d.iter().map(|v| v * v).sum();
             -0.5 * (n as f64 * LOG_2PI + log_det + maha)
         }
         Prepared::Singular { w, null, rank, log_pdet, eps } => {
-            let dot = |row: &[f64]| row.iter().zip(d).map(|(a, b)| a * b).sum::<f64>();
+            let dot = |row: &[f64]| row.iter().zip(d.iter()).map(|(a, b)| a * b).sum::<f64>();
             let residual = null.chunks(n).map(|v| dot(v).powi(2)).sum::<f64>().sqrt();
             let scale = d.iter().map(|v| v * v).sum::<f64>().sqrt();
             if residual > eps + 16.0 * f32::EPSILON as f64 * scale {
@@ -202,20 +188,20 @@ impl MultivariateNormal {
     pub fn scale_tril(&self) -> Result<Array64> {
         let n = self.dim();
         let upper = |r: &[f32]| (0..n).all(|i| (0..i).all(|j| r[i * n + j] == 0.0));
-        let mut failed = None;
+        let mut failed = false;
         let out = self.per_batch_matrix(|r, n| {
             if upper(r) {
-                return (0..n * n).map(|k| r[(k % n) * n + k / n] as f64).collect(); // Rᵀ
+                return transposed(r, n);
             }
             match prepare(r, n, false, 0) {
-                Ok(Prepared::Full { l, .. }) => l.iter().enumerate().map(|(k, v)| if k % n <= k / n { *v } else { 0.0 }).collect(),
+                Ok(Prepared::Full { l, .. }) => l,
                 _ => {
-                    failed.get_or_insert(());
+                    failed = true;
                     vec![f64::NAN; n * n]
                 }
             }
         });
-        if failed.is_some() {
+        if failed {
             return Err(Error::new(ErrorKind::InvalidArgument, "scale_tril", "a singular covariance factored by eigh or svd has no Cholesky factor; use covariance() or method cholesky."));
         }
         Ok(out)
@@ -328,7 +314,7 @@ impl MultivariateNormal {
                 for j in 0..n {
                     d[j] = x[xi * n + j] - means[mi * n + j] as f64;
                 }
-                log_density(prepared[factor_of_cov[ci] as usize].as_ref().expect("prepared"), &d, n)
+                log_density(prepared[factor_of_cov[ci] as usize].as_ref().expect("prepared"), &mut d, n)
             })
             .collect();
         Ok(Array64 { shape: out_shape, data })
@@ -386,25 +372,18 @@ impl MultivariateNormal {
             let f = self.factor_of_cov()[c] as usize;
             let s = gram(&self.factors()[f * n * n..(f + 1) * n * n], n);
             // Cholesky of Σ_oo.
-            let mut l = vec![0f64; k * k];
             let lmax = indices.iter().fold(0f64, |a, &i| a.max(s[i * n + i]));
-            for j in 0..k {
-                let d = s[indices[j] * n + indices[j]] - (0..j).map(|t| l[j * k + t] * l[j * k + t]).sum::<f64>();
-                if !(d > singular_cut(n, lmax)) {
-                    return Err(Error::new(ErrorKind::NotPositiveSemidefinite, OP, format!("the covariance of the observed coordinates is singular at batch index {c}: they are (nearly) determined by one another.")));
-                }
-                l[j * k + j] = d.sqrt();
-                for i in j + 1..k {
-                    l[i * k + j] = (s[indices[i] * n + indices[j]] - (0..j).map(|t| l[i * k + t] * l[j * k + t]).sum::<f64>()) / l[j * k + j];
-                }
-            }
+            let l = cholesky_lower(k, |i, j| s[indices[i] * n + indices[j]], singular_cut(n, lmax)).map_err(|_| {
+                Error::new(ErrorKind::NotPositiveSemidefinite, OP, format!("the covariance of the observed coordinates is singular at batch index {c}: they are (nearly) determined by one another."))
+            })?;
             // Row r of A solves Σ_oo aᵀ = Σ_o,rest[r] (forward then back substitution).
             let mut a = vec![0f64; m * k];
+            let mut y = vec![0f64; k];
             for (r, &u) in rest.iter().enumerate() {
-                let mut y = vec![0f64; k];
-                for i in 0..k {
-                    y[i] = (s[u * n + indices[i]] - (0..i).map(|t| l[i * k + t] * y[t]).sum::<f64>()) / l[i * k + i];
+                for (i, yi) in y.iter_mut().enumerate() {
+                    *yi = s[u * n + indices[i]];
                 }
+                solve_lower(&l, k, &mut y);
                 for i in (0..k).rev() {
                     a[r * k + i] = (y[i] - (i + 1..k).map(|t| l[t * k + i] * a[r * k + t]).sum::<f64>()) / l[i * k + i];
                 }

@@ -9,7 +9,7 @@ use crate::options::{Method, Options};
 use crate::shape::{broadcast_shapes, check_shape, fmt_shape, numel};
 use std::sync::OnceLock;
 
-const OP: &str = "multivariate_normal";
+pub(crate) const OP: &str = "multivariate_normal";
 
 /// One distinct covariance's factorization (its `R` is in `factors`). Small: a batch may hold
 /// 2^26 of them.
@@ -66,7 +66,7 @@ pub struct MultivariateNormal {
     reports: OnceLock<Vec<FactorReport>>,
 }
 
-fn check_finite(what: &str, a: &Array) -> Result<()> {
+pub(crate) fn check_finite(what: &str, a: &Array) -> Result<()> {
     // A branch-free scan per block, in parallel natively for large inputs; the first bad index
     // is then found in order.
     let bad_block = has_non_finite;
@@ -102,7 +102,7 @@ fn check_finite(what: &str, a: &Array) -> Result<()> {
     Ok(())
 }
 
-fn check_shapes(mean: &Array, cov: &Array, what: &str) -> Result<(usize, Vec<usize>, Vec<usize>)> {
+pub(crate) fn check_shapes(mean: &Array, cov: &Array, what: &str) -> Result<(usize, Vec<usize>, Vec<usize>)> {
     shapes_of(mean.shape(), cov.shape(), what)
 }
 
@@ -430,15 +430,7 @@ impl MultivariateNormal {
         check_finite("mean", mean)?;
         check_finite("scale_tril", scale_tril)?;
         let nn = n * n;
-        let num = cov_batch.iter().product::<usize>();
-        let num = if n == 0 { num.min(1) } else { num };
-        let mut factors = alloc::zeroed::<f32>(OP, alloc::product::<f32>(OP, num, nn)?)?;
-        let mut entries = alloc::with_capacity::<FactorEntry>(OP, num)?;
-        entries.extend((0..num).map(|b| FactorEntry { batch_index: b as u32, method_used: FactorMethod::ScaleTril, detail: None }));
-        let mut factor_of_cov = alloc::with_capacity::<u32>(OP, num)?;
-        factor_of_cov.extend(0..num as u32);
-        let mean_data = alloc::copied(OP, mean.data())?;
-        for b in 0..num {
+        Self::from_factors(mean, n, mean_batch, cov_batch, FactorMethod::ScaleTril, true, |b, r| {
             let l = &scale_tril.data()[b * nn..(b + 1) * nn];
             for i in 0..n {
                 for j in 0..n {
@@ -450,8 +442,37 @@ impl MultivariateNormal {
                             format!("scale_tril must be lower triangular: batch index {b} has {} at ({i},{j}).", crate::numtext::f32(v)),
                         ));
                     }
-                    factors[b * nn + j * n + i] = v; // R = Lᵀ
+                    r[j * n + i] = v; // R = Lᵀ
                 }
+            }
+            Ok(())
+        })
+    }
+
+    /// A distribution whose factors are given, not found (`scale_tril`, `diag`, `precision`):
+    /// one per covariance of the batch, `fill(b, r)` writing factor `b` into the zeroed `r`.
+    /// `upper`: every factor is upper triangular (the kernels then skip its zeros).
+    pub(crate) fn from_factors(
+        mean: &Array,
+        n: usize,
+        mean_batch: Vec<usize>,
+        cov_batch: Vec<usize>,
+        method_used: FactorMethod,
+        upper: bool,
+        mut fill: impl FnMut(usize, &mut [f32]) -> Result<()>,
+    ) -> Result<Self> {
+        let nn = n * n;
+        let num = cov_batch.iter().product::<usize>();
+        let num = if n == 0 { num.min(1) } else { num };
+        let mut factors = alloc::zeroed::<f32>(OP, alloc::product::<f32>(OP, num, nn)?)?;
+        let mut entries = alloc::with_capacity::<FactorEntry>(OP, num)?;
+        entries.extend((0..num).map(|b| FactorEntry { batch_index: b as u32, method_used, detail: None }));
+        let mut factor_of_cov = alloc::with_capacity::<u32>(OP, num)?;
+        factor_of_cov.extend(0..num as u32);
+        let mean_data = alloc::copied(OP, mean.data())?;
+        if nn > 0 {
+            for (b, r) in factors.chunks_exact_mut(nn).enumerate() {
+                fill(b, r)?;
             }
         }
         Ok(MultivariateNormal {
@@ -463,144 +484,7 @@ impl MultivariateNormal {
             factors,
             factor_of_cov,
             entries,
-            triangular: n > 0,
-            warnings: Vec::new(),
-            reports: OnceLock::new(),
-        })
-    }
-
-    /// A distribution with independent coordinates from their variances `var (..., n)` (torch's
-    /// `Independent(Normal(loc, scale))`, SciPy's `cov` as a vector): `R = diag(√var)`, nothing
-    /// is factored. Zero variances are allowed (a degenerate coordinate).
-    ///
-    /// # Errors
-    /// As [`MultivariateNormal::new`] for shapes and non-finite values, and
-    /// [`ErrorKind::NotPositiveSemidefinite`] for a negative variance.
-    ///
-    /// ```
-    /// use mvn_gpu::{Array, MultivariateNormal};
-    /// let d = MultivariateNormal::from_diag(&Array::new([2], vec![0.0, 10.0])?, &Array::new([2], vec![1.0, 1e-4])?)?;
-    /// let x = d.sample(&[3], Some(mvn_gpu::key(0)))?;
-    /// assert!(x.data().chunks(2).all(|r| (r[1] - 10.0).abs() < 0.1));
-    /// # Ok::<(), mvn_gpu::Error>(())
-    /// ```
-    pub fn from_diag(mean: &Array, var: &Array) -> Result<Self> {
-        if var.ndim() == 0 {
-            return Err(Error::new(ErrorKind::InvalidShape, OP, "var must have at least one dimension: (..., n)."));
-        }
-        let n = var.shape()[var.ndim() - 1];
-        let mut cs = var.shape().to_vec();
-        cs.push(n);
-        let (n, mean_batch, cov_batch) = shapes_of(mean.shape(), &cs, "var")?;
-        check_finite("mean", mean)?;
-        check_finite("var", var)?;
-        if let Some(i) = var.data().iter().position(|&v| v < 0.0) {
-            return Err(Error::new(ErrorKind::NotPositiveSemidefinite, OP, format!("var must be non-negative, got {} at flat index {i}.", crate::numtext::f32(var.data()[i]))));
-        }
-        let nn = n * n;
-        let num = cov_batch.iter().product::<usize>();
-        let num = if n == 0 { num.min(1) } else { num };
-        let mut factors = alloc::zeroed::<f32>(OP, alloc::product::<f32>(OP, num, nn)?)?;
-        for b in 0..num {
-            for i in 0..n {
-                factors[b * nn + i * n + i] = var.data()[b * n + i].sqrt();
-            }
-        }
-        let mut entries = alloc::with_capacity::<FactorEntry>(OP, num)?;
-        entries.extend((0..num).map(|b| FactorEntry { batch_index: b as u32, method_used: FactorMethod::Diag, detail: None }));
-        let mut factor_of_cov = alloc::with_capacity::<u32>(OP, num)?;
-        factor_of_cov.extend(0..num as u32);
-        Ok(MultivariateNormal {
-            n,
-            method: Method::Cholesky,
-            mean: alloc::copied(OP, mean.data())?,
-            mean_batch,
-            cov_batch,
-            factors,
-            factor_of_cov,
-            entries,
-            triangular: n > 0, // diagonal: upper triangular too
-            warnings: Vec::new(),
-            reports: OnceLock::new(),
-        })
-    }
-
-    /// A distribution from a precision matrix `precision (..., n, n)`, the inverse covariance
-    /// (as torch's `precision_matrix`): each is factored in f64 as `P = L Lᵀ` and sampled with
-    /// `R = L⁻¹`, so that `Rᵀ R = P⁻¹`; the covariance is never inverted.
-    ///
-    /// # Errors
-    /// As [`MultivariateNormal::new`] for shapes, non-finite values and asymmetry (with the
-    /// default tolerance), and [`ErrorKind::NotPositiveSemidefinite`] for a precision matrix that
-    /// is not positive definite (a covariance with infinite variance).
-    ///
-    /// ```
-    /// use mvn_gpu::{Array, MultivariateNormal};
-    /// let d = MultivariateNormal::from_precision(&Array::new([2], vec![0.0, 0.0])?, &Array::new([2, 2], vec![4.0, 0.0, 0.0, 0.25])?)?;
-    /// let x = d.sample(&[20000], Some(mvn_gpu::key(0)))?; // variances 1/4 and 4
-    /// let var0 = x.data().chunks(2).map(|r| (r[0] as f64).powi(2)).sum::<f64>() / 20000.0;
-    /// assert!((var0 - 0.25).abs() < 0.02);
-    /// # Ok::<(), mvn_gpu::Error>(())
-    /// ```
-    pub fn from_precision(mean: &Array, precision: &Array) -> Result<Self> {
-        let (n, mean_batch, cov_batch) = check_shapes(mean, precision, "precision")?;
-        check_finite("mean", mean)?;
-        check_finite("precision", precision)?;
-        let tol = linalg::default_tolerance(n);
-        let nn = n * n;
-        let num = cov_batch.iter().product::<usize>();
-        let num = if n == 0 { num.min(1) } else { num };
-        let mut factors = alloc::zeroed::<f32>(OP, alloc::product::<f32>(OP, num, nn)?)?;
-        let mut l = vec![0f64; nn];
-        for b in 0..num {
-            let p = &precision.data()[b * nn..(b + 1) * nn];
-            let scale = p.iter().fold(0f64, |m, v| m.max(v.abs() as f64));
-            for i in 0..n {
-                for j in 0..i {
-                    let (a, c) = (p[i * n + j] as f64, p[j * n + i] as f64);
-                    if (a - c).abs() > tol * scale {
-                        return Err(Error::new(ErrorKind::NotSymmetric, OP, format!("precision is not symmetric: batch index {b}, entries ({i},{j}) and ({j},{i}) differ by {}.", crate::numtext::f64((a - c).abs()))));
-                    }
-                }
-            }
-            // Cholesky of (P + Pᵀ)/2 in f64, then R = L⁻¹ by forward substitution, row by row.
-            for j in 0..n {
-                let d = p[j * n + j] as f64 - (0..j).map(|k| l[j * n + k] * l[j * n + k]).sum::<f64>();
-                if !(d > tol * scale) {
-                    return Err(Error::new(ErrorKind::NotPositiveSemidefinite, OP, format!("precision must be positive definite: batch index {b} has a pivot of {} at ({j},{j}) (a covariance with infinite variance).", crate::numtext::f64(d))));
-                }
-                l[j * n + j] = d.sqrt();
-                for i in j + 1..n {
-                    let a = 0.5 * (p[i * n + j] as f64 + p[j * n + i] as f64);
-                    l[i * n + j] = (a - (0..j).map(|k| l[i * n + k] * l[j * n + k]).sum::<f64>()) / l[j * n + j];
-                }
-            }
-            let r = &mut factors[b * nn..(b + 1) * nn];
-            for c in 0..n {
-                // Column c of L⁻¹: L y = e_c.
-                let mut y = vec![0f64; n];
-                for i in c..n {
-                    let e = if i == c { 1.0 } else { 0.0 };
-                    y[i] = (e - (c..i).map(|k| l[i * n + k] * y[k]).sum::<f64>()) / l[i * n + i];
-                    r[i * n + c] = y[i] as f32;
-                }
-            }
-        }
-        let mut entries = alloc::with_capacity::<FactorEntry>(OP, num)?;
-        entries.extend((0..num).map(|b| FactorEntry { batch_index: b as u32, method_used: FactorMethod::Precision, detail: None }));
-        let mut factor_of_cov = alloc::with_capacity::<u32>(OP, num)?;
-        factor_of_cov.extend(0..num as u32);
-        Ok(MultivariateNormal {
-            n,
-            method: Method::Cholesky,
-            mean: alloc::copied(OP, mean.data())?,
-            mean_batch,
-            cov_batch,
-            factors,
-            factor_of_cov,
-            entries,
-            // R = L⁻¹ is lower triangular; the kernels' triangular shortcut is for upper R.
-            triangular: false,
+            triangular: upper && n > 0,
             warnings: Vec::new(),
             reports: OnceLock::new(),
         })

@@ -39,6 +39,7 @@ mod key;
 mod linalg;
 mod numtext;
 mod options;
+mod parametrizations;
 pub mod prng;
 mod profile;
 mod random;

@@ -183,6 +183,33 @@ fn llt_lower(s: &mut [f64], n: usize) -> bool {
     true
 }
 
+/// The lower Cholesky factor `L` (row-major `n x n`, zero above the diagonal), in f64, of the
+/// symmetric matrix whose lower-triangle entries are `a(i, j)` (`i >= j`); `Err((j, pivot))` at
+/// the first pivot not above `min_pivot`. For the small dense factorizations of the
+/// log-density, conditioning and precision paths (`llt_lower` takes no threshold).
+pub(crate) fn cholesky_lower(n: usize, a: impl Fn(usize, usize) -> f64, min_pivot: f64) -> std::result::Result<Vec<f64>, (usize, f64)> {
+    let mut l = vec![0f64; n * n];
+    for j in 0..n {
+        let d = a(j, j) - (0..j).map(|k| l[j * n + k] * l[j * n + k]).sum::<f64>();
+        if !(d > min_pivot) {
+            return Err((j, d));
+        }
+        let ljj = d.sqrt();
+        l[j * n + j] = ljj;
+        for i in j + 1..n {
+            l[i * n + j] = (a(i, j) - (0..j).map(|k| l[i * n + k] * l[j * n + k]).sum::<f64>()) / ljj;
+        }
+    }
+    Ok(l)
+}
+
+/// Solves `L y = b` in place (`y` holds `b`) for the lower-triangular row-major `l`.
+pub(crate) fn solve_lower(l: &[f64], n: usize, y: &mut [f64]) {
+    for i in 0..n {
+        y[i] = (y[i] - (0..i).map(|k| l[i * n + k] * y[k]).sum::<f64>()) / l[i * n + i];
+    }
+}
+
 pub(crate) fn default_tolerance(n: usize) -> f64 {
     8.0 * n.max(1) as f64 * f32::EPSILON as f64
 }
