@@ -258,21 +258,22 @@ export class Sampler {
       const opened = await open(rest);
       return new Sampler(opened, lease(opened.inner));
     }
-    let entry = pool.get(key);
-    if (entry === undefined) {
-      entry = { opening: open(rest), refs: 0 };
-      pool.set(key, entry);
-      const mine = entry;
-      mine.opening.catch(() => pool.get(key) === mine && pool.delete(key));
+    for (;;) {
+      const entry = pool.get(key) ?? { opening: open(rest), refs: 0 };
+      if (!pool.has(key)) {
+        pool.set(key, entry);
+        entry.opening.catch(() => pool.get(key) === entry && pool.delete(key));
+      }
+      const opened = await entry.opening;
+      // Its last share may have been released while this call waited: then open a new one.
+      if (pool.get(key) !== entry) continue;
+      entry.refs++;
+      return new Sampler(opened, lease(opened.inner, () => {
+        if (--entry.refs > 0) return true;
+        if (pool.get(key) === entry) pool.delete(key);
+        return false;
+      }));
     }
-    const opened = await entry.opening;
-    entry.refs++;
-    const mine = entry;
-    return new Sampler(opened, lease(opened.inner, () => {
-      if (--mine.refs > 0) return true;
-      if (pool.get(key) === mine) pool.delete(key);
-      return false;
-    }));
   }
 
   #live(op) {
