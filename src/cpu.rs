@@ -35,6 +35,18 @@ pub(crate) fn fill_words(key: [u32; 2], out: &mut [u32]) {
     bits::fill_words(key, 0, out.len() as u32, out);
 }
 
+/// Words `start .. start + out.len()` of the `total`-word stream of `key`, in parallel where
+/// available (a window of the stream: each block is hashed for the one word it gives here).
+fn fill_range(key: [u32; 2], start: usize, total: usize, out: &mut [u32]) {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        use rayon::prelude::*;
+        out.par_chunks_mut(PAR_WORDS).enumerate().for_each(|(c, o)| bits::fill_words(key, (start + c * PAR_WORDS) as u32, total as u32, o));
+    }
+    #[cfg(target_arch = "wasm32")]
+    bits::fill_words(key, start as u32, total as u32, out);
+}
+
 /// Applies `f` to a chunk. `f32::mul_add` (erfinv's fma) is a true fma everywhere, but without
 /// the `fma` target feature it is a libm call per use; a copy of the loop compiled with the
 /// feature (chosen at run time; `f` is inlined into it) gives the same results several times
@@ -82,10 +94,14 @@ pub(crate) fn words(req: &WordsRequest) -> Result<Vec<u32>> {
     Ok(w)
 }
 
-/// Standard normals for the `len`-word stream of `key`.
-fn standard_normals(op: &str, key: [u32; 2], len: usize) -> Result<Vec<f32>> {
-    let mut w = alloc::zeroed::<u32>(op, len)?;
-    fill_words(key, &mut w);
+/// Standard normals for words `words` of the `total`-word stream of `key`.
+fn standard_normals(op: &str, key: [u32; 2], words: core::ops::Range<usize>, total: usize) -> Result<Vec<f32>> {
+    let mut w = alloc::zeroed::<u32>(op, words.len())?;
+    if words.len() == total {
+        fill_words(key, &mut w);
+    } else {
+        fill_range(key, words.start, total, &mut w);
+    }
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     math::normals_x4(&mut w, math::SQRT2, None);
     #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
@@ -243,7 +259,7 @@ fn affine_rows(dist: &MultivariateNormal, req: &SampleRequest, row0: usize, bloc
 #[cfg(not(target_arch = "wasm32"))]
 fn affine_gemm(dist: &MultivariateNormal, req: &SampleRequest, z: Vec<f32>) -> Result<Vec<f32>> {
     use faer::{MatMut, MatRef};
-    let (rows, n) = (req.rows, req.n);
+    let (rows, n, row0) = (req.window.len(), req.n, req.window.start);
     let mut out = alloc::zeroed::<f32>(req.op, rows * n)?;
     let par = faer::Par::rayon(0);
     faer::linalg::matmul::matmul(
@@ -257,7 +273,7 @@ fn affine_gemm(dist: &MultivariateNormal, req: &SampleRequest, z: Vec<f32>) -> R
     drop(z);
     let mean = dist.mean_data();
     for (r, row) in out.chunks_exact_mut(n).enumerate() {
-        let m = &mean[req.mean_map.index(r) * n..][..n];
+        let m = &mean[req.mean_map.index(row0 + r) * n..][..n];
         row.iter_mut().zip(m).for_each(|(v, &mj)| *v += mj);
     }
     Ok(out)
@@ -268,14 +284,15 @@ fn affine_gemm(dist: &MultivariateNormal, req: &SampleRequest, z: Vec<f32>) -> R
 /// 2.6x faster at n = 512, slower at n = 64).
 const GEMM_MIN_N: usize = 128;
 
-/// Draws `req` from `dist` on the CPU.
+/// Draws `req` from `dist` on the CPU (the window's rows, with the whole output's shape unless
+/// windowed: then `[rows, n]`).
 pub(crate) fn sample(dist: &MultivariateNormal, req: &SampleRequest) -> Result<Array> {
-    let len = req.rows * req.n;
-    let mut out = standard_normals(req.op, req.key.0, len)?;
+    let (len, row0) = (req.drawn_len(), req.window.start);
+    let mut out = standard_normals(req.op, req.key.0, row0 * req.n..row0 * req.n + len, req.len())?;
     #[cfg(not(target_arch = "wasm32"))]
     if len > 0 && req.n >= GEMM_MIN_N && dist.factors().len() == req.n * req.n {
         let out = affine_gemm(dist, req, out)?;
-        return Ok(Array::from_parts(req.out_shape.clone(), out));
+        return Ok(Array::from_parts(req.drawn_shape(), out));
     }
     if len > 0 {
         #[cfg(not(target_arch = "wasm32"))]
@@ -285,10 +302,10 @@ pub(crate) fn sample(dist: &MultivariateNormal, req: &SampleRequest) -> Result<A
             let rows_per = (PAR_WORDS / n).max(1);
             out.par_chunks_mut(rows_per * n)
                 .enumerate()
-                .for_each(|(c, block)| affine_rows(dist, req, c * rows_per, block));
+                .for_each(|(c, block)| affine_rows(dist, req, row0 + c * rows_per, block));
         }
         #[cfg(target_arch = "wasm32")]
-        affine_rows(dist, req, 0, &mut out);
+        affine_rows(dist, req, row0, &mut out);
     }
-    Ok(Array::from_parts(req.out_shape.clone(), out))
+    Ok(Array::from_parts(req.drawn_shape(), out))
 }

@@ -117,7 +117,10 @@ impl WordsRequest {
 pub(crate) struct SampleRequest {
     pub op: &'static str,
     pub out_shape: Vec<usize>,
+    /// Rows of the whole output (the word stream covers all of them).
     pub rows: usize,
+    /// The rows drawn: all of them, or a window of them ([`SampleRequest::window`]).
+    pub window: std::ops::Range<usize>,
     pub n: usize,
     pub key: Key,
     pub mean_map: BroadcastMap,
@@ -135,9 +138,11 @@ impl SampleRequest {
     pub fn for_shapes(op: &'static str, n: usize, mean_batch: &[usize], cov_batch: &[usize], shape: &[i64], key: Option<Key>) -> Result<Self> {
         let out_shape = crate::distribution::output_shape_of(n, mean_batch, cov_batch, shape)?;
         let batch = &out_shape[..out_shape.len() - 1];
+        let rows = batch.iter().product();
         Ok(SampleRequest {
             op,
-            rows: batch.iter().product(),
+            rows,
+            window: 0..rows,
             n,
             key: resolve(key),
             mean_map: BroadcastMap::new(batch, mean_batch),
@@ -146,9 +151,38 @@ impl SampleRequest {
         })
     }
 
-    /// Float32 values of the output.
+    /// Float32 values of the whole output (the words of the stream).
     pub fn len(&self) -> usize {
         self.rows * self.n
+    }
+
+    /// Restricts the draw to output rows `rows` (of the flattened batch), bit for bit those
+    /// rows of the whole draw.
+    pub fn window(mut self, rows: std::ops::Range<usize>) -> Result<Self> {
+        if rows.start > rows.end || rows.end > self.rows {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                self.op,
+                format!("rows {}..{} are not within the {} rows of output shape {}.", rows.start, rows.end, self.rows, fmt_shape(&self.out_shape)),
+            ));
+        }
+        self.window = rows;
+        Ok(self)
+    }
+
+    /// Whether only some rows are drawn.
+    pub fn is_windowed(&self) -> bool {
+        self.window != (0..self.rows)
+    }
+
+    /// The shape of what is drawn: the output's, or `[rows, n]` for a window.
+    pub fn drawn_shape(&self) -> Vec<usize> {
+        if self.is_windowed() { vec![self.window.len(), self.n] } else { self.out_shape.clone() }
+    }
+
+    /// Float32 values drawn (the window's).
+    pub fn drawn_len(&self) -> usize {
+        self.window.len() * self.n
     }
 }
 

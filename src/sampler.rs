@@ -151,13 +151,40 @@ impl Sampler {
     /// Shape errors as [`MultivariateNormal::output_shape`]; [`ErrorKind::TooLarge`] when the
     /// factors do not fit one GPU binding; [`ErrorKind::Device`] when the GPU fails.
     pub async fn sample(&self, dist: &MultivariateNormal, shape: &[i64], key: Option<Key>) -> Result<Array> {
-        let req = SampleRequest::new("multivariate_normal", dist, shape, key)?;
+        self.draw(dist, SampleRequest::new("multivariate_normal", dist, shape, key)?).await
+    }
+
+    /// Rows `rows` of [`Sampler::sample`]'s output with its batch dimensions flattened (shape
+    /// `[rows.len(), n]`), bit for bit those rows of the whole draw: a large draw can be made
+    /// and written a part at a time (the CLI's `--out` does) in bounded memory.
+    ///
+    /// ```
+    /// # use mvn_gpu::{Array, MultivariateNormal, Options, Sampler, key};
+    /// let d = MultivariateNormal::new(&Array::new(&[2], vec![0.0, 1.0])?, &Array::new(&[2, 2], vec![1.0, 0.5, 0.5, 2.0])?, &Options::default())?;
+    /// let s = Sampler::cpu();
+    /// let all = pollster::block_on(s.sample(&d, &[10], Some(key(0))))?;
+    /// let part = pollster::block_on(s.sample_rows(&d, &[10], Some(key(0)), 4..7))?;
+    /// assert_eq!(part.shape(), &[3, 2]);
+    /// assert_eq!(part.data(), &all.data()[8..14]);
+    /// # Ok::<(), mvn_gpu::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Sampler::sample`]; [`ErrorKind::InvalidArgument`] when `rows` is not within the
+    /// output's rows.
+    pub async fn sample_rows(&self, dist: &MultivariateNormal, shape: &[i64], key: Option<Key>, rows: std::ops::Range<usize>) -> Result<Array> {
+        let (len, n) = (rows.len(), dist.dim());
+        let (_, data) = self.draw(dist, SampleRequest::new("multivariate_normal", dist, shape, key)?.window(rows)?).await?.into_parts();
+        Ok(Array::from_parts(vec![len, n], data))
+    }
+
+    async fn draw(&self, dist: &MultivariateNormal, req: SampleRequest) -> Result<Array> {
         match &self.gpu {
             None => crate::cpu::sample(dist, &req),
             Some(g) => {
                 let r = &req;
                 let data = g.run(req.op, OnLoss::Replay, |c| async move { c.sample(dist, r).await }).await?;
-                Ok(Array::from_parts(req.out_shape, data))
+                Ok(Array::from_parts(req.drawn_shape(), data))
             }
         }
     }

@@ -14,7 +14,8 @@ use mvn_gpu::cli::commands::{bits_args, condition_args, condition_json, key_args
 use mvn_gpu::cli::input::{read_array, Inputs};
 use mvn_gpu::cli::keys::parse_key;
 use mvn_gpu::cli::npy::{parse_npy, write_npy};
-use mvn_gpu::cli::output::{report_json, write_csv, write_json};
+use mvn_gpu::cli::output::report_json;
+use mvn_gpu::cli::stream::{write_csv, write_json};
 use mvn_gpu::cli::values::{Data, Values};
 use mvn_gpu::cli::{self, Action, CliResult};
 use mvn_gpu::{split_n, Array, Key, Sampler};

@@ -4,7 +4,8 @@
 
 use super::args::{key_of, parse_backend, parse_dtype, parse_f32, parse_seed, parse_shape, parse_width, with_random_flags, BackendChoice, Flags};
 use super::input::{Inputs, ReadAll};
-use super::output::{emit, parse_out, report_json, to_stderr, Out};
+use super::output::{parse_out, report_json, to_stderr, Out};
+use super::stream::{emit, Sink};
 use super::values::{Data, Values};
 use super::{fail, flag_err, help, CliError, CliResult};
 use crate::{key, split, split_n, Array, Key, Method, MultivariateNormal, OnInvalid, Options, Sampler, SamplerOptions};
@@ -240,7 +241,13 @@ pub struct SampleArgs {
     pub dist: MultivariateNormal,
     /// Whether `--report` was given.
     pub report: bool,
+    /// `--chunk-rows`: rows drawn and written at a time.
+    pub chunk_rows: Option<usize>,
 }
+
+/// Floats a part of a streamed result holds by default (16 MiB of float32): the memory a draw
+/// of any size needs beyond its inputs.
+pub const CHUNK_VALUES: usize = 1 << 22;
 
 impl SampleArgs {
     /// Draws the samples with `sampler`.
@@ -255,7 +262,7 @@ pub fn sample_args(args: &[String], inputs: &dyn Inputs) -> CliResult<Option<Sam
     let f = Flags::parse(
         "sample",
         args,
-        &with_random_flags(&["--mean", "--cov", "--scale-tril", "--method", "--on-invalid", "--tolerance"]),
+        &with_random_flags(&["--mean", "--cov", "--scale-tril", "--method", "--on-invalid", "--tolerance", "--chunk-rows"]),
         &["--report"],
         0,
     )?;
@@ -270,6 +277,10 @@ pub fn sample_args(args: &[String], inputs: &dyn Inputs) -> CliResult<Option<Sam
         .get("--tolerance")
         .map(|s| s.trim().parse::<f64>().map_err(|_| CliError::new(format!("--tolerance: expected a number, got '{s}'"))))
         .transpose()?;
+    let chunk_rows = f.get("--chunk-rows").map(|s| match s.trim().parse::<usize>() {
+        Ok(r) if r > 0 => Ok(r),
+        _ => fail(format!("--chunk-rows: expected a positive integer, got '{s}'")),
+    }).transpose()?;
     let mean_arg = f.require("--mean")?;
     let dist = match (f.get("--cov"), f.get("--scale-tril")) {
         (Some(_), Some(_)) => return fail("sample: give either --cov or --scale-tril, not both"),
@@ -290,7 +301,7 @@ pub fn sample_args(args: &[String], inputs: &dyn Inputs) -> CliResult<Option<Sam
             MultivariateNormal::from_scale_tril(&mean, &tril)?
         }
     };
-    Ok(Some(SampleArgs { common: Common { out, backend, shape, key }, dist, report: f.has("--report") }))
+    Ok(Some(SampleArgs { common: Common { out, backend, shape, key }, dist, report: f.has("--report"), chunk_rows }))
 }
 
 /// The parsed arguments of `log-prob`.
@@ -370,7 +381,7 @@ pub fn condition_args(args: &[String], inputs: &dyn Inputs) -> CliResult<Option<
 pub fn condition_json(d: &MultivariateNormal) -> String {
     let part = |a: crate::Array64| {
         let mut b = Vec::new();
-        let _ = super::output::write_json(&mut b, &Values { shape: a.shape, data: Data::F64(a.data) });
+        let _ = super::stream::write_json(&mut b, &Values { shape: a.shape, data: Data::F64(a.data) });
         String::from_utf8_lossy(&b).trim_end().to_string()
     };
     format!("{{\"mean\": {}, \"cov\": {}}}\n", part(d.mean()), part(d.covariance()))
@@ -379,10 +390,7 @@ pub fn condition_json(d: &MultivariateNormal) -> String {
 fn condition(args: &[String]) -> CliResult<()> {
     let Some((out, d)) = condition_args(args, &ReadAll)? else { return Ok(()) };
     let text = condition_json(&d);
-    match out {
-        Out::Json(path) => super::output::write_atomically(&path, &|w| w.write_all(text.as_bytes())),
-        _ => super::output::to_stdout(|w| w.write_all(text.as_bytes())),
-    }
+    super::stream::write_bytes(&out, text.as_bytes())
 }
 
 /// The sampler of `--backend`: `auto` falls back to the CPU with a note on stderr.
@@ -430,7 +438,19 @@ fn sample(args: &[String]) -> CliResult<()> {
         to_stderr(&report_json(a.dist.reports()?))?;
     }
     // Shape errors before the (slow) GPU start.
-    a.dist.output_shape(&a.common.shape)?;
-    let x = a.draw(&make_sampler(a.common.backend)?)?;
-    emit(&a.common.out, &x.into())
+    let shape = a.dist.output_shape(&a.common.shape)?;
+    let sampler = make_sampler(a.common.backend)?;
+    let n = a.dist.dim();
+    let rows: usize = shape[..shape.len() - 1].iter().product();
+    let step = a.chunk_rows.unwrap_or((CHUNK_VALUES / n.max(1)).max(1));
+    let parts = rows.div_ceil(step);
+    // The rows a part at a time, each bit for bit those rows of the whole draw.
+    let mut sink = Sink::open(&a.common.out, &shape, "<f4", (parts > 1).then_some(rows as u64))?;
+    for r0 in (0..rows).step_by(step) {
+        sink.check_interrupt()?;
+        let r1 = (r0 + step).min(rows);
+        let x = pollster::block_on(sampler.sample_rows(&a.dist, &a.common.shape, a.common.key, r0..r1))?;
+        sink.part(&Data::F32(x.into_parts().1), (r1 - r0) as u64)?;
+    }
+    sink.finish()
 }

@@ -89,12 +89,16 @@ FLAGS:
     --dtype D                output dtype; only float32 is supported          [default: float32]
     --backend B              gpu | cpu | auto                                     [default: gpu]
     --out FILE               write FILE.npy, FILE.json or FILE.csv instead of stdout
+    --chunk-rows R           draw and write R rows at a time: memory stays bounded whatever the
+                             shape, the output is the same     [default: 2^22 / n rows, 16 MiB]
     --report                 print the factorization reports as JSON on stderr (batch_index,
                              method, method_used, rank, min/max eigenvalue, clipped)
     -h, --help               print this help
 
 ARRAYS are inline JSON (nested lists of numbers) or @FILE (.json or .npy <f4/<f8/<i4/<i8).
-Warnings (--on-invalid warn) are printed on stderr.
+Warnings (--on-invalid warn) are printed on stderr. A draw of several chunks shows a progress
+bar on stderr when it is a terminal. --out FILE is written whole or not at all: Ctrl-C (exit
+status 130) or an error leaves no partial file.
 
 EXAMPLES:
     mvn-gpu sample --mean '[0, 0]' --cov '[[1, 0.9], [0.9, 1]]' --shape '[1000]' --seed 7

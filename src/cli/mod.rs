@@ -13,7 +13,8 @@
 //! - [`json`]: JSON input text (byte-order mark, repeated keys) and the arrays it holds.
 //! - [`npy`]: the `.npy` format, read and written.
 //! - [`numbers`]: the text of floats.
-//! - [`output`]: where results go and how they are written (JSON, CSV, `.npy`).
+//! - [`output`]: where results go (`--out`, stdout, stderr) and the whole-result writers.
+//! - [`stream`]: results written a part at a time, atomically, in the three formats.
 //! - [`commands`]: each command as its argument parser and its run.
 //!
 //! Only the crate's public API is used here, and its fallible allocation (`crate::alloc`) for
@@ -29,6 +30,7 @@ pub mod keys;
 pub mod npy;
 pub mod numbers;
 pub mod output;
+pub mod stream;
 pub mod values;
 
 use commands::Command;
@@ -79,7 +81,7 @@ pub fn flag_err(flag: &str, e: crate::Error) -> CliError {
 }
 
 /// Runs `mvn-gpu` with `args` (without the program name): exit status 0 on success, 2 on any
-/// error, after printing `error: <message>` on stderr.
+/// error (130 when Ctrl-C stopped it), after printing `error: <message>` on stderr.
 pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let mut strings = Vec::new();
     for a in args {
@@ -96,7 +98,8 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Err(e) => {
             // If even stderr fails, the exit status still tells.
             let _ = output::to_stderr(&format!("error: {e}"));
-            ExitCode::from(2)
+            // Ctrl-C gives the status a shell gives SIGINT.
+            ExitCode::from(if stream::interrupted() { 130 } else { 2 })
         }
     }
 }

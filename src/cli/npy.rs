@@ -246,7 +246,7 @@ pub fn parse_npy_words(bytes: &[u8]) -> Result<(Vec<usize>, Vec<u32>), String> {
 }
 
 /// The dtype of `data` in an .npy file.
-fn descr(data: &Data) -> &'static str {
+pub fn descr(data: &Data) -> &'static str {
     match data {
         Data::F32(_) => "<f4",
         Data::F64(_) => "<f8",
@@ -258,7 +258,7 @@ fn descr(data: &Data) -> &'static str {
 
 /// The magic, version and header of an .npy file of `shape` and `descr`: format 1.0 (2.0 for a
 /// header over 64 KiB), C order, the header padded to 64 bytes.
-fn header(shape: &[usize], descr: &str) -> Vec<u8> {
+pub fn header(shape: &[usize], descr: &str) -> Vec<u8> {
     let shape_txt = match shape {
         [] => "()".to_string(),
         [d] => format!("({d},)"),
@@ -288,7 +288,12 @@ fn header(shape: &[usize], descr: &str) -> Vec<u8> {
 /// chunks of 64 KiB (the array is never copied whole).
 pub fn write_npy(w: &mut dyn Write, values: &Values) -> io::Result<()> {
     w.write_all(&header(&values.shape, descr(&values.data)))?;
-    match &values.data {
+    write_data(w, &values.data)
+}
+
+/// Writes the values of `data` little-endian in their .npy dtype ([`descr`]).
+pub fn write_data(w: &mut dyn Write, data: &Data) -> io::Result<()> {
+    match data {
         Data::F32(v) => write_chunked(w, v.iter().map(|x| x.to_le_bytes())),
         Data::F64(v) => write_chunked(w, v.iter().map(|x| x.to_le_bytes())),
         Data::Keys(k) => write_chunked(w, k.iter().flat_map(|k| k.words()).map(u32::to_le_bytes)),

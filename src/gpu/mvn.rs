@@ -74,19 +74,24 @@ impl Plan {
         let tiled = false;
         if let (Some(maps), true) = (maps, ((1..=FUSED_MAX_N).contains(&n) || tiled) && req.rows >= 2 && req.rows.is_multiple_of(2)) {
             let half = req.rows / 2;
-            let single = total_bytes <= limit;
+            let windowed = req.is_windowed();
+            let single = total_bytes <= limit && !windowed;
             if !single && limit < align + rb {
                 return Err(row_too_large(req.op, n));
             }
             let k_max = if single {
                 half
+            } else if windowed {
+                // Read back to the host only: the two halves go to separate scratch buffers.
+                ((limit - align) / rb).max(1) as usize
             } else {
                 // Room for aligning a binding offset down, and lo/hi ranges that never overlap.
                 let room = (limit - align) / rb;
                 let apart = (half as u64).saturating_sub(align.div_ceil(rb) + 1);
                 room.min(apart).max(1) as usize
             };
-            return Ok(Plan::Fused { maps, chunks: row_chunks(half, k_max, 1), single, k_max, tiled });
+            let chunks = if windowed { window_half_rows(&req.window, half).into_iter().flat_map(|(a, b)| row_chunks(b - a, k_max, 1).into_iter().map(move |(s, e)| (s + a, e + a))).collect() } else { row_chunks(half, k_max, 1) };
+            return Ok(Plan::Fused { maps, chunks, single, k_max, tiled });
         }
         // One chunk's z and output must each fit one binding; in buffer mode chunk offsets must
         // respect the storage offset alignment.
@@ -95,9 +100,23 @@ impl Plan {
         if n > 0 && max_rows < align_rows.max(1) {
             return Err(row_too_large(req.op, n));
         }
-        let chunks = if req.len() == 0 { vec![] } else { row_chunks(req.rows, max_rows, align_rows) };
+        let w = &req.window;
+        let chunks = if req.drawn_len() == 0 { vec![] } else { row_chunks(w.len(), max_rows, align_rows).into_iter().map(|(a, b)| (a + w.start, b + w.start)).collect() };
         let max_chunk = chunks.iter().map(|c| c.1 - c.0).max().unwrap_or(0) as u64 * rb;
         Ok(Plan::Unfused { variant: Variant::choose(n, one_factor), maps, chunks, max_chunk })
+    }
+}
+
+/// The half-rows whose invocations write the rows of `window` (invocation r writes rows r and
+/// r + half), as sorted disjoint ranges: each needed row's partner is drawn and dropped, so a
+/// window is bit for bit those rows of the whole draw.
+fn window_half_rows(window: &std::ops::Range<usize>, half: usize) -> Vec<(usize, usize)> {
+    let lo = (window.start < half).then(|| (window.start, window.end.min(half)));
+    let hi = (window.end > half).then(|| (window.start.max(half) - half, window.end - half));
+    match (lo, hi) {
+        (Some(l), Some(h)) if h.1 >= l.0 => vec![(h.0.min(l.0), h.1.max(l.1))],
+        (Some(l), Some(h)) => vec![h, l],
+        (l, h) => l.into_iter().chain(h).collect(),
     }
 }
 
@@ -187,7 +206,20 @@ impl MvnJob<'_> {
         match (&b.out, single) {
             (Some(_), _) => vec![],
             (None, true) => vec![Readback { region: lo, at: 0 }],
-            (None, false) => vec![Readback { region: lo, at: r0 * n }, Readback { region: hi, at: (r0 + half) * n }],
+            (None, false) => {
+                // Each half's rows that fall in the window, placed from the window's start.
+                let w = &self.req.window;
+                [(lo, r0), (hi, r0 + half)]
+                    .into_iter()
+                    .filter_map(|(region, first)| {
+                        let (s, e) = (first.max(w.start), (first + k as usize).min(w.end));
+                        (s < e).then(|| Readback {
+                            region: Region { buffer: region.buffer, offset: region.offset + (s - first) as u64 * rb, size: (e - s) as u64 * rb },
+                            at: (s - w.start) * n,
+                        })
+                    })
+                    .collect()
+            }
         }
     }
 
@@ -207,7 +239,7 @@ impl MvnJob<'_> {
         };
         let bindings = affine::Bindings { z, factors: &b.factors, means: &b.means, factor_map: &b.factor_map, row_index: &row_index, row_maps: &b.row_maps, out: out.clone() };
         affine::encode(&rec, &ctx.kernels.affine, enc, variant, n, r0, r1, self.src.triangular(), &bindings);
-        if b.out.is_some() { vec![] } else { vec![Readback { region: out, at: r0 * n }] }
+        if b.out.is_some() { vec![] } else { vec![Readback { region: out, at: (r0 - self.req.window.start) * n }] }
     }
 }
 
@@ -338,7 +370,7 @@ impl GpuContext {
             Source::Device(stage) => stage.count == 1,
         };
         let mut prof = Profile::start();
-        let mut host = if to_buffer { Vec::new() } else { alloc::with_capacity::<u32>(op, req.len())? };
+        let mut host = if to_buffer { Vec::new() } else { alloc::with_capacity::<u32>(op, req.drawn_len())? };
         prof.mark("host alloc");
         let plan = Plan::new(self, req, one_factor, to_buffer)?;
         let mut job = MvnJob { src, req, dest, plan, buffers: None };

@@ -581,7 +581,7 @@ fn cli_catalogue_key_files() {
 
 /// The JSON and CSV text of `data` as the CLI writes it (through its own writers).
 fn texts(data: &[f32]) -> (String, String) {
-    use mvn_gpu::cli::output::{write_csv, write_json};
+    use mvn_gpu::cli::stream::{write_csv, write_json};
     let v = mvn_gpu::cli::values::Values::f32(&[data.len()], data);
     let (mut json, mut csv) = (Vec::new(), Vec::new());
     write_json(&mut json, &v).unwrap();

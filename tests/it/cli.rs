@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-fn cmd(args: &[&str]) -> Command {
+pub(crate) fn cmd(args: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_mvn-gpu"));
     c.args(args);
     if std::env::var_os("XDG_RUNTIME_DIR").is_none() {
@@ -17,16 +17,16 @@ fn cmd(args: &[&str]) -> Command {
     c
 }
 
-fn run(args: &[&str]) -> Output {
+pub(crate) fn run(args: &[&str]) -> Output {
     cmd(args).output().expect("the mvn-gpu binary runs")
 }
 
-fn text(b: &[u8]) -> String {
+pub(crate) fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
 /// Runs a command that must succeed and returns its stdout.
-fn ok_stdout(args: &[&str]) -> String {
+pub(crate) fn ok_stdout(args: &[&str]) -> String {
     let o = run(args);
     assert!(o.status.success(), "mvn-gpu {args:?} failed ({:?}): {}", o.status.code(), text(&o.stderr));
     text(&o.stdout)
@@ -40,7 +40,7 @@ fn ok_json(args: &[&str]) -> Value {
 
 /// Runs a command that must fail with exit status 2, `error: ...` on stderr naming `needle`,
 /// and nothing on stdout. Returns stderr.
-fn fails(args: &[&str], needle: &str) -> String {
+pub(crate) fn fails(args: &[&str], needle: &str) -> String {
     let o = run(args);
     let err = text(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "mvn-gpu {args:?}: want exit 2, got {:?}; stderr: {err}", o.status.code());
@@ -52,7 +52,7 @@ fn fails(args: &[&str], needle: &str) -> String {
 }
 
 /// A fresh path under the temp dir, unique per process and call.
-fn tmp(name: &str) -> PathBuf {
+pub(crate) fn tmp(name: &str) -> PathBuf {
     static N: AtomicUsize = AtomicUsize::new(0);
     let n = N.fetch_add(1, Ordering::Relaxed);
     let p = std::env::temp_dir().join(format!("mvn-gpu-cli-{}-{n}-{name}", std::process::id()));
@@ -60,7 +60,7 @@ fn tmp(name: &str) -> PathBuf {
     p
 }
 
-fn path_str(p: &Path) -> String {
+pub(crate) fn path_str(p: &Path) -> String {
     p.to_str().expect("temp path is UTF-8").to_string()
 }
 

@@ -27,7 +27,7 @@ pub fn spd(n: usize, seed: u64) -> Vec<f32> {
 }
 
 /// Layouts: (mean shape, cov batch, n, sample shape).
-fn layouts() -> Vec<(Vec<usize>, Vec<usize>, usize, Vec<i64>)> {
+pub(crate) fn layouts() -> Vec<(Vec<usize>, Vec<usize>, usize, Vec<i64>)> {
     vec![
         (vec![3], vec![], 3, vec![1000]),
         (vec![2], vec![], 2, vec![7, 3]),
@@ -51,7 +51,7 @@ fn layouts() -> Vec<(Vec<usize>, Vec<usize>, usize, Vec<i64>)> {
     ]
 }
 
-fn dist(mean_shape: &[usize], cov_batch: &[usize], n: usize, method: Method, seed: u64) -> MultivariateNormal {
+pub(crate) fn dist(mean_shape: &[usize], cov_batch: &[usize], n: usize, method: Method, seed: u64) -> MultivariateNormal {
     let m: usize = mean_shape.iter().product();
     let mean = mvn_gpu::normal(&[m as i64], 0.0, 1.0, Some(mvn_gpu::key(seed))).unwrap().into_data();
     let nb: usize = cov_batch.iter().product();

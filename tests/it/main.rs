@@ -4,6 +4,7 @@ mod architecture;
 mod catalogue;
 mod catalogue_cli;
 mod cli;
+mod cli_stream;
 mod density;
 mod device_inputs;
 mod errors;
@@ -16,6 +17,7 @@ mod readme;
 mod shaders;
 mod stats;
 mod vectors;
+mod windows;
 
 use mvn_gpu::{Sampler, SamplerOptions};
 use std::sync::OnceLock;
