@@ -44,7 +44,7 @@ fn fill_range(key: [u32; 2], start: usize, total: usize, out: &mut [u32]) {
         out.par_chunks_mut(PAR_WORDS).enumerate().for_each(|(c, o)| bits::fill_words(key, (start + c * PAR_WORDS) as u32, total as u32, o));
     }
     #[cfg(target_arch = "wasm32")]
-    bits::fill_words(key, start as u32, total as u32, out);
+    let _ = (key, start, total, out);
 }
 
 /// Applies `f` to a chunk. `f32::mul_add` (erfinv's fma) is a true fma everywhere, but without
@@ -95,12 +95,12 @@ pub(crate) fn words(req: &WordsRequest) -> Result<Vec<u32>> {
 }
 
 /// Standard normals for words `words` of the `total`-word stream of `key`.
-fn standard_normals(op: &str, key: [u32; 2], words: core::ops::Range<usize>, total: usize) -> Result<Vec<f32>> {
+fn standard_normals(op: &str, key: [u32; 2], words: core::ops::Range<usize>, total: usize, windowed: bool) -> Result<Vec<f32>> {
     let mut w = alloc::zeroed::<u32>(op, words.len())?;
-    if words.len() == total {
-        fill_words(key, &mut w);
-    } else {
+    if windowed {
         fill_range(key, words.start, total, &mut w);
+    } else {
+        fill_words(key, &mut w);
     }
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     math::normals_x4(&mut w, math::SQRT2, None);
@@ -259,7 +259,8 @@ fn affine_rows(dist: &MultivariateNormal, req: &SampleRequest, row0: usize, bloc
 #[cfg(not(target_arch = "wasm32"))]
 fn affine_gemm(dist: &MultivariateNormal, req: &SampleRequest, z: Vec<f32>) -> Result<Vec<f32>> {
     use faer::{MatMut, MatRef};
-    let (rows, n, row0) = (req.window.len(), req.n, req.window.start);
+    let (n, row0) = (req.n, req.first_row());
+    let rows = req.drawn_len() / n;
     let mut out = alloc::zeroed::<f32>(req.op, rows * n)?;
     let par = faer::Par::rayon(0);
     faer::linalg::matmul::matmul(
@@ -287,8 +288,8 @@ const GEMM_MIN_N: usize = 128;
 /// Draws `req` from `dist` on the CPU (the window's rows, with the whole output's shape unless
 /// windowed: then `[rows, n]`).
 pub(crate) fn sample(dist: &MultivariateNormal, req: &SampleRequest) -> Result<Array> {
-    let (len, row0) = (req.drawn_len(), req.window.start);
-    let mut out = standard_normals(req.op, req.key.0, row0 * req.n..row0 * req.n + len, req.len())?;
+    let (len, row0) = (req.drawn_len(), req.first_row());
+    let mut out = standard_normals(req.op, req.key.0, row0 * req.n..row0 * req.n + len, req.len(), req.is_windowed())?;
     #[cfg(not(target_arch = "wasm32"))]
     if len > 0 && req.n >= GEMM_MIN_N && dist.factors().len() == req.n * req.n {
         let out = affine_gemm(dist, req, out)?;

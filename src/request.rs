@@ -170,9 +170,10 @@ impl SampleRequest {
         Ok(self)
     }
 
-    /// Whether only some rows are drawn.
+    /// Whether only some rows are drawn (never in the npm package, which has no windows: the
+    /// constant keeps their code out of its wasm).
     pub fn is_windowed(&self) -> bool {
-        self.window != (0..self.rows)
+        !cfg!(target_arch = "wasm32") && self.window != (0..self.rows)
     }
 
     /// The shape of what is drawn: the output's, or `[rows, n]` for a window.
@@ -182,7 +183,12 @@ impl SampleRequest {
 
     /// Float32 values drawn (the window's).
     pub fn drawn_len(&self) -> usize {
-        self.window.len() * self.n
+        if self.is_windowed() { self.window.len() * self.n } else { self.len() }
+    }
+
+    /// The first row drawn.
+    pub fn first_row(&self) -> usize {
+        if self.is_windowed() { self.window.start } else { 0 }
     }
 }
 

@@ -100,8 +100,14 @@ impl Plan {
         if n > 0 && max_rows < align_rows.max(1) {
             return Err(row_too_large(req.op, n));
         }
-        let w = &req.window;
-        let chunks = if req.drawn_len() == 0 { vec![] } else { row_chunks(w.len(), max_rows, align_rows).into_iter().map(|(a, b)| (a + w.start, b + w.start)).collect() };
+        let chunks = if req.drawn_len() == 0 {
+            vec![]
+        } else if req.is_windowed() {
+            let w = &req.window;
+            row_chunks(w.len(), max_rows, align_rows).into_iter().map(|(a, b)| (a + w.start, b + w.start)).collect()
+        } else {
+            row_chunks(req.rows, max_rows, align_rows)
+        };
         let max_chunk = chunks.iter().map(|c| c.1 - c.0).max().unwrap_or(0) as u64 * rb;
         Ok(Plan::Unfused { variant: Variant::choose(n, one_factor), maps, chunks, max_chunk })
     }
@@ -206,6 +212,7 @@ impl MvnJob<'_> {
         match (&b.out, single) {
             (Some(_), _) => vec![],
             (None, true) => vec![Readback { region: lo, at: 0 }],
+            (None, false) if !self.req.is_windowed() => vec![Readback { region: lo, at: r0 * n }, Readback { region: hi, at: (r0 + half) * n }],
             (None, false) => {
                 // Each half's rows that fall in the window, placed from the window's start.
                 let w = &self.req.window;
@@ -239,7 +246,7 @@ impl MvnJob<'_> {
         };
         let bindings = affine::Bindings { z, factors: &b.factors, means: &b.means, factor_map: &b.factor_map, row_index: &row_index, row_maps: &b.row_maps, out: out.clone() };
         affine::encode(&rec, &ctx.kernels.affine, enc, variant, n, r0, r1, self.src.triangular(), &bindings);
-        if b.out.is_some() { vec![] } else { vec![Readback { region: out, at: (r0 - self.req.window.start) * n }] }
+        if b.out.is_some() { vec![] } else { vec![Readback { region: out, at: (r0 - self.req.first_row()) * n }] }
     }
 }
 
