@@ -282,21 +282,7 @@ impl MultivariateNormal {
     /// ```
     pub fn log_prob(&self, x_shape: &[usize], x: &[f64], allow_singular: bool) -> Result<Array64> {
         let n = self.dim();
-        if x_shape.last() != Some(&n) {
-            return Err(Error::new(ErrorKind::InvalidShape, OP, format!("x must have shape (..., {n}), got {}.", fmt_shape(x_shape))));
-        }
-        if numel(OP, x_shape)? != x.len() {
-            return Err(Error::new(ErrorKind::InvalidShape, OP, format!("x has {} values, its shape {} needs {}.", x.len(), fmt_shape(x_shape), numel(OP, x_shape)?)));
-        }
-        if let Some(i) = x.iter().position(|v| !v.is_finite()) {
-            return Err(Error::new(ErrorKind::NonFinite, OP, format!("x contains {} at flat index {i}.", x[i])));
-        }
-        let x_batch = &x_shape[..x_shape.len() - 1];
-        let batch = self.batch_shape();
-        let out_shape = broadcast_shapes(OP, x_batch, &batch, ["x's batch", "the batch of mean and cov"])?;
-        let count = numel(OP, &out_shape)?;
-        let (mean_batch, cov_batch) = self.batch_shapes();
-        let (xmap, mmap, cmap) = (BroadcastMap::new(&out_shape, x_batch), BroadcastMap::new(&out_shape, mean_batch), BroadcastMap::new(&out_shape, cov_batch));
+        let points = self.points(x_shape, x.len(), x.iter().position(|v| !v.is_finite()).map(|i| (i, x[i])))?;
         // Each distinct factor once (the first covariance that uses it names it in errors).
         let factor_of_cov = self.factor_of_cov();
         let mut prepared: Vec<Option<Prepared>> = (0..self.num_factors()).map(|_| None).collect();
@@ -307,18 +293,110 @@ impl MultivariateNormal {
             }
         }
         let means = self.mean_data();
-        let mut d = vec![0f64; n];
-        let data = (0..count)
-            .map(|i| {
-                let (xi, mi, ci) = (xmap.index(i), mmap.index(i), cmap.index(i));
-                for j in 0..n {
-                    d[j] = x[xi * n + j] - means[mi * n + j] as f64;
-                }
-                log_density(prepared[factor_of_cov[ci] as usize].as_ref().expect("prepared"), &mut d, n)
-            })
-            .collect();
-        Ok(Array64 { shape: out_shape, data })
+        let one = |i: usize, d: &mut [f64]| {
+            let (xi, mi, ci) = (points.x.index(i), points.mean.index(i), points.cov.index(i));
+            for j in 0..n {
+                d[j] = x[xi * n + j] - means[mi * n + j] as f64;
+            }
+            log_density(prepared[factor_of_cov[ci] as usize].as_ref().expect("prepared"), d, n)
+        };
+        let mut data = vec![0f64; points.count];
+        // Natively, many points in parallel (each point's value is the same either way).
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            use rayon::prelude::*;
+            data.par_chunks_mut(4096).enumerate().for_each(|(c, out)| {
+                let mut d = vec![0f64; n];
+                out.iter_mut().enumerate().for_each(|(k, o)| *o = one(c * 4096 + k, &mut d));
+            });
+        }
+        #[cfg(target_arch = "wasm32")]
+        {
+            let mut d = vec![0f64; n];
+            data.iter_mut().enumerate().for_each(|(i, o)| *o = one(i, &mut d));
+        }
+        Ok(Array64 { shape: points.shape, data })
     }
+
+    /// Checks points of shape `x_shape` (`len` values, `non_finite` the first NaN or infinity
+    /// among them, with its index) against this distribution: the result's shape and each result's maps.
+    pub(crate) fn points(&self, x_shape: &[usize], len: usize, non_finite: Option<(usize, f64)>) -> Result<Points> {
+        let n = self.dim();
+        if x_shape.last() != Some(&n) {
+            return Err(Error::new(ErrorKind::InvalidShape, OP, format!("x must have shape (..., {n}), got {}.", fmt_shape(x_shape))));
+        }
+        if numel(OP, x_shape)? != len {
+            return Err(Error::new(ErrorKind::InvalidShape, OP, format!("x has {len} values, its shape {} needs {}.", fmt_shape(x_shape), numel(OP, x_shape)?)));
+        }
+        if let Some((i, v)) = non_finite {
+            return Err(Error::new(ErrorKind::NonFinite, OP, format!("x contains {v} at flat index {i}.")));
+        }
+        let x_batch = &x_shape[..x_shape.len() - 1];
+        let batch = self.batch_shape();
+        let shape = broadcast_shapes(OP, x_batch, &batch, ["x's batch", "the batch of mean and cov"])?;
+        let count = numel(OP, &shape)?;
+        let (mean_batch, cov_batch) = self.batch_shapes();
+        Ok(Points {
+            x: BroadcastMap::new(&shape, x_batch),
+            mean: BroadcastMap::new(&shape, mean_batch),
+            cov: BroadcastMap::new(&shape, cov_batch),
+            x_broadcast: x_batch != shape.as_slice(),
+            count,
+            shape,
+        })
+    }
+
+    /// What the GPU's log-density kernel needs of each factor: `M = L⁻¹` (lower triangular,
+    /// row-major, from f64) and `-(n log 2π + log det Σ) / 2`; `None` when a factor is singular
+    /// with `allow_singular` (the f64 path handles its support and pseudo-determinant).
+    ///
+    /// # Errors
+    /// As [`MultivariateNormal::log_prob`] for a singular covariance without `allow_singular`.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub(crate) fn inverse_factors(&self, allow_singular: bool) -> Result<Option<InverseFactors>> {
+        let n = self.dim();
+        let count = self.num_factors();
+        let (mut inv, mut consts) = (vec![0f32; count * n * n], vec![0f32; count]);
+        let mut first_cov = vec![usize::MAX; count];
+        for (c, &f) in self.factor_of_cov().iter().enumerate() {
+            first_cov[f as usize] = first_cov[f as usize].min(c);
+        }
+        for f in 0..count {
+            let p = prepare_with(&self.factors()[f * n * n..(f + 1) * n * n], n, allow_singular, first_cov[f], self.exact_triangular(f))?;
+            let Prepared::Full { l, log_det } = p else { return Ok(None) };
+            // Column j of L⁻¹ solves L m = e_j.
+            let mut e = vec![0f64; n];
+            for j in 0..n {
+                e.iter_mut().enumerate().for_each(|(i, v)| *v = if i == j { 1.0 } else { 0.0 });
+                solve_lower(&l, n, &mut e);
+                for i in j..n {
+                    inv[f * n * n + i * n + j] = e[i] as f32;
+                }
+            }
+            consts[f] = (-0.5 * (n as f64 * LOG_2PI + log_det)) as f32;
+        }
+        Ok(Some(InverseFactors { inv, consts }))
+    }
+}
+
+/// Points checked against a distribution ([`MultivariateNormal::points`]).
+pub(crate) struct Points {
+    /// The result's shape, `broadcast(x.shape[:-1], batch)`, and its number of values.
+    pub shape: Vec<usize>,
+    pub count: usize,
+    /// Each result's point, mean and covariance.
+    pub x: BroadcastMap,
+    pub mean: BroadcastMap,
+    pub cov: BroadcastMap,
+    /// Whether a point serves several results (the GPU kernel reads points one per result).
+    pub x_broadcast: bool,
+}
+
+/// The GPU's log-density factors ([`MultivariateNormal::inverse_factors`]).
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) struct InverseFactors {
+    pub inv: Vec<f32>,
+    pub consts: Vec<f32>,
 }
 
 impl MultivariateNormal {

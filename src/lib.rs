@@ -37,6 +37,8 @@ mod error;
 mod gpu;
 mod key;
 mod linalg;
+#[cfg(not(target_arch = "wasm32"))]
+mod log_prob;
 mod numtext;
 mod options;
 mod parametrizations;

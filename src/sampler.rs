@@ -365,6 +365,12 @@ impl Sampler {
         Ok(req.into_bits(words))
     }
 
+    /// The GPU backend, `None` on the CPU one.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub(crate) fn gpu_backend(&self) -> Option<&Gpu> {
+        self.gpu.as_ref()
+    }
+
     /// The words of `req`, on the GPU or the CPU.
     pub(crate) async fn words(&self, req: &WordsRequest) -> Result<Vec<u32>> {
         match &self.gpu {

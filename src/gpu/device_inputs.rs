@@ -38,7 +38,7 @@ impl<'a> GpuArray<'a> {
     }
 
     /// The bytes this array spans, checked against its buffer.
-    fn region(&self, op: &str, what: &str) -> Result<Region> {
+    pub(crate) fn region(&self, op: &str, what: &str) -> Result<Region> {
         let bad = |msg: String| Error::new(ErrorKind::InvalidArgument, op, format!("{what}: {msg}"));
         if !self.buffer.usage().contains(wgpu::BufferUsages::COPY_SRC) {
             return Err(bad("the buffer needs COPY_SRC usage (its values are copied on the device, and read back when the host path takes over).".into()));
@@ -103,6 +103,25 @@ impl Job for ReadJob<'_> {
 }
 
 impl GpuContext {
+    /// The words of `regions`, one after the other, read back.
+    pub(crate) async fn read_regions(&self, op: &str, regions: &[Region]) -> Result<Vec<u32>> {
+        let mut words = Vec::new();
+        self.execute(op, &mut ReadJob { regions }, &mut words, &mut Profile::start()).await?;
+        Ok(words)
+    }
+
+    /// Writes `bytes` to the start of `buffer` through the queue (inside the call's lock and
+    /// error scopes, so a bad buffer is this call's error).
+    pub(crate) async fn write_words(&self, op: &str, buffer: &wgpu::Buffer, bytes: &[u8]) -> Result<()> {
+        let _serial = self.lock.lock().await;
+        let scopes = super::error_scopes::Scopes::open(&self.device);
+        if !bytes.is_empty() {
+            self.queue.write_buffer(buffer, 0, bytes);
+        }
+        self.queue.submit([]);
+        scopes.close(op, Ok(())).await
+    }
+
     /// Draws `req` from `mean` and `spread` (a cov or scale_tril, as `kind` says) into `out`.
     pub(crate) async fn draw_device(&self, mean: &GpuArray<'_>, spread: &GpuArray<'_>, kind: Spread, options: &Options, req: &SampleRequest, out: &wgpu::Buffer) -> Result<()> {
         let op = req.op;
@@ -128,10 +147,7 @@ impl GpuContext {
         }
         // The host path: read the inputs back and draw as a host-input call would.
         self.host_fallbacks.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let mut prof = Profile::start();
-        let mut words = Vec::new();
-        let regions = [mean_r.clone(), cov_r.clone()];
-        self.execute(op, &mut ReadJob { regions: &regions }, &mut words, &mut prof).await?;
+        let words = self.read_regions(op, &[mean_r.clone(), cov_r.clone()]).await?;
         let floats: Vec<f32> = bytemuck::allocation::cast_vec(words);
         let split = (mean_r.size / 4) as usize;
         let (m, c) = (floats[..split].to_vec(), floats[split..].to_vec());

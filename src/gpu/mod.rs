@@ -6,7 +6,9 @@
 mod chunks;
 mod context;
 #[cfg(not(target_arch = "wasm32"))]
-mod device_inputs;
+pub(crate) mod density;
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) mod device_inputs;
 mod device_loss;
 mod error_scopes;
 mod execute;

@@ -100,7 +100,7 @@ fn ctrl_c_leaves_no_partial_file_and_keeps_the_old_one() {
     std::fs::write(&out, b"the old file").unwrap();
     let p = path_str(&out);
     // Parts of 1000 rows: a long run of small parts, each a chance to stop.
-    let mut child = cmd(&sample(&["--shape", "[200000000]", "--backend", "cpu", "--chunk-rows", "1000", "--out", &p]))
+    let child = cmd(&sample(&["--shape", "[200000000]", "--backend", "cpu", "--chunk-rows", "1000", "--out", &p]))
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("mvn-gpu runs");

@@ -6,6 +6,7 @@ mod catalogue_cli;
 mod cli;
 mod cli_stream;
 mod density;
+mod density_gpu;
 mod device_inputs;
 mod errors;
 mod fixtures;

@@ -40,6 +40,14 @@ fn the_factor_kernel_validates_for_every_small_n() {
 }
 
 #[test]
+fn the_log_density_kernel_validates_up_to_its_largest_n() {
+    for n in [1, 2, 3, 7, 16, 64, mvn_gpu::shaders::LOGPDF_MAX_N] {
+        let m = validate(&format!("logpdf n={n}"), &mvn_gpu::shaders::logpdf_module(n));
+        assert_eq!(m.entry_points.iter().map(|e| e.name.as_str()).collect::<Vec<_>>(), ["logpdf"]);
+    }
+}
+
+#[test]
 fn the_point_rendering_shader_validates() {
     let m = validate("points", mvn_gpu::shaders::POINTS);
     let names: Vec<&str> = m.entry_points.iter().map(|e| e.name.as_str()).collect();

@@ -11,6 +11,8 @@ pub(crate) mod fill;
 pub(crate) mod fused;
 #[cfg(not(target_arch = "wasm32"))]
 pub(crate) mod fused_tiled;
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) mod logpdf;
 pub(crate) mod rowmap;
 pub(crate) mod wgsl;
 
@@ -27,6 +29,9 @@ pub(crate) struct Kernels {
     /// The batched small factorization of inputs on the device (native only).
     #[cfg(not(target_arch = "wasm32"))]
     pub factor: factor::Pipelines,
+    /// Log-densities (native only).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub logpdf: logpdf::Pipelines,
 }
 
 impl Kernels {
@@ -39,6 +44,8 @@ impl Kernels {
             fused_tiled: fused_tiled::Pipelines::new(device),
             #[cfg(not(target_arch = "wasm32"))]
             factor: factor::Pipelines::new(device),
+            #[cfg(not(target_arch = "wasm32"))]
+            logpdf: logpdf::Pipelines::new(device),
         }
     }
 }

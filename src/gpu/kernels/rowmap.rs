@@ -3,6 +3,7 @@
 //! from an explicit `row_index` buffer when the maps have more dimensions.
 
 use crate::request::SampleRequest;
+use crate::shape::BroadcastMap;
 use bytemuck::{Pod, Zeroable};
 
 const MAX_MAP_DIMS: usize = 8;
@@ -23,7 +24,12 @@ pub(crate) struct RowMaps {
 impl RowMaps {
     /// The maps of `req`, or `None` when they have more merged dimensions than fit.
     pub fn of(req: &SampleRequest) -> Option<RowMaps> {
-        let (m, c) = (&req.mean_map, &req.cov_map);
+        Self::of_maps(&req.mean_map, &req.cov_map)
+    }
+
+    /// The maps of each row to its mean row and its covariance, or `None` when they have more
+    /// merged dimensions than fit.
+    pub fn of_maps(m: &BroadcastMap, c: &BroadcastMap) -> Option<RowMaps> {
         if m.dims.len() > MAX_MAP_DIMS || c.dims.len() > MAX_MAP_DIMS {
             return None;
         }
