@@ -28,3 +28,5 @@ python3 benches/report.py "$out/ours.json" "$out/peers.json" "$out/gpu.json"
 python3 benches/chart.py "$out/gpu.json" "$out/gpu.svg" "GPU workloads (W1-W4)"
 # The README's GPU table from this run (on the GPU machine, copy $out back and run it here).
 if [ -f README.md ]; then python3 benches/readme_gpu.py "$out/gpu.json" README.md > /dev/null; fi
+# The log-density workloads L1-L3 (issue 16).
+OUT="$out" bash benches/logprob_run.sh

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Log-density workloads L1-L3: ours (benches/logprob.rs, Vulkan) and the CUDA peers
+# (benches/peers/logprob.py: torch.distributions, jax.scipy) on the same GPU; writes
+# $OUT/logprob.json (default benches/results/gpu-local/) and prints a table. On the GPU machine
+# the bench binary and the Vulkan .debs come from .gl/ (benches/gpu_pack.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if ls .gl/*.deb >/dev/null 2>&1; then
+  for f in .gl/*.deb; do dpkg -x "$f" /; done
+  ldconfig
+fi
+icd=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
+if [ -f "$icd" ]; then export VK_DRIVER_FILES="$icd"; fi
+if [ -f .gl/logprob-bench.xz ] && [ ! -x .gl/logprob-bench ]; then xz -dc .gl/logprob-bench.xz > .gl/logprob-bench && chmod +x .gl/logprob-bench; fi
+out="${OUT:-benches/results/gpu-local}"
+mkdir -p "$out"
+if [ -x .gl/logprob-bench ]; then bench=(.gl/logprob-bench); else bench=(cargo bench --locked --bench logprob --); fi
+"${bench[@]}" --bench --json "$out/logprob-ours.json" | grep -v '^{'
+# Each peer in its own process and time limit (a peer that hangs is reported, not fatal).
+for p in jax torch; do
+  timeout "${PEER_TIMEOUT:-240}" python3 -u benches/peers/logprob.py "$p" > "$out/logprob-$p.json" 2> "$out/logprob-$p.err" || echo "peer $p failed or timed out: $(tail -3 "$out/logprob-$p.err")"
+done
+python3 benches/logprob_report.py "$out/logprob-ours.json" "$out/logprob-jax.json" "$out/logprob-torch.json" "$out/logprob.json"
