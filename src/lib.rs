@@ -39,6 +39,8 @@ mod key;
 mod linalg;
 #[cfg(not(target_arch = "wasm32"))]
 mod log_prob;
+#[cfg(not(target_arch = "wasm32"))]
+mod low_rank;
 mod numtext;
 mod options;
 mod parametrizations;
@@ -61,6 +63,8 @@ pub use gpu::{ChunkLimits, SamplerOptions};
 pub use gpu::GpuArray;
 pub use key::{key, next_key, seed, split, split_n, state, Key};
 pub use linalg::{FactorMethod, FactorReport};
+#[cfg(not(target_arch = "wasm32"))]
+pub use low_rank::LowRankMultivariateNormal;
 pub use options::{Dtype, Method, OnInvalid, Options};
 pub use random::{bits, bits_width, multivariate_normal, normal, uniform};
 pub use sampler::{Backend, GpuSamples, Sampler};

@@ -8,7 +8,7 @@ pub use crate::gpu::kernels::wgsl::{AFFINE, FILL, FUSED, NORMAL, POINTS, ROWMAP,
 #[cfg(not(target_arch = "wasm32"))]
 pub use crate::gpu::kernels::{factor::factor_module, wgsl::FACTOR};
 #[cfg(not(target_arch = "wasm32"))]
-pub use crate::gpu::kernels::{logpdf::module as logpdf_module, logpdf::LOGPDF_MAX_N, wgsl::LOGPDF};
+pub use crate::gpu::kernels::{logpdf::module as logpdf_module, logpdf::LOGPDF_MAX_N, low_rank::module_source as low_rank_module, wgsl::LOGPDF, wgsl::LOWRANK};
 
 /// The complete modules the start-up pipelines are built from: `(label, source)`.
 pub fn modules() -> Vec<(&'static str, String)> {

@@ -14,6 +14,8 @@ mod error_scopes;
 mod execute;
 pub(crate) mod kernels;
 mod lock;
+#[cfg(not(target_arch = "wasm32"))]
+mod low_rank;
 mod mvn;
 mod pipelines;
 mod readback;

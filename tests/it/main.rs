@@ -13,6 +13,7 @@ mod fixtures;
 mod fuzz_regressions;
 mod gpu_paths;
 mod load;
+mod low_rank;
 mod props;
 mod readme;
 mod shaders;

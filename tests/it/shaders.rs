@@ -48,6 +48,12 @@ fn the_log_density_kernel_validates_up_to_its_largest_n() {
 }
 
 #[test]
+fn the_low_rank_kernel_validates() {
+    let m = validate("low_rank", &mvn_gpu::shaders::low_rank_module());
+    assert_eq!(m.entry_points.iter().map(|e| e.name.as_str()).collect::<Vec<_>>(), ["low_rank"]);
+}
+
+#[test]
 fn the_point_rendering_shader_validates() {
     let m = validate("points", mvn_gpu::shaders::POINTS);
     let names: Vec<&str> = m.entry_points.iter().map(|e| e.name.as_str()).collect();

@@ -13,6 +13,8 @@ pub(crate) mod fused;
 pub(crate) mod fused_tiled;
 #[cfg(not(target_arch = "wasm32"))]
 pub(crate) mod logpdf;
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) mod low_rank;
 pub(crate) mod rowmap;
 pub(crate) mod wgsl;
 
@@ -32,6 +34,9 @@ pub(crate) struct Kernels {
     /// Log-densities (native only).
     #[cfg(not(target_arch = "wasm32"))]
     pub logpdf: logpdf::Pipelines,
+    /// Low-rank plus diagonal draws (native only).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub low_rank: low_rank::Pipelines,
 }
 
 impl Kernels {
@@ -46,6 +51,8 @@ impl Kernels {
             factor: factor::Pipelines::new(device),
             #[cfg(not(target_arch = "wasm32"))]
             logpdf: logpdf::Pipelines::new(device),
+            #[cfg(not(target_arch = "wasm32"))]
+            low_rank: low_rank::Pipelines::new(device),
         }
     }
 }

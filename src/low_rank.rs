@@ -1,0 +1,302 @@
+//! [`LowRankMultivariateNormal`]: `cov = W Wᵀ + diag(d)` (torch's `LowRankMultivariateNormal`)
+//! held as `W` and `d`, never formed: a draw is `mean + W z₁ + √d ∘ z₂` from `r + n` normals
+//! per row (`O(n r)` per sample, so n = 10,000 with rank 16 is cheap), and the log-density
+//! comes from the Woodbury identity and the matrix determinant lemma through the `r x r`
+//! capacitance `C = I + Wᵀ D⁻¹ W`, in f64. With rank 0 it is the diagonal distribution, with
+//! no `n x n` storage at all. The GPU draw is `gpu/low_rank.rs`.
+
+use crate::array::Array;
+use crate::density::Array64;
+use crate::distribution::{check_finite, output_shape_of, OP};
+use crate::error::{Error, ErrorKind, Result};
+use crate::key::Key;
+use crate::linalg::{cholesky_lower, solve_lower};
+use crate::request::SampleRequest;
+use crate::shape::{broadcast_shapes, fmt_shape, numel, BroadcastMap};
+
+const LOG_2PI: f64 = 1.8378770664093453;
+
+/// A multivariate normal with covariance `W Wᵀ + diag(d)`: `mean (..., n)`, `cov_factor W
+/// (..., n, r)`, `cov_diag d (..., n)`, batches broadcast as torch's.
+#[derive(Clone, Debug)]
+pub struct LowRankMultivariateNormal {
+    n: usize,
+    rank: usize,
+    mean: Vec<f32>,
+    mean_batch: Vec<usize>,
+    /// `W` and `d` broadcast to their common batch: per covariance, `n x r` and `n` values.
+    w: Vec<f32>,
+    d: Vec<f32>,
+    sqrt_d: Vec<f32>,
+    cov_batch: Vec<usize>,
+}
+
+/// Copies `a`'s trailing blocks of `block` values to the batch `batch` (broadcast).
+fn broadcast_blocks(a: &Array, a_batch: &[usize], batch: &[usize], block: usize) -> Vec<f32> {
+    let map = BroadcastMap::new(batch, a_batch);
+    let count: usize = batch.iter().product();
+    (0..count).flat_map(|b| a.data()[map.index(b) * block..(map.index(b) + 1) * block].iter().copied()).collect()
+}
+
+impl LowRankMultivariateNormal {
+    /// The distribution of `mean`, `cov_factor` and `cov_diag` (torch's argument names).
+    ///
+    /// ```
+    /// use mvn_gpu::{Array, LowRankMultivariateNormal};
+    /// // n = 3, rank 1: cov = w wᵀ + diag(d)
+    /// let d = LowRankMultivariateNormal::new(
+    ///     &Array::new([3], vec![0.0, 1.0, 2.0])?,
+    ///     &Array::new([3, 1], vec![1.0, 1.0, 0.0])?,
+    ///     &Array::new([3], vec![0.5, 0.5, 2.0])?,
+    /// )?;
+    /// assert_eq!(d.covariance().data[..3], [1.5, 1.0, 0.0]);
+    /// let x = d.sample(&[1000], Some(mvn_gpu::key(0)))?;
+    /// assert_eq!(x.shape(), &[1000, 3]);
+    /// # Ok::<(), mvn_gpu::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidShape`] for shapes that do not fit `(..., n)`, `(..., n, r)`,
+    /// `(..., n)`; [`ErrorKind::BroadcastError`] for batches that do not broadcast;
+    /// [`ErrorKind::NonFinite`] for NaN or infinity; [`ErrorKind::NotPositiveSemidefinite`] for
+    /// a `cov_diag` entry that is not positive (torch's constraint: it keeps the covariance
+    /// positive definite).
+    pub fn new(mean: &Array, cov_factor: &Array, cov_diag: &Array) -> Result<Self> {
+        let bad = |m: String| Error::new(ErrorKind::InvalidShape, OP, m);
+        let (ms, ws, ds) = (mean.shape(), cov_factor.shape(), cov_diag.shape());
+        if ms.is_empty() || ds.is_empty() {
+            return Err(bad("mean and cov_diag must have at least one dimension: (..., n).".into()));
+        }
+        if ws.len() < 2 {
+            return Err(bad(format!("cov_factor must have shape (..., n, rank), got {}.", fmt_shape(ws))));
+        }
+        let (n, rank) = (ms[ms.len() - 1], ws[ws.len() - 1]);
+        if ws[ws.len() - 2] != n || ds[ds.len() - 1] != n {
+            return Err(bad(format!(
+                "mean (..., n), cov_factor (..., n, rank) and cov_diag (..., n) must agree on n, got {}, {} and {}.",
+                fmt_shape(ms),
+                fmt_shape(ws),
+                fmt_shape(ds)
+            )));
+        }
+        let (w_batch, d_batch) = (&ws[..ws.len() - 2], &ds[..ds.len() - 1]);
+        let cov_batch = broadcast_shapes(OP, w_batch, d_batch, ["cov_factor's batch", "cov_diag's batch"])?;
+        let mean_batch = ms[..ms.len() - 1].to_vec();
+        broadcast_shapes(OP, &cov_batch, &mean_batch, ["the batch of cov_factor and cov_diag", "mean's batch"])?;
+        check_finite("mean", mean)?;
+        check_finite("cov_factor", cov_factor)?;
+        check_finite("cov_diag", cov_diag)?;
+        if let Some(i) = cov_diag.data().iter().position(|&v| v <= 0.0) {
+            return Err(Error::new(
+                ErrorKind::NotPositiveSemidefinite,
+                OP,
+                format!("cov_diag must be positive, got {} at flat index {i}.", crate::numtext::f32(cov_diag.data()[i])),
+            ));
+        }
+        numel(OP, &cov_batch)?;
+        let w = broadcast_blocks(cov_factor, w_batch, &cov_batch, n * rank);
+        let d = broadcast_blocks(cov_diag, d_batch, &cov_batch, n);
+        let sqrt_d = d.iter().map(|v| v.sqrt()).collect();
+        Ok(LowRankMultivariateNormal { n, rank, mean: mean.data().to_vec(), mean_batch, w, d, sqrt_d, cov_batch })
+    }
+
+    /// The diagonal distribution (independent coordinates) of variances `var (..., n)`: rank 0,
+    /// nothing factored and nothing of size `n x n` stored.
+    ///
+    /// # Errors
+    /// As [`LowRankMultivariateNormal::new`] with `cov_diag = var`.
+    pub fn diag(mean: &Array, var: &Array) -> Result<Self> {
+        let mut ws = var.shape().to_vec();
+        ws.push(0);
+        Self::new(mean, &Array::new(ws, vec![])?, var)
+    }
+
+    /// The dimension `n`.
+    pub fn dim(&self) -> usize {
+        self.n
+    }
+
+    /// The rank `r` of `W`.
+    pub fn rank(&self) -> usize {
+        self.rank
+    }
+
+    /// The batch shape, `broadcast(mean.shape[:-1], cov_factor.shape[:-2], cov_diag.shape[:-1])`.
+    pub fn batch_shape(&self) -> Vec<usize> {
+        broadcast_shapes(OP, &self.cov_batch, &self.mean_batch, ["", ""]).expect("checked when built")
+    }
+
+    pub(crate) fn request(&self, shape: &[i64], key: Option<Key>) -> Result<SampleRequest> {
+        // The stream holds r + n normals per row: the request's word count is checked here.
+        let out = output_shape_of(self.n, &self.mean_batch, &self.cov_batch, shape)?;
+        let rows: usize = out[..out.len() - 1].iter().product();
+        let words = rows.checked_mul(self.rank + self.n).filter(|&w| w <= u32::MAX as usize);
+        if words.is_none() {
+            return Err(Error::new(ErrorKind::TooLarge, OP, format!("{rows} rows of {} normals each exceed the 2^32 words of one key's stream.", self.rank + self.n)));
+        }
+        SampleRequest::for_shapes(OP, self.n, &self.mean_batch, &self.cov_batch, shape, key)
+    }
+
+    /// Samples of shape `broadcast(shape, batch) + (n,)` on the CPU: row `i` is
+    /// `mean + W z[i, :r] + √d ∘ z[i, r:]` with `z` the first `rows · (r + n)` standard normals
+    /// of the key's stream (MLX's `normal` of shape `(rows, r + n)`). With rank 0 the samples
+    /// are bit for bit those of [`crate::MultivariateNormal::from_diag`].
+    ///
+    /// # Errors
+    /// Shape errors as [`crate::MultivariateNormal::output_shape`].
+    pub fn sample(&self, shape: &[i64], key: Option<Key>) -> Result<Array> {
+        self.sample_cpu(&self.request(shape, key)?)
+    }
+
+    fn sample_cpu(&self, req: &SampleRequest) -> Result<Array> {
+        let z = crate::random::normal(&[(req.rows * (self.rank + self.n)) as i64], 0.0, 1.0, Some(req.key))?;
+        Ok(Array::from_parts(req.out_shape.clone(), self.affine(req, z.data())))
+    }
+
+    /// `mean + W z₁ + √d ∘ z₂` for each row of `z` (`r + n` normals per row): the product
+    /// first, then the low-rank terms in increasing k, then the mean (the GPU kernel's order).
+    fn affine(&self, req: &SampleRequest, z: &[f32]) -> Vec<f32> {
+        let (n, r) = (self.n, self.rank);
+        let mut out = vec![0f32; req.rows * n];
+        for (row, x) in out.chunks_exact_mut(n.max(1)).enumerate().take(req.rows) {
+            let (mi, ci) = (req.mean_map.index(row), req.cov_map.index(row));
+            let zr = &z[row * (r + n)..(row + 1) * (r + n)];
+            for j in 0..n {
+                let mut acc = zr[r + j] * self.sqrt_d[ci * n + j];
+                let w = &self.w[(ci * n + j) * r..(ci * n + j + 1) * r];
+                for k in 0..r {
+                    acc += zr[k] * w[k];
+                }
+                x[j] = self.mean[mi * n + j] + acc;
+            }
+        }
+        out
+    }
+
+    pub(crate) fn parts(&self) -> (&[f32], &[f32], &[f32]) {
+        (&self.w, &self.sqrt_d, &self.mean)
+    }
+
+    /// The mean of each batch element, shape `batch_shape + [n]`, in f64.
+    pub fn mean(&self) -> Array64 {
+        let n = self.n;
+        let mut shape = self.batch_shape();
+        let map = BroadcastMap::new(&shape, &self.mean_batch);
+        let count: usize = shape.iter().product();
+        let data = (0..count).flat_map(|b| self.mean[map.index(b) * n..(map.index(b) + 1) * n].iter().map(|&v| v as f64)).collect();
+        shape.push(n);
+        Array64 { shape, data }
+    }
+
+    /// `W Wᵀ + diag(d)` per batch element, shape `batch_shape + [n, n]`, in f64 (formed only
+    /// here: `n²` values each).
+    pub fn covariance(&self) -> Array64 {
+        let (n, r) = (self.n, self.rank);
+        let mut shape = self.batch_shape();
+        let map = BroadcastMap::new(&shape, &self.cov_batch);
+        let count: usize = shape.iter().product();
+        let mut data = vec![0f64; count * n * n];
+        for (b, c) in data.chunks_exact_mut((n * n).max(1)).enumerate().take(count) {
+            let ci = map.index(b);
+            let w = &self.w[ci * n * r..(ci + 1) * n * r];
+            for i in 0..n {
+                for j in 0..n {
+                    c[i * n + j] = (0..r).map(|k| w[i * r + k] as f64 * w[j * r + k] as f64).sum::<f64>() + if i == j { self.d[ci * n + i] as f64 } else { 0.0 };
+                }
+            }
+        }
+        shape.extend([n, n]);
+        Array64 { shape, data }
+    }
+
+    /// Per covariance: the capacitance's Cholesky factor `L_C` (`C = I + Wᵀ D⁻¹ W`) and
+    /// `log det Σ = log det C + Σ log d`.
+    fn capacitance(&self, ci: usize) -> (Vec<f64>, f64) {
+        let (n, r) = (self.n, self.rank);
+        let w = &self.w[ci * n * r..(ci + 1) * n * r];
+        let d = &self.d[ci * n..(ci + 1) * n];
+        let c = |a: usize, b: usize| (0..n).map(|i| w[i * r + a] as f64 * w[i * r + b] as f64 / d[i] as f64).sum::<f64>() + if a == b { 1.0 } else { 0.0 };
+        // C ≥ I: its Cholesky factor always exists.
+        let l = cholesky_lower(r, c, 0.0).expect("I + Wᵀ D⁻¹ W is positive definite");
+        let log_det = 2.0 * (0..r).map(|k| l[k * r + k].ln()).sum::<f64>() + d.iter().map(|&v| (v as f64).ln()).sum::<f64>();
+        (l, log_det)
+    }
+
+    /// The entropy of each batch element, shape `batch_shape`, in f64.
+    pub fn entropy(&self) -> Array64 {
+        let shape = self.batch_shape();
+        let map = BroadcastMap::new(&shape, &self.cov_batch);
+        let count: usize = shape.iter().product();
+        let data = (0..count).map(|b| 0.5 * (self.n as f64 * (1.0 + LOG_2PI) + self.capacitance(map.index(b)).1)).collect();
+        Array64 { shape, data }
+    }
+
+    /// The log-density at f64 points `x (..., n)`, broadcast against the batch (shape
+    /// `broadcast(x.shape[:-1], batch_shape)`), in f64 through the Woodbury identity:
+    /// `|x - μ|²_Σ⁻¹ = |x - μ|²_D⁻¹ - |L_C⁻¹ Wᵀ D⁻¹ (x - μ)|²`, `O(n r)` per point.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidShape`], [`ErrorKind::BroadcastError`] and [`ErrorKind::NonFinite`]
+    /// as [`crate::MultivariateNormal::log_prob`].
+    pub fn log_prob(&self, x_shape: &[usize], x: &[f64]) -> Result<Array64> {
+        let (n, r) = (self.n, self.rank);
+        const LP: &str = "log_prob";
+        if x_shape.last() != Some(&n) {
+            return Err(Error::new(ErrorKind::InvalidShape, LP, format!("x must have shape (..., {n}), got {}.", fmt_shape(x_shape))));
+        }
+        if numel(LP, x_shape)? != x.len() {
+            return Err(Error::new(ErrorKind::InvalidShape, LP, format!("x has {} values, its shape {} needs {}.", x.len(), fmt_shape(x_shape), numel(LP, x_shape)?)));
+        }
+        if let Some(i) = x.iter().position(|v| !v.is_finite()) {
+            return Err(Error::new(ErrorKind::NonFinite, LP, format!("x contains {} at flat index {i}.", x[i])));
+        }
+        let x_batch = &x_shape[..x_shape.len() - 1];
+        let shape = broadcast_shapes(LP, x_batch, &self.batch_shape(), ["x's batch", "the batch of mean and cov"])?;
+        let count = numel(LP, &shape)?;
+        let (xm, mm, cm) = (BroadcastMap::new(&shape, x_batch), BroadcastMap::new(&shape, &self.mean_batch), BroadcastMap::new(&shape, &self.cov_batch));
+        let caps: Vec<(Vec<f64>, f64)> = (0..self.cov_batch.iter().product::<usize>()).map(|c| self.capacitance(c)).collect();
+        let mut u = vec![0f64; r];
+        let data = (0..count)
+            .map(|i| {
+                let (xi, mi, ci) = (xm.index(i), mm.index(i), cm.index(i));
+                let (l, log_det) = &caps[ci];
+                let (w, d) = (&self.w[ci * n * r..(ci + 1) * n * r], &self.d[ci * n..(ci + 1) * n]);
+                u.iter_mut().for_each(|v| *v = 0.0);
+                let mut maha = 0.0;
+                for j in 0..n {
+                    let e = x[xi * n + j] - self.mean[mi * n + j] as f64;
+                    let ed = e / d[j] as f64;
+                    maha += e * ed;
+                    for k in 0..r {
+                        u[k] += w[j * r + k] as f64 * ed;
+                    }
+                }
+                solve_lower(l, r, &mut u);
+                maha -= u.iter().map(|v| v * v).sum::<f64>();
+                -0.5 * (n as f64 * LOG_2PI + log_det + maha)
+            })
+            .collect();
+        Ok(Array64 { shape, data })
+    }
+}
+
+impl crate::Sampler {
+    /// Samples `dist` on this backend, read back: on the GPU the fill kernel draws the `r + n`
+    /// normals per row and one kernel writes `mean + W z₁ + √d ∘ z₂` (the same normals as
+    /// [`LowRankMultivariateNormal::sample`]; the sums agree to float32 round-off).
+    ///
+    /// # Errors
+    /// As [`LowRankMultivariateNormal::sample`]; [`ErrorKind::TooLarge`] when `W` does not fit
+    /// one GPU binding; [`ErrorKind::Device`] when the GPU fails.
+    pub async fn sample_low_rank(&self, dist: &LowRankMultivariateNormal, shape: &[i64], key: Option<Key>) -> Result<Array> {
+        let req = dist.request(shape, key)?;
+        if let Some(g) = self.gpu_backend() {
+            let r = &req;
+            let got = g.run(OP, crate::gpu::OnLoss::Replay, |c| async move { c.sample_low_rank(dist, r).await }).await?;
+            if let Some(v) = got {
+                return Ok(Array::from_parts(req.out_shape, v));
+            }
+        }
+        dist.sample_cpu(&req)
+    }
+}
