@@ -95,7 +95,7 @@ pub(crate) fn words(req: &WordsRequest) -> Result<Vec<u32>> {
 }
 
 /// Standard normals for words `words` of the `total`-word stream of `key`.
-fn standard_normals(op: &str, key: [u32; 2], words: core::ops::Range<usize>, total: usize, windowed: bool) -> Result<Vec<f32>> {
+pub(crate) fn standard_normals(op: &str, key: [u32; 2], words: core::ops::Range<usize>, total: usize, windowed: bool) -> Result<Vec<f32>> {
     let mut w = alloc::zeroed::<u32>(op, words.len())?;
     if windowed {
         fill_range(key, words.start, total, &mut w);

@@ -126,6 +126,16 @@ impl LowRankMultivariateNormal {
         broadcast_shapes(OP, &self.cov_batch, &self.mean_batch, ["", ""]).expect("checked when built")
     }
 
+    /// The output shape of a draw with `shape`: `broadcast(shape, batch) + (n,)`.
+    ///
+    /// # Errors
+    /// As [`crate::MultivariateNormal::output_shape`], and [`ErrorKind::TooLarge`] when the
+    /// draw needs more than 2³² normals.
+    pub fn output_shape(&self, shape: &[i64]) -> Result<Vec<usize>> {
+        // A fixed key: the default sequence must not advance for a shape check.
+        Ok(self.request(shape, Some(Key::new(0, 0)))?.out_shape)
+    }
+
     pub(crate) fn request(&self, shape: &[i64], key: Option<Key>) -> Result<SampleRequest> {
         // The stream holds r + n normals per row: the request's word count is checked here.
         let out = output_shape_of(self.n, &self.mean_batch, &self.cov_batch, shape)?;
@@ -148,19 +158,25 @@ impl LowRankMultivariateNormal {
         self.sample_cpu(&self.request(shape, key)?)
     }
 
+    /// The rows of `req` (its window's, with shape `[rows, n]` when windowed).
     fn sample_cpu(&self, req: &SampleRequest) -> Result<Array> {
-        let z = crate::random::normal(&[(req.rows * (self.rank + self.n)) as i64], 0.0, 1.0, Some(req.key))?;
-        Ok(Array::from_parts(req.out_shape.clone(), self.affine(req, z.data())))
+        let per = self.rank + self.n;
+        let first = req.first_row() * per;
+        let rows = req.drawn_len() / self.n.max(1);
+        let z = crate::cpu::standard_normals(OP, req.key.0, first..first + rows * per, req.rows * per, req.is_windowed())?;
+        Ok(Array::from_parts(req.drawn_shape(), self.affine(req, &z)))
     }
 
     /// `mean + W z₁ + √d ∘ z₂` for each row of `z` (`r + n` normals per row): the product
     /// first, then the low-rank terms in increasing k, then the mean (the GPU kernel's order).
     fn affine(&self, req: &SampleRequest, z: &[f32]) -> Vec<f32> {
         let (n, r) = (self.n, self.rank);
-        let mut out = vec![0f32; req.rows * n];
-        for (row, x) in out.chunks_exact_mut(n.max(1)).enumerate().take(req.rows) {
+        let rows = req.drawn_len() / n.max(1);
+        let mut out = vec![0f32; rows * n];
+        for (local, x) in out.chunks_exact_mut(n.max(1)).enumerate().take(rows) {
+            let row = req.first_row() + local;
             let (mi, ci) = (req.mean_map.index(row), req.cov_map.index(row));
-            let zr = &z[row * (r + n)..(row + 1) * (r + n)];
+            let zr = &z[local * (r + n)..(local + 1) * (r + n)];
             for j in 0..n {
                 let mut acc = zr[r + j] * self.sqrt_d[ci * n + j];
                 let w = &self.w[(ci * n + j) * r..(ci * n + j + 1) * r];
@@ -289,12 +305,28 @@ impl crate::Sampler {
     /// As [`LowRankMultivariateNormal::sample`]; [`ErrorKind::TooLarge`] when `W` does not fit
     /// one GPU binding; [`ErrorKind::Device`] when the GPU fails.
     pub async fn sample_low_rank(&self, dist: &LowRankMultivariateNormal, shape: &[i64], key: Option<Key>) -> Result<Array> {
-        let req = dist.request(shape, key)?;
+        self.draw_low_rank(dist, dist.request(shape, key)?).await
+    }
+
+    /// Rows `rows` of [`Sampler::sample_low_rank`]'s output with its batch flattened (shape
+    /// `[rows.len(), n]`), bit for bit those rows of the whole draw (as
+    /// [`Sampler::sample_rows`]).
+    ///
+    /// # Errors
+    /// As [`Sampler::sample_low_rank`]; [`ErrorKind::InvalidArgument`] when `rows` is not within
+    /// the output's rows.
+    pub async fn sample_low_rank_rows(&self, dist: &LowRankMultivariateNormal, shape: &[i64], key: Option<Key>, rows: std::ops::Range<usize>) -> Result<Array> {
+        let len = rows.len();
+        let (_, data) = self.draw_low_rank(dist, dist.request(shape, key)?.window(rows)?).await?.into_parts();
+        Ok(Array::from_parts(vec![len, dist.n], data))
+    }
+
+    async fn draw_low_rank(&self, dist: &LowRankMultivariateNormal, req: SampleRequest) -> Result<Array> {
         if let Some(g) = self.gpu_backend() {
             let r = &req;
             let got = g.run(OP, crate::gpu::OnLoss::Replay, |c| async move { c.sample_low_rank(dist, r).await }).await?;
             if let Some(v) = got {
-                return Ok(Array::from_parts(req.out_shape, v));
+                return Ok(Array::from_parts(req.drawn_shape(), v));
             }
         }
         dist.sample_cpu(&req)

@@ -5,10 +5,11 @@
 use super::args::{key_of, parse_backend, parse_dtype, parse_f32, parse_seed, parse_shape, parse_width, with_random_flags, BackendChoice, Flags};
 use super::input::{Inputs, ReadAll};
 use super::output::{parse_out, report_json, to_stderr, Out};
+use super::dist::{parse_dist, Dist, COV_OPTION_FLAGS, SPREAD_FLAGS};
 use super::stream::{emit, Sink};
 use super::values::{Data, Values};
 use super::{fail, flag_err, help, CliError, CliResult};
-use crate::{key, split, split_n, Array, Key, Method, MultivariateNormal, OnInvalid, Options, Sampler, SamplerOptions};
+use crate::{key, split, split_n, Array, Key, Method, MultivariateNormal, Options, Sampler, SamplerOptions};
 
 /// A command of `mvn-gpu`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -237,8 +238,8 @@ pub fn bits_args(args: &[String], inputs: &dyn Inputs) -> CliResult<BitsArgs> {
 pub struct SampleArgs {
     /// Output, backend, shape, key.
     pub common: Common,
-    /// The distribution of `--mean` and `--cov` (or `--scale-tril`).
-    pub dist: MultivariateNormal,
+    /// The distribution of `--mean` and its covariance flags.
+    pub dist: Dist,
     /// Whether `--report` was given.
     pub report: bool,
     /// `--chunk-rows`: rows drawn and written at a time.
@@ -250,57 +251,31 @@ pub struct SampleArgs {
 pub const CHUNK_VALUES: usize = 1 << 22;
 
 impl SampleArgs {
-    /// Draws the samples with `sampler`.
+    /// Draws the samples with `sampler` (all at once).
     pub fn draw(&self, sampler: &Sampler) -> CliResult<Array> {
-        Ok(pollster::block_on(sampler.sample(&self.dist, &self.common.shape, self.common.key))?)
+        let shape = self.dist.output_shape(&self.common.shape)?;
+        let rows = shape[..shape.len() - 1].iter().product();
+        let (_, data) = self.dist.draw_rows(sampler, &self.common.shape, self.common.key, 0..rows)?.into_parts();
+        Ok(Array::new(shape, data)?)
     }
 }
 
 /// `sample`'s arguments and its distribution (factored here), or `None` when `inputs` skipped an
 /// array.
 pub fn sample_args(args: &[String], inputs: &dyn Inputs) -> CliResult<Option<SampleArgs>> {
-    let f = Flags::parse(
-        "sample",
-        args,
-        &with_random_flags(&["--mean", "--cov", "--scale-tril", "--method", "--on-invalid", "--tolerance", "--chunk-rows"]),
-        &["--report"],
-        0,
-    )?;
+    let mut flags = with_random_flags(&["--mean", "--chunk-rows"]);
+    flags.extend(SPREAD_FLAGS.iter().chain(&COV_OPTION_FLAGS));
+    let f = Flags::parse("sample", args, &flags, &["--report"], 0)?;
     let out = parse_out(&f)?;
     let backend = parse_backend(&f)?;
     let shape = parse_shape(f.get("--shape").unwrap_or("[]"))?;
     let key = key_of(&f, inputs)?;
     let dtype = parse_dtype(&f)?;
-    let method = f.get("--method").map(|s| s.parse::<Method>().map_err(|e| flag_err("--method", e))).transpose()?;
-    let on_invalid = f.get("--on-invalid").map(|s| s.parse::<OnInvalid>().map_err(|e| flag_err("--on-invalid", e))).transpose()?;
-    let tolerance = f
-        .get("--tolerance")
-        .map(|s| s.trim().parse::<f64>().map_err(|_| CliError::new(format!("--tolerance: expected a number, got '{s}'"))))
-        .transpose()?;
     let chunk_rows = f.get("--chunk-rows").map(|s| match s.trim().parse::<usize>() {
         Ok(r) if r > 0 => Ok(r),
         _ => fail(format!("--chunk-rows: expected a positive integer, got '{s}'")),
     }).transpose()?;
-    let mean_arg = f.require("--mean")?;
-    let dist = match (f.get("--cov"), f.get("--scale-tril")) {
-        (Some(_), Some(_)) => return fail("sample: give either --cov or --scale-tril, not both"),
-        (None, None) => return fail("sample: missing required flag --cov (or --scale-tril)"),
-        (Some(cov), None) => {
-            let (Some(mean), Some(cov)) = (inputs.array("--mean", mean_arg)?, inputs.array("--cov", cov)?) else { return Ok(None) };
-            let options = Options { method: method.unwrap_or_default(), dtype, on_invalid: on_invalid.unwrap_or_default(), tolerance };
-            MultivariateNormal::new(&mean, &cov, &options)?
-        }
-        (None, Some(tril)) => {
-            for flag in ["--method", "--on-invalid", "--tolerance"] {
-                if f.get(flag).is_some() {
-                    return fail(format!("sample: {flag} applies to --cov only; --scale-tril is used as given"));
-                }
-            }
-            let (Some(mean), Some(tril)) = (inputs.array("--mean", mean_arg)?, inputs.array("--scale-tril", tril)?) else { return Ok(None) };
-            dtype.require_float32("multivariate_normal")?;
-            MultivariateNormal::from_scale_tril(&mean, &tril)?
-        }
-    };
+    let Some(dist) = parse_dist("sample", &f, inputs, dtype)? else { return Ok(None) };
     Ok(Some(SampleArgs { common: Common { out, backend, shape, key }, dist, report: f.has("--report"), chunk_rows }))
 }
 
@@ -308,8 +283,8 @@ pub fn sample_args(args: &[String], inputs: &dyn Inputs) -> CliResult<Option<Sam
 pub struct LogProbArgs {
     /// `--out`.
     pub out: Out,
-    /// The distribution of `--mean` and `--cov` (or `--scale-tril`, `--precision`).
-    pub dist: MultivariateNormal,
+    /// The distribution of `--mean` and its covariance flags.
+    pub dist: Dist,
     /// `--x`: its shape and float64 values.
     pub x: (Vec<usize>, Vec<f64>),
     /// `--allow-singular`.
@@ -327,27 +302,13 @@ impl LogProbArgs {
 /// `log-prob`'s arguments: the distribution (factored here) and the points, or `None` when
 /// `inputs` skipped an array.
 pub fn log_prob_args(args: &[String], inputs: &dyn Inputs) -> CliResult<Option<LogProbArgs>> {
-    let f = Flags::parse("log-prob", args, &["--mean", "--cov", "--scale-tril", "--precision", "--x", "--method", "--backend", "--out"], &["--allow-singular"], 0)?;
+    let mut flags = vec!["--mean", "--x", "--backend", "--out"];
+    flags.extend(SPREAD_FLAGS.iter().chain(&COV_OPTION_FLAGS));
+    let f = Flags::parse("log-prob", args, &flags, &["--allow-singular"], 0)?;
     let out = parse_out(&f)?;
     parse_backend(&f)?;
-    let method = f.get("--method").map(|s| s.parse::<Method>().map_err(|e| flag_err("--method", e))).transpose()?;
-    let mean_arg = f.require("--mean")?;
     let x_arg = f.require("--x")?;
-    let given: Vec<&str> = ["--cov", "--scale-tril", "--precision"].into_iter().filter(|g| f.get(g).is_some()).collect();
-    let (which, arg) = match given.as_slice() {
-        [one] => (*one, f.get(one).unwrap_or_default()),
-        [] => return fail("log-prob: missing required flag --cov (or --scale-tril, --precision)"),
-        _ => return fail(format!("log-prob: give one of --cov, --scale-tril and --precision, not {}", given.join(" and "))),
-    };
-    if method.is_some() && which != "--cov" {
-        return fail(format!("log-prob: --method applies to --cov only, not {which}"));
-    }
-    let (Some(mean), Some(m)) = (inputs.array("--mean", mean_arg)?, inputs.array(which, arg)?) else { return Ok(None) };
-    let dist = match which {
-        "--cov" => MultivariateNormal::new(&mean, &m, &Options { method: method.unwrap_or_default(), ..Options::default() })?,
-        "--scale-tril" => MultivariateNormal::from_scale_tril(&mean, &m)?,
-        _ => MultivariateNormal::from_precision(&mean, &m)?,
-    };
+    let Some(dist) = parse_dist("log-prob", &f, inputs, Default::default())? else { return Ok(None) };
     let x = super::input::read_array64("--x", x_arg)?;
     Ok(Some(LogProbArgs { out, dist, x, allow_singular: f.has("--allow-singular") }))
 }
@@ -449,7 +410,7 @@ fn sample(args: &[String]) -> CliResult<()> {
     for r0 in (0..rows).step_by(step) {
         sink.check_interrupt()?;
         let r1 = (r0 + step).min(rows);
-        let x = pollster::block_on(sampler.sample_rows(&a.dist, &a.common.shape, a.common.key, r0..r1))?;
+        let x = a.dist.draw_rows(&sampler, &a.common.shape, a.common.key, r0..r1)?;
         sink.part(&Data::F32(x.into_parts().1), (r1 - r0) as u64)?;
     }
     sink.finish()

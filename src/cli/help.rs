@@ -74,13 +74,20 @@ mvn-gpu sample — multivariate normal samples (MLX's random.multivariate_normal
 Output shape: broadcast(shape, mean.shape[:-1], cov.shape[:-2]) + (n,), float32.
 
 USAGE:
-    mvn-gpu sample --mean ARRAY (--cov ARRAY | --scale-tril ARRAY) [FLAGS]
+    mvn-gpu sample --mean ARRAY COVARIANCE [FLAGS]
+
+COVARIANCE is one of:
+    --cov JSON|@FILE         covariance, shape (..., n, n), factored by --method
+    --scale-tril JSON|@FILE  lower-triangular L with cov = L Lᵀ, shape (..., n, n) (as given)
+    --precision JSON|@FILE   the inverse covariance (factored in float64; never inverted)
+    --diag JSON|@FILE        variances of independent coordinates, shape (..., n)
+    --cov-factor JSON|@FILE --cov-diag JSON|@FILE
+                             cov = W Wᵀ + diag(d) (torch's LowRankMultivariateNormal): W (..., n, r),
+                             d (..., n) positive; never formed, r + n normals per sample
+--method, --on-invalid and --tolerance apply to --cov only.
 
 FLAGS:
     --mean JSON|@FILE        mean, shape (..., n)                                   [required]
-    --cov JSON|@FILE         covariance, shape (..., n, n)
-    --scale-tril JSON|@FILE  lower-triangular L with cov = L Lᵀ, shape (..., n, n), instead of
-                             --cov (nothing is factored; --method/--on-invalid do not apply)
     --shape JSON             sample shape, broadcast with the batch shape            [default: []]
     --seed S | --key K0,K1   the key (see `mvn-gpu --help`)          [default: MLX's sequence]
     --method M               cholesky | eigh | svd (svd reproduces MLX's samples) [default: cholesky]
@@ -104,6 +111,7 @@ EXAMPLES:
     mvn-gpu sample --mean '[0, 0]' --cov '[[1, 0.9], [0.9, 1]]' --shape '[1000]' --seed 7
     mvn-gpu sample --mean '[1, 2]' --cov '[[1, 0], [0, 1]]' --key 0,42 --method svd --backend cpu
     mvn-gpu sample --mean '[0, 0]' --scale-tril '[[1, 0], [0.5, 2]]' --shape '[10]' --out x.csv
+    mvn-gpu sample --mean @m.npy --cov-factor @w.npy --cov-diag @d.npy --shape '[100000]' --out x.npy
     mvn-gpu sample --mean @mean.npy --cov @cov.npy --shape '[1000000]' --out x.npy --report
 ";
 
@@ -221,17 +229,23 @@ multivariate_normal.logpdf, torch's MultivariateNormal.log_prob), in float64.
 Output shape: broadcast(x.shape[:-1], mean.shape[:-1], cov.shape[:-2]).
 
 USAGE:
-    mvn-gpu log-prob --mean ARRAY (--cov ARRAY | --scale-tril ARRAY | --precision ARRAY) --x ARRAY [FLAGS]
+    mvn-gpu log-prob --mean ARRAY COVARIANCE --x ARRAY [FLAGS]
+
+COVARIANCE is one of (as for `mvn-gpu sample`):
+    --cov JSON|@FILE         covariance, shape (..., n, n)
+    --scale-tril JSON|@FILE  lower-triangular L with cov = L Lᵀ
+    --precision JSON|@FILE   the inverse covariance
+    --diag JSON|@FILE        variances of independent coordinates, shape (..., n)
+    --cov-factor JSON|@FILE --cov-diag JSON|@FILE
+                             cov = W Wᵀ + diag(d): W (..., n, r), d (..., n) positive; never formed
 
 FLAGS:
     --mean JSON|@FILE        mean, shape (..., n)                                   [required]
-    --cov JSON|@FILE         covariance, shape (..., n, n)
-    --scale-tril JSON|@FILE  lower-triangular L with cov = L Lᵀ, instead of --cov
-    --precision JSON|@FILE   the inverse covariance, instead of --cov
     --x JSON|@FILE           points, shape (..., n), read in float64 (.npy files as float32)  [required]
     --allow-singular         a singular covariance gives SciPy's density on its support (its
                              pseudo-determinant) and -inf off it, instead of an error
     --method M               cholesky | eigh | svd: how --cov is factored      [default: cholesky]
+    --on-invalid P, --tolerance T  as for `mvn-gpu sample` (--cov only)
     --backend B              gpu | cpu | auto (the densities are computed on the CPU)
     --out FILE               write FILE.npy (<f8), FILE.json or FILE.csv instead of stdout
     -h, --help               print this help
@@ -239,6 +253,7 @@ FLAGS:
 EXAMPLES:
     mvn-gpu log-prob --mean '[0, 0]' --cov '[[1, 0.5], [0.5, 2]]' --x '[[0, 0], [1, -1]]'
     mvn-gpu log-prob --mean '[0, 0]' --cov '[[1, 1], [1, 1]]' --x '[[1, 1], [1, 0]]' --allow-singular
+    mvn-gpu log-prob --mean '[0, 0, 0]' --cov-factor '[[1], [1], [0]]' --cov-diag '[1, 1, 1]' --x '[0, 1, 2]'
 ";
 
 /// `mvn-gpu condition --help`.

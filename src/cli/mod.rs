@@ -15,6 +15,8 @@
 //! - [`numbers`]: the text of floats.
 //! - [`output`]: where results go (`--out`, stdout, stderr) and the whole-result writers.
 //! - [`stream`]: results written a part at a time, atomically, in the three formats.
+//! - [`dist`]: the distribution flags of `sample` and `log-prob` (`--cov`, `--scale-tril`,
+//!   `--precision`, `--diag`, `--cov-factor` with `--cov-diag`).
 //! - [`commands`]: each command as its argument parser and its run.
 //!
 //! Only the crate's public API is used here, and its fallible allocation (`crate::alloc`) for
@@ -22,6 +24,7 @@
 
 pub mod args;
 pub mod commands;
+pub mod dist;
 pub mod file;
 pub mod help;
 pub mod input;

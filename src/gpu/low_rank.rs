@@ -58,7 +58,7 @@ impl Job for LowRankJob<'_> {
         let bytes = ((r1 - r0) * n * 4) as u64;
         let out = Region::start_of(&ctx.scratch_out("mvn::out", bytes), bytes);
         low_rank::encode(&rec, &ctx.kernels.low_rank, enc, n, r, (r0, r1), &Bindings { z: &z, w, sqrt_d, means, row_maps, out: &out });
-        vec![Readback { region: out, at: r0 * n }]
+        vec![Readback { region: out, at: (r0 - self.req.window.start) * n }]
     }
 }
 
@@ -76,9 +76,11 @@ impl GpuContext {
             return Err(Error::new(ErrorKind::TooLarge, req.op, format!("one row of {} normals does not fit a GPU storage binding.", dist.rank() + req.n)));
         }
         let max_rows = (limit / per.max(1)) as usize;
-        let chunks = if req.len() == 0 { vec![] } else { row_chunks(req.rows, max_rows, 1) };
+        // The window's rows (all of them unless windowed), placed from its first.
+        let w = &req.window;
+        let chunks: Vec<(usize, usize)> = if req.drawn_len() == 0 { vec![] } else { row_chunks(w.len(), max_rows, 1).into_iter().map(|(a, b)| (a + w.start, b + w.start)).collect() };
         let max_rows = chunks.iter().map(|c| c.1 - c.0).max().unwrap_or(0);
-        let mut host = alloc::with_capacity::<u32>(req.op, req.len())?;
+        let mut host = alloc::with_capacity::<u32>(req.op, req.drawn_len())?;
         let mut job = LowRankJob { dist, req, maps, chunks, max_rows, buffers: None };
         self.execute(req.op, &mut job, &mut host, &mut Profile::start()).await?;
         Ok(Some(bytemuck::allocation::cast_vec(host)))

@@ -266,6 +266,7 @@ fn cli_catalogue_options() {
     refused("O06", &s(Z2, "[[1, 0], [100, 1]]", &["--tolerance", "2"]), &["tolerance must be below 1"]);
     for flag in [["--method", "eigh"], ["--on-invalid", "clip"], ["--tolerance", "1e-3"]] {
         refused("O10", &["sample", "--mean", Z2, "--scale-tril", I2, flag[0], flag[1], "--backend", "cpu"], &[flag[0], "applies to --cov only"]);
+        refused("O10", &["log-prob", "--mean", Z2, "--diag", "[1, 1]", "--x", "[0, 0]", flag[0], flag[1]], &[flag[0], "applies to --cov only; --diag is used as given"]);
     }
 }
 
@@ -324,7 +325,10 @@ fn cli_catalogue_arguments_and_files() {
     refused("F14", &["sample", "--mean", Z2], &["missing required flag --cov"]);
     refused("F14", &["key"], &["missing SEED"]);
     refused("F14", &["split"], &["missing --key"]);
-    refused("F15", &["sample", "--mean", Z2, "--cov", I2, "--scale-tril", I2], &["either --cov or --scale-tril"]);
+    refused("F14", &["sample", "--mean", Z2, "--cov-factor", "[[1], [1]]"], &["--cov-factor W needs --cov-diag d"]);
+    refused("F14", &["log-prob", "--mean", Z2, "--cov-diag", "[1, 1]", "--x", "[0, 0]"], &["--cov-diag goes with --cov-factor"]);
+    refused("F15", &["sample", "--mean", Z2, "--diag", "[1, 1]", "--cov-diag", "[1, 1]"], &["--cov-diag goes with --cov-factor, not --diag"]);
+    refused("F15", &["sample", "--mean", Z2, "--cov", I2, "--scale-tril", I2], &["give one of --cov, --scale-tril, --precision, --diag and --cov-factor, not --cov and --scale-tril"]);
     let out_txt = tmp("x.txt");
     refused("F16", &s(Z2, I2, &["--out", out_txt.to_str().unwrap()]), &["--out", "must end in .npy, .json or .csv"]);
     assert!(!out_txt.exists(), "F16");

@@ -136,3 +136,54 @@ fn a_terminal_shows_a_progress_bar() {
     assert!(path.exists());
     std::fs::remove_file(&path).unwrap();
 }
+
+#[test]
+fn low_rank_and_diagonal_draws_stream_and_match_the_library() {
+    let w = "[[1, 0.5], [0.2, -1], [0, 0.3]]";
+    let dg = "[0.5, 1, 2]";
+    for backend in ["cpu", "gpu"] {
+        let lr = |extra: &[&str]| {
+            let mut v = vec!["sample", "--mean", MEAN, "--cov-factor", w, "--cov-diag", dg, "--seed", "4", "--shape", "[301]", "--backend", backend];
+            v.extend_from_slice(extra);
+            v.iter().map(|s| s.to_string()).collect::<Vec<_>>()
+        };
+        let whole = write(&lr(&[]).iter().map(String::as_str).collect::<Vec<_>>(), &tmp("lr.npy"));
+        let part = write(&lr(&["--chunk-rows", "17"]).iter().map(String::as_str).collect::<Vec<_>>(), &tmp("lr-part.npy"));
+        assert!(whole == part, "{backend}: low-rank chunks changed the output");
+        // The library's draw, bit for bit.
+        let mean = Array::new(&[3], vec![0.5, -1.0, 2.0]).unwrap();
+        let d = mvn_gpu::LowRankMultivariateNormal::new(&mean, &Array::new(&[3, 2], vec![1.0, 0.5, 0.2, -1.0, 0.0, 0.3]).unwrap(), &Array::new(&[3], vec![0.5, 1.0, 2.0]).unwrap()).unwrap();
+        let s = if backend == "cpu" { Sampler::cpu() } else { pollster::block_on(Sampler::gpu(&Default::default())).unwrap() };
+        let want = pollster::block_on(s.sample_low_rank(&d, &[301], Some(key(4)))).unwrap();
+        let got: Vec<f32> = whole[128..].chunks(4).map(|c| f32::from_le_bytes(c.try_into().unwrap())).collect();
+        assert_eq!(got, want.data(), "{backend}");
+        // --diag streams too.
+        let dg_args = ["sample", "--mean", MEAN, "--diag", dg, "--seed", "4", "--shape", "[301]", "--backend", backend];
+        let a = write(&dg_args, &tmp("dg.csv"));
+        let mut chunked = dg_args.to_vec();
+        chunked.extend(["--chunk-rows", "10"]);
+        assert!(a == write(&chunked, &tmp("dg-part.csv")), "{backend}: --diag chunks");
+    }
+}
+
+#[test]
+fn log_prob_of_low_rank_and_diagonal_equals_the_dense_covariance() {
+    let x = "[[0, 0, 0], [1, -2, 3], [0.5, -1, 2]]";
+    let lp = |args: &[&str]| -> Vec<f64> {
+        let mut v = vec!["log-prob", "--mean", MEAN, "--x", x];
+        v.extend_from_slice(args);
+        let j: serde_json::Value = serde_json::from_str(&ok_stdout(&v)).unwrap();
+        j["data"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect()
+    };
+    // W Wᵀ + diag(d) written out.
+    let dense = lp(&["--cov", "[[1.75, -0.3, 0.15], [-0.3, 2.04, -0.3], [0.15, -0.3, 2.09]]"]);
+    let low = lp(&["--cov-factor", "[[1, 0.5], [0.2, -1], [0, 0.3]]", "--cov-diag", "[0.5, 1, 2]"]);
+    for (a, b) in low.iter().zip(&dense) {
+        assert!((a - b).abs() / (1.0 + b.abs()) < 1e-6, "low rank {a} vs dense {b}");
+    }
+    let diag = lp(&["--diag", "[0.5, 1, 2]"]);
+    let dense_diag = lp(&["--cov", "[[0.5, 0, 0], [0, 1, 0], [0, 0, 2]]"]);
+    for (a, b) in diag.iter().zip(&dense_diag) {
+        assert!((a - b).abs() / (1.0 + b.abs()) < 1e-6, "diag {a} vs dense {b}");
+    }
+}

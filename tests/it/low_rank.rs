@@ -138,3 +138,18 @@ fn bad_inputs_are_refused() {
     assert_eq!(d.log_prob(&[1, 3], &[0.0; 3]).unwrap_err().kind(), ErrorKind::InvalidShape);
     assert_eq!(d.log_prob(&[1, 2], &[f64::NAN, 0.0]).unwrap_err().kind(), ErrorKind::NonFinite);
 }
+
+#[test]
+fn windows_are_the_whole_draws_rows() {
+    let (mean, w, dg) = case(&[3], 6, 2, 50);
+    let d = LowRankMultivariateNormal::new(&mean, &w, &dg).unwrap();
+    for s in [&Sampler::cpu(), gpu()] {
+        let whole = block_on(s.sample_low_rank(&d, &[37, 3], Some(key(2)))).unwrap();
+        for rows in [0..111, 0..0, 5..6, 50..111, 7..80] {
+            let part = block_on(s.sample_low_rank_rows(&d, &[37, 3], Some(key(2)), rows.clone())).unwrap();
+            assert_eq!(part.shape(), &[rows.len(), 6]);
+            assert!(part.data().iter().zip(&whole.data()[rows.start * 6..rows.end * 6]).all(|(a, b)| a.to_bits() == b.to_bits()), "{:?} rows {rows:?}", s.backend());
+        }
+        assert_eq!(block_on(s.sample_low_rank_rows(&d, &[37, 3], Some(key(2)), 100..112)).unwrap_err().kind(), ErrorKind::InvalidArgument);
+    }
+}
