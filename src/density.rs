@@ -329,7 +329,7 @@ impl MultivariateNormal {
             return Err(Error::new(ErrorKind::InvalidShape, OP, format!("x has {len} values, its shape {} needs {}.", fmt_shape(x_shape), numel(OP, x_shape)?)));
         }
         if let Some((i, v)) = non_finite {
-            return Err(Error::new(ErrorKind::NonFinite, OP, format!("x contains {v} at flat index {i}.")));
+            return Err(Error::new(ErrorKind::NonFinite, OP, format!("x contains {} at flat index {i}.", crate::numtext::f64(v))));
         }
         let x_batch = &x_shape[..x_shape.len() - 1];
         let batch = self.batch_shape();
@@ -437,7 +437,7 @@ impl MultivariateNormal {
             return Err(Error::new(ErrorKind::InvalidShape, OP, format!("values must have shape (..., {k}) and fill it, got {} values of shape {}.", values.len(), fmt_shape(values_shape))));
         }
         if let Some(i) = values.iter().position(|v| !v.is_finite()) {
-            return Err(Error::new(ErrorKind::NonFinite, OP, format!("values contains {} at flat index {i}.", values[i])));
+            return Err(Error::new(ErrorKind::NonFinite, OP, format!("values contains {} at flat index {i}.", crate::numtext::f64(values[i]))));
         }
         let (mean_batch, cov_batch) = self.batch_shapes();
         let v_batch = &values_shape[..values_shape.len() - 1];
