@@ -94,6 +94,16 @@ export interface Samples {
 }
 
 /**
+ * A float64 result (log-densities, moments): row-major `data` of `shape`.
+ * @example
+ * const { data, shape } = d.logProb([[0, 0]]);
+ */
+export interface Float64Result {
+  data: Float64Array;
+  shape: number[];
+}
+
+/**
  * Samples kept on the GPU. The buffer belongs to the caller: `buffer.destroy()` it when done.
  * @example
  * const g: GpuSamples = await sampler.multivariateNormalToBuffer(mean, cov, { shape: [n] });
@@ -132,6 +142,10 @@ export interface MvnOptions {
   onInvalid?: 'raise' | 'warn' | 'clip';
   /** A lower-triangular factor `L` (cov = L Lᵀ) to use instead of `cov`: pass `cov` as `null`; `method` and `onInvalid` do not apply (refused). */
   scaleTril?: ArrayInput;
+  /** The precision matrix (inverse covariance) instead of `cov` (pass `cov` as `null`): factored in float64 as `P = L Lᵀ` and sampled with `L⁻¹`, never inverted. */
+  precision?: ArrayInput;
+  /** Variances of independent coordinates, shape `(..., n)`, instead of `cov` (pass `cov` as `null`): nothing is factored. */
+  diag?: ArrayInput;
   /**
    * A Float32Array of exactly the output's size to write the samples into (`multivariateNormal`
    * only; refused by `distribution`). Reusing one spares a new allocation per call, which for
@@ -140,7 +154,7 @@ export interface MvnOptions {
   out?: Float32Array;
   /** The shape of a flat typed-array `mean`. */
   meanShape?: number[];
-  /** The shape of a flat typed-array `cov` (or `scaleTril`). */
+  /** The shape of a flat typed-array `cov` (or `scaleTril`, `precision`, `diag`). */
   covShape?: number[];
 }
 
@@ -441,6 +455,57 @@ export class Distribution {
   readonly dim: number;
   /** The broadcast batch shape of mean and cov. */
   readonly batchShape: number[];
+  /**
+   * The log-density at float32 points `x (..., n)` (SciPy's `logpdf`, torch's `log_prob`),
+   * broadcast against the batch: shape `broadcast(x.shape[:-1], batchShape)`, computed in
+   * float64 from the stored factors. A singular covariance is an error unless
+   * `allowSingular`, which gives SciPy's density on its support (the pseudo-determinant) and
+   * `-Infinity` off it.
+   * @throws {MvnError} `INVALID_SHAPE` (x is not `(..., n)`), `BROADCAST_ERROR`, `NON_FINITE`, `INVALID_ARGUMENT` (a singular covariance without `allowSingular`); `DESTROYED` once freed.
+   * @example
+   * const d = sampler.distribution([0, 0], [[1, 0], [0, 1]]);
+   * d.logProb([[0, 0], [1, 1]]).data; // Float64Array [-1.8379, -2.8379]
+   */
+  logProb(x: ArrayInput, options?: { allowSingular?: boolean; xShape?: number[] }): Float64Result;
+  /**
+   * The conditional distribution of the other coordinates given `x[indices] = values`
+   * (`values (..., k)`, broadcast against the batch): Schur complements in float64, a new
+   * distribution of dimension `n - k` ready to sample, the coordinates left in their order.
+   * @throws {MvnError} `INVALID_ARGUMENT` (indices repeated or out of range), `INVALID_SHAPE`, `NON_FINITE`, `NOT_POSITIVE_SEMIDEFINITE` (the observed block is singular); `DESTROYED` once freed.
+   * @example
+   * const c = sampler.distribution([0, 0], [[1, 0.9], [0.9, 1]]).condition([0], [2]);
+   * c.mean.data; // Float64Array [1.8]
+   * await c.sample([1000], { key: key(1) });
+   */
+  condition(indices: number[], values: ArrayInput, options?: { valuesShape?: number[] }): Distribution;
+  /**
+   * The mean of each batch element, shape `batchShape + [n]`, in float64.
+   * @throws {MvnError} `DESTROYED` once freed.
+   * @example
+   * d.mean.data; // Float64Array [0, 0]
+   */
+  readonly mean: Float64Result;
+  /**
+   * The covariance sampled (`Rᵀ R` from the stored factors), shape `batchShape + [n, n]`, in float64.
+   * @throws {MvnError} `DESTROYED` once freed.
+   * @example
+   * d.covariance.shape; // [2, 2]
+   */
+  readonly covariance: Float64Result;
+  /**
+   * A lower-triangular `L` with `L Lᵀ` the covariance, shape `batchShape + [n, n]`, in float64.
+   * @throws {MvnError} `INVALID_ARGUMENT` for a singular covariance whose factor is not triangular; `DESTROYED` once freed.
+   * @example
+   * d.scaleTril.data; // Float64Array [1, 0, 0, 1]
+   */
+  readonly scaleTril: Float64Result;
+  /**
+   * The differential entropy of each batch element, shape `batchShape`, in float64 (SciPy's `entropy`).
+   * @throws {MvnError} `NOT_CONVERGED` in the rare eigendecomposition failure of a singular covariance; `DESTROYED` once freed.
+   * @example
+   * d.entropy.data; // Float64Array [2.8379]
+   */
+  readonly entropy: Float64Result;
   /**
    * Releases the factors' wasm memory; later calls throw `DESTROYED`. Also run by `using`. A
    * distribution dropped without it is released when collected.

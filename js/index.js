@@ -405,6 +405,16 @@ export class Distribution {
   /** The broadcast batch shape of mean and cov. */
   get batchShape() { return this.#live('batchShape').batchShape; }
 
+  /** Log-densities at float32 points `x (..., n)`, broadcast against the batch, in float64: `{ data: Float64Array, shape }`; `options`: `{ allowSingular, xShape }`. */
+  logProb(x, options) { return this.#live('log_prob').logProb(x, options); }
+  /** The conditional distribution of the other coordinates given `x[indices] = values`, ready to sample; `options`: `{ valuesShape }`. */
+  condition(indices, values, options) { return new Distribution(this.#live('condition').condition(indices, values, options), this.#sampler); }
+  /** The means, covariances (`Rᵀ R`), lower Cholesky factors and entropies, in float64: `{ data: Float64Array, shape }`. */
+  get mean() { return this.#live('mean').moments('mean'); }
+  get covariance() { return this.#live('covariance').moments('covariance'); }
+  get scaleTril() { return this.#live('scaleTril').moments('scaleTril'); }
+  get entropy() { return this.#live('entropy').moments('entropy'); }
+
   /** Releases the factors' wasm memory. */
   free() {
     if (!this.#freed) {

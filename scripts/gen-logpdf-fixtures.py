@@ -25,12 +25,16 @@ def add(name, mean, cov, x, method="cholesky", allow_singular=False):
     mb = np.broadcast_to(m64, batch + mean.shape[-1:])
     cb = np.broadcast_to(c64, batch + cov.shape[-2:])
     flat = [multivariate_normal.logpdf(xi, mi, ci, allow_singular=allow_singular) for xi, mi, ci in zip(xb.reshape(-1, x.shape[-1]), mb.reshape(-1, mean.shape[-1]), cb.reshape(-1, *cov.shape[-2:]))]
+    # At the points rounded to float32 (the npm package's inputs are float32).
+    x32 = xb.astype(np.float32).astype(np.float64)
+    flat32 = [multivariate_normal.logpdf(xi, mi, ci, allow_singular=allow_singular) for xi, mi, ci in zip(x32.reshape(-1, x.shape[-1]), mb.reshape(-1, mean.shape[-1]), cb.reshape(-1, *cov.shape[-2:]))]
     cases.append({
         "name": name, "method": method, "allow_singular": allow_singular,
         "mean": {"shape": list(mean.shape), "data": [float(v) for v in mean.ravel()]},
         "cov": {"shape": list(cov.shape), "data": [float(v) for v in cov.ravel()]},
         "x": {"shape": list(x.shape), "data": [float(v) for v in x.ravel()]},
         "expected": {"shape": list(batch), "data": [float(v) if np.isfinite(v) else None for v in flat]},
+        "expected_f32x": [float(v) if np.isfinite(v) else None for v in flat32],
         # SciPy's entropy of each covariance of cov's batch (broadcast with mean's in the test).
         "entropy": [float(multivariate_normal(None, ci, allow_singular=allow_singular).entropy()) for ci in c64.reshape(-1, *cov.shape[-2:])],
     })

@@ -91,16 +91,16 @@ fn prepare_with(r: &[f32], n: usize, allow_singular: bool, batch_index: usize, e
         return Err(Error::new(
             ErrorKind::InvalidArgument,
             OP,
-            format!("the covariance at batch index {batch_index} is singular: its density exists only on a subspace. Pass allow_singular for SciPy's pseudo-determinant density there (and -inf off it)."),
+            format!("the covariance at batch index {batch_index} is singular: its density exists only on a subspace. Pass allow_singular (allowSingular in JavaScript, --allow-singular in the CLI) for SciPy's pseudo-determinant density there (and -inf off it)."),
         ));
     }
     let m = faer::Mat::<f64>::from_fn(n, n, |i, j| if i >= j { s[i * n + j] } else { s[j * n + i] });
-    let evd = m.self_adjoint_eigen(faer::Side::Lower).map_err(|_| Error::new(ErrorKind::NotConverged, OP, "the eigendecomposition of the covariance did not converge."))?;
+    let (vals, vecs) = crate::linalg::eigen(&m).ok_or_else(|| Error::new(ErrorKind::NotConverged, OP, "the eigendecomposition of the covariance did not converge."))?;
     let (mut w, mut null) = (Vec::new(), Vec::new());
     let mut log_pdet = 0.0;
     for c in 0..n {
-        let lam = evd.S()[c];
-        let v = (0..n).map(|i| evd.U()[(i, c)]);
+        let lam = vals[c];
+        let v = (0..n).map(|i| vecs[(i, c)]);
         if lam > cut {
             log_pdet += lam.ln();
             w.extend(v.map(|x| x / lam.sqrt()));

@@ -50,6 +50,8 @@ mod random;
 mod request;
 mod sampler;
 pub mod shaders;
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+mod symeig;
 pub mod shape;
 #[cfg(target_arch = "wasm32")]
 mod wasm;

@@ -372,14 +372,24 @@ const JACOBI_MAX_N: usize = 256;
 /// accuracy) through its Cholesky factor `L` and one-sided Jacobi (Demmel and Veselić: relative
 /// accuracy for graded matrices such as `D K D`). A singular or indefinite matrix keeps faer's
 /// result (docs/errors.md C08).
-fn eigen(s: &Mat<f64>) -> Option<(Vec<f64>, Mat<f64>)> {
+pub(crate) fn eigen(s: &Mat<f64>) -> Option<(Vec<f64>, Mat<f64>)> {
     let n = s.nrows();
     // Only the lower triangle of `s` is read (the upper one may be stale).
     if (0..n).all(|i| (0..i).all(|j| s[(i, j)] == 0.0)) {
         return Some(((0..n).map(|i| s[(i, i)]).collect(), Mat::identity(n, n)));
     }
-    let evd = s.self_adjoint_eigen(Side::Lower).ok()?;
-    let eigs: Vec<f64> = (0..n).map(|i| evd.S()[i]).collect();
+    // Natively faer's decomposition; in the npm package's wasm src/symeig.rs (21 KB smaller).
+    #[cfg(not(target_arch = "wasm32"))]
+    let (eigs, u) = {
+        let evd = s.self_adjoint_eigen(Side::Lower).ok()?;
+        ((0..n).map(|i| evd.S()[i]).collect::<Vec<f64>>(), evd.U().to_owned())
+    };
+    #[cfg(target_arch = "wasm32")]
+    let (eigs, u) = {
+        let a: Vec<f64> = (0..n * n).map(|k| s[(k / n, k % n)]).collect();
+        let (v, q) = crate::symeig::symmetric_eigen(&a, n)?;
+        (v, Mat::<f64>::from_fn(n, n, |i, j| q[i * n + j]))
+    };
     let spec = eigs.iter().fold(0f64, |m, l| m.max(l.abs()));
     let smallest = eigs.iter().fold(f64::INFINITY, |m, l| m.min(l.abs()));
     if n <= JACOBI_MAX_N && smallest < 1e8 * n as f64 * f64::EPSILON * spec {
@@ -388,7 +398,7 @@ fn eigen(s: &Mat<f64>) -> Option<(Vec<f64>, Mat<f64>)> {
             return Some(jacobi_from_cholesky(&faer::MatRef::from_column_major_slice(&l, n, n).to_owned()));
         }
     }
-    Some((eigs, evd.U().to_owned()))
+    Some((eigs, u))
 }
 
 /// The eigenpairs of `L Lᵀ` from the lower-triangular `L`: one-sided Jacobi rotations make the

@@ -2,7 +2,7 @@
 
 use super::convert;
 use super::error::{fail, js, JsResult};
-use super::results::{array_result, check_objects, data_result, float32, set, shape_js};
+use super::results::{array64_result, array_result, check_objects, data_result, float32, set, shape_js};
 use crate::{ErrorKind, MultivariateNormal, Sampler};
 use js_sys::{Array as JsArray, Object, Promise};
 use std::rc::Rc;
@@ -165,5 +165,39 @@ impl WasmDistribution {
     #[wasm_bindgen(getter, js_name = batchShape)]
     pub fn batch_shape(&self) -> JsArray {
         shape_js(&self.inner.batch_shape())
+    }
+
+    /// The log-density at float32 points `x (..., n)`, broadcast against the batch, in f64:
+    /// `{ data: Float64Array, shape }`. `options`: `{ allowSingular, xShape }`.
+    #[wasm_bindgen(js_name = logProb)]
+    pub fn log_prob(&self, x: JsValue, options: JsValue) -> JsResult<JsValue> {
+        const OP: &str = "log_prob";
+        let o = convert::Options::read(OP, &options, &["allowSingular", "xShape"])?;
+        let x = convert::array(OP, "x", &x, &o.get("xShape"))?;
+        let x64: Vec<f64> = x.data().iter().map(|&v| v as f64).collect();
+        array64_result(OP, &js(self.inner.log_prob(x.shape(), &x64, o.get("allowSingular").is_truthy()))?)
+    }
+
+    /// The conditional distribution of the other coordinates given `x[indices] = values`
+    /// (`values (..., k)`, broadcast against the batch). `options`: `{ valuesShape }`.
+    pub fn condition(&self, indices: JsValue, values: JsValue, options: JsValue) -> JsResult<WasmDistribution> {
+        const OP: &str = "condition";
+        let o = convert::Options::read(OP, &options, &["valuesShape"])?;
+        let idx: Vec<usize> = convert::shape(OP, &indices)?.into_iter().map(|i| i as usize).collect();
+        let v = convert::array(OP, "values", &values, &o.get("valuesShape"))?;
+        let (vshape, v64) = (if v.ndim() == 0 { vec![1] } else { v.shape().to_vec() }, v.data().iter().map(|&x| x as f64).collect::<Vec<_>>());
+        Ok(WasmDistribution::new(js(self.inner.condition(&idx, &vshape, &v64))?, self.sampler.clone()))
+    }
+
+    /// `what` of the distribution in f64: `mean`, `covariance`, `scaleTril` or `entropy`, as
+    /// `{ data: Float64Array, shape }` (one entry point keeps the wasm small).
+    pub fn moments(&self, what: &str) -> JsResult<JsValue> {
+        let a = match what {
+            "mean" => self.inner.mean(),
+            "covariance" => self.inner.covariance(),
+            "scaleTril" => js(self.inner.scale_tril())?,
+            _ => js(self.inner.entropy())?,
+        };
+        array64_result(what, &a)
     }
 }

@@ -52,6 +52,13 @@ pub(crate) fn uint32(op: &str, data: &[u32]) -> JsResult<Uint32Array> {
     Ok(copy_view(op, "Uint32Array", &view, data.len())?.unchecked_into())
 }
 
+/// `{ data: Float64Array, shape }` of an f64 result (log-densities, entropies, covariances).
+pub(crate) fn array64_result(op: &str, a: &crate::Array64) -> JsResult<JsValue> {
+    // SAFETY: as in `float32`.
+    let view = unsafe { js_sys::Float64Array::view(&a.data) };
+    data_result(copy_view(op, "Float64Array", &view.into(), a.data.len())?, &a.shape)
+}
+
 /// `bits` elements of `width` bytes (1, 2 or 4) as a new `Uint8Array`, `Uint16Array` or `Uint32Array`.
 pub(crate) fn narrow(op: &str, data: &[u32], width: u32) -> JsResult<JsValue> {
     match width {

@@ -14,7 +14,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
 const MVN: &str = "multivariate_normal";
-const MVN_OPTIONS: [&str; 9] = ["shape", "key", "method", "dtype", "onInvalid", "scaleTril", "meanShape", "covShape", "out"];
+const MVN_OPTIONS: [&str; 11] = ["shape", "key", "method", "dtype", "onInvalid", "scaleTril", "precision", "diag", "meanShape", "covShape", "out"];
 
 #[wasm_bindgen]
 extern "C" {
@@ -266,33 +266,39 @@ impl WasmSampler {
     fn factor(&self, mean: &JsValue, cov: &JsValue, o: &Options) -> JsResult<WasmDistribution> {
         let mut prof = crate::profile::Profile::start();
         let mean_arr = convert::array(MVN, "mean", mean, &o.get("meanShape"))?;
-        let tril = o.get("scaleTril");
-        let scale_tril = !tril.is_undefined();
+        // One of scaleTril, precision and diag in place of cov: used as given, so cov and the
+        // factoring options are refused (as the CLI does).
+        let given: Vec<&str> = ["scaleTril", "precision", "diag"].into_iter().filter(|k| !o.get(k).is_undefined()).collect();
+        if given.len() > 1 {
+            return fail(ErrorKind::InvalidArgument, MVN, format!("pass one of scaleTril, precision and diag, not {}.", given.join(" and ")));
+        }
+        let alt = given.first().copied();
+        let tril = alt.map_or(JsValue::UNDEFINED, |k| o.get(k));
+        let scale_tril = alt.is_some();
         let mut cov_shape = o.get("covShape");
-        if scale_tril {
-            // As the CLI: a scale_tril is used as given, so cov and the factoring options are refused.
+        if let Some(alt) = alt {
             if !(cov.is_undefined() || cov.is_null()) {
-                return fail(ErrorKind::InvalidArgument, MVN, "pass either cov or scaleTril, not both (cov must be null or undefined with scaleTril).");
+                return fail(ErrorKind::InvalidArgument, MVN, format!("pass either cov or {alt}, not both (cov must be null or undefined with {alt})."));
             }
             for name in ["method", "onInvalid"] {
                 if !o.get(name).is_undefined() {
-                    return fail(ErrorKind::InvalidArgument, MVN, format!("{name} applies to cov only; scaleTril is used as given."));
+                    return fail(ErrorKind::InvalidArgument, MVN, format!("{name} applies to cov only; {alt} is used as given."));
                 }
             }
         }
         let cov = if scale_tril { &tril } else { cov };
         // A flat cov of n * n values (typed, or an array of numbers) is one n x n matrix.
         let flat_numbers = js_sys::Array::is_array(cov) && Reflect::get_u32(cov, 0).map(|e| e.as_f64().is_some()).unwrap_or(false);
-        if cov_shape.is_undefined() && (js_sys::ArrayBuffer::is_view(cov) || flat_numbers) && mean_arr.ndim() > 0 {
+        if cov_shape.is_undefined() && alt != Some("diag") && (js_sys::ArrayBuffer::is_view(cov) || flat_numbers) && mean_arr.ndim() > 0 {
             let n = mean_arr.shape()[mean_arr.ndim() - 1];
             let len = Reflect::get(cov, &"length".into()).ok().and_then(|l| l.as_f64()).unwrap_or(-1.0);
             if len == (n * n) as f64 {
                 cov_shape = js_sys::Array::of2(&(n as f64).into(), &(n as f64).into()).into();
             }
         }
-        let cov_name = if scale_tril { "scaleTril" } else { "cov" };
+        let cov_name = alt.unwrap_or("cov");
         let cov_arr = convert::array(MVN, cov_name, cov, &cov_shape)?;
-        if cov_arr.ndim() < 2 && cov_shape.is_undefined() {
+        if cov_arr.ndim() < 2 && cov_shape.is_undefined() && alt != Some("diag") {
             let n = cov_arr.shape().first().copied().unwrap_or(1);
             return fail(
                 ErrorKind::InvalidShape,
@@ -305,7 +311,11 @@ impl WasmSampler {
         let dtype = Dtype::from_str(&dtype).map_err(|e| js_error(crate::Error::new(e.kind(), MVN, e.message().trim_start_matches("[dtype] "))))?;
         let dist = if scale_tril {
             js(dtype.require_float32(MVN))?;
-            js(MultivariateNormal::from_scale_tril(&mean_arr, &cov_arr))?
+            js(match alt {
+                Some("precision") => MultivariateNormal::from_precision(&mean_arr, &cov_arr),
+                Some("diag") => MultivariateNormal::from_diag(&mean_arr, &cov_arr),
+                _ => MultivariateNormal::from_scale_tril(&mean_arr, &cov_arr),
+            })?
         } else {
             let options = crate::Options {
                 method: js(Method::from_str(&method))?,

@@ -204,6 +204,60 @@ export async function suite(api, sampler, load, entry = globalThis.navigator?.gp
       exact(`${c.id} state`, api.state(), Uint32Array.from(step.state_after));
     }
   }
+  // Log-densities, entropies, conditioning and the precision and diagonal parametrizations
+  // against SciPy and NumPy (tests/fixtures/logpdf.json, float64 on the CPU in every host). The
+  // package's points and values are float32, so the log-densities are held to SciPy's at the
+  // float32 points (1e-6 relative to 1 + |log p|); singular cases and the precision and
+  // conditioning cases, whose fixtures are at float64 points, within 1e-5.
+  {
+    const lp = await load('logpdf.json');
+    const rel = (g, w) => Math.abs(g - w) / (1 + Math.abs(w));
+    let worst = 0;
+    for (const c of lp.cases) {
+      const d = sampler.distribution(nested(c.mean), nested(c.cov), { method: c.method });
+      const got = d.logProb(nested(c.x), { allowSingular: c.allow_singular });
+      check(got.data instanceof Float64Array && sameShape(got.shape, c.expected.shape), `${c.name}: logProb shape`);
+      got.data.forEach((g, i) => {
+        const w64 = c.expected.data[i];
+        if (w64 === null) return check(g === -Infinity, `${c.name} [${i}]: ${g}, not -Infinity off the support`);
+        const w = c.expected_f32x[i] ?? w64;
+        const e = rel(g, w);
+        if (!c.allow_singular) worst = Math.max(worst, e);
+        check(e <= (c.allow_singular ? 1e-5 : 1e-6), `${c.name} [${i}]: logProb ${g} vs SciPy ${w}`);
+      });
+      if (c.mean.shape.length === 1) d.entropy.data.forEach((h, i) => check(rel(h, c.entropy[i]) <= 1e-6, `${c.name}: entropy ${h} vs ${c.entropy[i]}`));
+      d.free();
+    }
+    for (const c of lp.precision_cases) {
+      const d = sampler.distribution(nested(c.mean), null, { precision: nested(c.precision) });
+      d.logProb(nested(c.x)).data.forEach((g, i) => check(rel(g, c.expected[i]) <= 1e-5, `${c.name} [${i}]: precision logProb ${g} vs ${c.expected[i]}`));
+      d.covariance.data.forEach((g, i) => check(Math.abs(g - c.cov[i]) <= 1e-5 * (1 + Math.abs(c.cov[i])), `${c.name}: covariance [${i}]`));
+    }
+    for (const c of lp.condition_cases) {
+      const d = sampler.distribution(nested(c.mean), nested(c.cov)).condition(c.indices, nested(c.values));
+      check(sameShape(d.mean.shape, c.expected_mean.shape), `${c.name}: mean shape ${d.mean.shape}`);
+      d.mean.data.forEach((g, i) => check(Math.abs(g - c.expected_mean.data[i]) <= 1e-5 * (1 + Math.abs(c.expected_mean.data[i])), `${c.name}: mean [${i}] ${g}`));
+      // The conditional covariance does not depend on the values: NumPy's, repeated over their batch.
+      const wc = c.expected_cov.data;
+      d.covariance.data.forEach((g, i) => check(Math.abs(g - wc[i % wc.length]) <= 1e-5 * (1 + Math.abs(wc[i % wc.length])), `${c.name}: cov [${i}] ${g}`));
+      const x = await d.sample([4, ...d.batchShape], { key: api.key(1) });
+      check(x.shape[0] === 4 && x.shape[x.shape.length - 1] === d.dim && x.data.every(Number.isFinite), `${c.name}: conditional samples`);
+    }
+    // Independent variances: the closed form, and the errors.
+    const g = sampler.distribution([0, 1], null, { diag: [4, 0.25] });
+    const want = -Math.log(2 * Math.PI) - 0.5 * Math.log(4 * 0.25) - 0.5 * (1 / 4 + 1 / 0.25);
+    check(rel(g.logProb([1, 2]).data[0], want) <= 1e-7, `diag logProb ${g.logProb([1, 2]).data[0]} vs ${want}`);
+    const code = (f) => { try { f(); return 'none'; } catch (e) { return e.code; } };
+    check(code(() => g.logProb([[0, 0, 0]])) === 'INVALID_SHAPE', 'logProb of (1, 3) points');
+    check(code(() => g.logProb([NaN, 0])) === 'NON_FINITE', 'logProb of NaN');
+    check(code(() => sampler.distribution([0, 0], [[1, 1], [1, 1]]).logProb([1, 0])) === 'INVALID_ARGUMENT', 'singular without allowSingular');
+    check(code(() => g.condition([2], [0])) === 'INVALID_ARGUMENT', 'condition on a coordinate out of range');
+    check(code(() => sampler.distribution([0, 0], null, { diag: [1, -1] })) === 'NOT_POSITIVE_SEMIDEFINITE', 'negative variance');
+    check(code(() => sampler.distribution([0, 0], null, { diag: [1, 1], precision: [[1, 0], [0, 1]] })) === 'INVALID_ARGUMENT', 'diag and precision together');
+    g.free();
+    notes.push(`logProb vs SciPy at float32 points: worst ${worst.toExponential(1)} relative`);
+  }
+
   return { passed, failures, notes };
 }
 
