@@ -14,6 +14,7 @@ import { wireControls, buildInputs, syncViewControls, syncSliders, setCount, set
 import { wirePointer } from './pointer.js';
 import { benchmark } from './bench.js';
 import { $ } from './util.js';
+import { wireConditioning } from './condition.js';
 
 /** Measures the plot and sizes the points canvas (device pixels, at most 2 per CSS pixel). */
 function fitCanvas() {
@@ -51,6 +52,7 @@ async function adapterName(s) {
 async function start() {
   readHash();
   wireControls();
+  wireConditioning();
   wirePointer();
   $('bench').addEventListener('click', () => benchmark());
   new ResizeObserver(() => {

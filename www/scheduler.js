@@ -6,6 +6,7 @@ import { applyParams, needSample, display, sampleNow, retire } from './samples.j
 import { currentLayout, drawOverlays, drawPoints, fitView } from './frame.js';
 import { showCovError, renderReport, renderCode, renderStats, renderStatus } from './panels.js';
 import { scheduleHash } from './hash.js';
+import { renderConditioning } from './condition.js';
 import { $, now } from './util.js';
 
 export function request() {
@@ -51,6 +52,7 @@ function tick() {
     showCovError(e);
     if (!e) {
       renderReport();
+      renderConditioning();
       renderCode();
       scheduleHash();
     }

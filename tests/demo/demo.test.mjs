@@ -146,6 +146,26 @@ test('demo on WebGPU: renders from the GPU buffer, controls, bad input, 3-D, mat
       console.log(`WebGPU (${await page.evaluate(() => window.demo.adapter)}): 100,000 points, factor ${ms(s.timings.factorMs)}, sample ${ms(s.timings.sampleMs)}, readback ${ms(s.timings.readbackMs)}, draw ${ms(s.timings.drawMs)}`);
     });
 
+    await t.test('the conditioning card samples the conditional and plots its log-density', async () => {
+      // Σ = [[1.44, 0.576], [0.576, 0.64]], μ = [0.5, -0.25]; x₁ = μ₁ + 1σ₁ = 1.7 gives
+      // x₂ | x₁: mean -0.25 + 0.4 (1.2) = 0.23, variance 0.64 - 0.576² / 1.44 = 0.4096.
+      await page.waitForFunction(() => /mean/.test(document.getElementById('cond-text').textContent), null, { timeout: 20_000 });
+      assert.match(await page.locator('#cond-text').innerText(), /given x\S* = 1\.70: mean 0\.230, variance 0\.410/);
+      const inked = () => page.evaluate(() => {
+        const c = document.getElementById('cond-plot');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let n = 0;
+        for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
+        return n;
+      });
+      assert.ok((await inked()) > 500, 'the density plot has drawn pixels');
+      await page.locator('#cond-value').fill('-1');
+      await page.waitForFunction(() => /= -0\.70:/.test(document.getElementById('cond-text').textContent), null, { timeout: 20_000 });
+      assert.match(await page.locator('#cond-text').innerText(), /mean -0\.730, variance 0\.410/);
+      await page.locator('#cond-value').fill('1');
+      await page.waitForFunction(() => /= 1\.70:/.test(document.getElementById('cond-text').textContent), null, { timeout: 20_000 });
+    });
+
     await t.test('the ρ slider changes the pixels and the statistics', async () => {
       const p0 = await pixels(page);
       const s0 = await state(page);

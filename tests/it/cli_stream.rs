@@ -3,7 +3,7 @@
 //! by one part, with a progress bar only on a terminal, and Ctrl-C leaves no file behind.
 
 use crate::cli::{cmd, ok_stdout, path_str, text, tmp};
-use mvn_gpu::{key, Array, MultivariateNormal, Options, Sampler};
+use mvn_gpu::{key, Array, Sampler};
 use std::path::Path;
 
 const MEAN: &str = "[0.5, -1, 2]";
@@ -86,13 +86,13 @@ fn a_draw_larger_than_memory_needs_only_one_part() {
     let last: Vec<f32> = bytes[bytes.len() - 12..].chunks(4).map(|c| f32::from_le_bytes(c.try_into().unwrap())).collect();
     let mean = Array::new(&[3], vec![0.5, -1.0, 2.0]).unwrap();
     let cov = Array::new(&[3, 3], vec![2.0, 0.5, 0.1, 0.5, 1.0, 0.2, 0.1, 0.2, 0.5]).unwrap();
-    let d = MultivariateNormal::new(&mean, &cov, &Options::default()).unwrap();
+    let d = mvn_gpu::MultivariateNormal::new(&mean, &cov, &mvn_gpu::Options::default()).unwrap();
     let want = pollster::block_on(Sampler::cpu().sample_rows(&d, &[30_000_000], Some(key(11)), 29_999_999..30_000_000)).unwrap();
     assert_eq!(last, want.data());
 }
 
 #[test]
-#[cfg(unix)]
+#[cfg(target_os = "linux")] // libc is a dependency on Linux only
 fn ctrl_c_leaves_no_partial_file_and_keeps_the_old_one() {
     let dir = tmp("interrupt-dir");
     std::fs::create_dir_all(&dir).unwrap();
