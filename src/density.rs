@@ -364,14 +364,8 @@ impl MultivariateNormal {
         for f in 0..count {
             let p = prepare_with(&self.factors()[f * n * n..(f + 1) * n * n], n, allow_singular, first_cov[f], self.exact_triangular(f))?;
             let Prepared::Full { l, log_det } = p else { return Ok(None) };
-            // Column j of L⁻¹ solves L m = e_j.
-            let mut e = vec![0f64; n];
-            for j in 0..n {
-                e.iter_mut().enumerate().for_each(|(i, v)| *v = if i == j { 1.0 } else { 0.0 });
-                solve_lower(&l, n, &mut e);
-                for i in j..n {
-                    inv[f * n * n + i * n + j] = e[i] as f32;
-                }
+            for (d, &v) in inv[f * n * n..(f + 1) * n * n].iter_mut().zip(&crate::linalg::inverse_lower(&l, n)) {
+                *d = v as f32;
             }
             consts[f] = (-0.5 * (n as f64 * LOG_2PI + log_det)) as f32;
         }

@@ -210,6 +210,21 @@ pub(crate) fn solve_lower(l: &[f64], n: usize, y: &mut [f64]) {
     }
 }
 
+/// `L⁻¹` of the lower-triangular row-major `l` (lower triangular too), column by column:
+/// column `c` solves `L m = e_c`.
+pub(crate) fn inverse_lower(l: &[f64], n: usize) -> Vec<f64> {
+    let mut inv = vec![0f64; n * n];
+    let mut e = vec![0f64; n];
+    for c in 0..n {
+        e.iter_mut().enumerate().for_each(|(i, v)| *v = if i == c { 1.0 } else { 0.0 });
+        solve_lower(l, n, &mut e);
+        for i in c..n {
+            inv[i * n + c] = e[i];
+        }
+    }
+    inv
+}
+
 pub(crate) fn default_tolerance(n: usize) -> f64 {
     8.0 * n.max(1) as f64 * f32::EPSILON as f64
 }

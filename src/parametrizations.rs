@@ -4,7 +4,7 @@
 
 use crate::distribution::{check_finite, check_shapes, shapes_of, MultivariateNormal, OP};
 use crate::error::{Error, ErrorKind, Result};
-use crate::linalg::{self, cholesky_lower, solve_lower};
+use crate::linalg::{self, cholesky_lower};
 use crate::{Array, FactorMethod};
 
 impl MultivariateNormal {
@@ -68,7 +68,6 @@ impl MultivariateNormal {
         check_finite("precision", precision)?;
         let tol = linalg::default_tolerance(n);
         let nn = n * n;
-        let mut y = vec![0f64; n];
         // R = L⁻¹ is lower triangular; the kernels' triangular shortcut is for upper R.
         Self::from_factors(mean, n, mean_batch, cov_batch, FactorMethod::Precision, false, |b, r| {
             let p = &precision.data()[b * nn..(b + 1) * nn];
@@ -81,16 +80,12 @@ impl MultivariateNormal {
                     }
                 }
             }
-            // Cholesky of (P + Pᵀ)/2 in f64, then R = L⁻¹ column by column (L y = e_c).
+            // Cholesky of (P + Pᵀ)/2 in f64, then R = L⁻¹.
             let l = cholesky_lower(n, |i, j| 0.5 * (p[i * n + j] as f64 + p[j * n + i] as f64), tol * scale).map_err(|(j, d)| {
                 Error::new(ErrorKind::NotPositiveSemidefinite, OP, format!("precision must be positive definite: batch index {b} has a pivot of {} at ({j},{j}) (a covariance with infinite variance).", crate::numtext::f64(d)))
             })?;
-            for c in 0..n {
-                y.iter_mut().enumerate().for_each(|(i, v)| *v = if i == c { 1.0 } else { 0.0 });
-                solve_lower(&l, n, &mut y);
-                for i in c..n {
-                    r[i * n + c] = y[i] as f32;
-                }
+            for (ri, &v) in r.iter_mut().zip(&linalg::inverse_lower(&l, n)) {
+                *ri = v as f32;
             }
             Ok(())
         })
