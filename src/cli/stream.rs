@@ -167,8 +167,9 @@ impl Sink {
                     Out::Csv(_) => Format::Csv,
                     _ => Format::Npy,
                 };
-                let tmp = temp_beside(p)?;
+                // The handler first: a Ctrl-C once the temporary file exists must find it.
                 catch_ctrl_c();
+                let tmp = temp_beside(p)?;
                 *TEMP_PATH.lock().unwrap_or_else(|e| e.into_inner()) = Some(tmp.path().to_path_buf());
                 let file = tmp.reopen().map_err(|e| write_error(p, &e))?;
                 (Target::File { path: p.clone(), tmp }, Box::new(std::io::BufWriter::with_capacity(1 << 20, file)), format)
@@ -290,8 +291,8 @@ pub fn write_bytes(out: &Out, bytes: &[u8]) -> CliResult<()> {
         Out::Stdout => return super::output::to_stdout(|w| w.write_all(bytes)),
         Out::Json(p) | Out::Csv(p) | Out::Npy(p) => p,
     };
-    let tmp = temp_beside(target)?;
     catch_ctrl_c();
+    let tmp = temp_beside(target)?;
     *TEMP_PATH.lock().unwrap_or_else(|e| e.into_inner()) = Some(tmp.path().to_path_buf());
     let done = (|| -> CliResult<()> {
         let mut f = tmp.reopen().map_err(|e| write_error(target, &e))?;
