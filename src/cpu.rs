@@ -81,8 +81,13 @@ fn map_in_place(data: &mut [u32], f: impl Fn(u32) -> u32 + Sync + Send) {
 
 /// The words of `req`'s stream, transformed.
 pub(crate) fn words(req: &WordsRequest) -> Result<Vec<u32>> {
-    let mut w = alloc::zeroed::<u32>(req.op, req.words)?;
-    fill_words(req.key.0, &mut w);
+    let ws = req.word_window();
+    let mut w = alloc::zeroed::<u32>(req.op, ws.len())?;
+    if req.is_windowed() {
+        fill_range(req.key.0, ws.start, req.words, &mut w);
+    } else {
+        fill_words(req.key.0, &mut w);
+    }
     match req.transform {
         Transform::Bits => {}
         Transform::Uniform { low, range } => map_in_place(&mut w, |b| math::uniform(b, low, range).to_bits()),

@@ -36,9 +36,12 @@ pub(crate) struct WordsRequest {
     pub op: &'static str,
     pub shape: Vec<usize>,
     pub key: Key,
+    /// Words of the whole stream.
     pub words: usize,
     pub transform: Transform,
     finish: Finish,
+    /// The elements drawn: all of them, or a window ([`WordsRequest::window`]).
+    window: Option<std::ops::Range<usize>>,
 }
 
 /// The error for a bit width other than 1, 2 or 4 (`width` as given: an integer, or the
@@ -58,7 +61,7 @@ impl WordsRequest {
         let count = numel(op, &shape)?;
         let words = (count as u64 * width as u64).div_ceil(4) as usize;
         let finish = if width == 4 { Finish::Whole } else { Finish::Narrow { width, count } };
-        Ok(WordsRequest { op, shape, key: resolve(key), words, transform: Transform::Bits, finish })
+        Ok(WordsRequest { op, shape, key: resolve(key), words, transform: Transform::Bits, finish, window: None })
     }
 
     /// MLX's `uniform(shape, low, high, key)`: scalar bounds are applied by the backend, bounds
@@ -73,7 +76,7 @@ impl WordsRequest {
         } else {
             (Transform::Bits, Finish::Bounds { low, range })
         };
-        Ok(WordsRequest { op, shape, key: resolve(key), words, transform, finish })
+        Ok(WordsRequest { op, shape, key: resolve(key), words, transform, finish, window: None })
     }
 
     /// MLX's `normal(shape, loc, scale, key)`.
@@ -82,13 +85,63 @@ impl WordsRequest {
         check_normal_params(op, loc, scale)?;
         let shape = check_shape(op, shape)?;
         let words = numel(op, &shape)?;
-        Ok(WordsRequest { op, shape, key: resolve(key), words, transform: Transform::Normal { a: math::SQRT2 * scale, loc }, finish: Finish::Whole })
+        Ok(WordsRequest { op, shape, key: resolve(key), words, transform: Transform::Normal { a: math::SQRT2 * scale, loc }, finish: Finish::Whole, window: None })
+    }
+
+    /// Elements of the whole result.
+    pub fn elements(&self) -> usize {
+        match self.finish {
+            Finish::Narrow { count, .. } => count,
+            _ => self.words,
+        }
+    }
+
+    /// Restricts the draw to elements `elements` of the flattened result, bit for bit those of
+    /// the whole one (for `bits` of 1 or 2 bytes, the window starts at a multiple of 4 or 2).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn window(mut self, elements: std::ops::Range<usize>) -> Result<Self> {
+        let per_word = 4 / self.bit_width() as usize;
+        if elements.start > elements.end || elements.end > self.elements() || elements.start % per_word != 0 {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                self.op,
+                format!("elements {}..{} are not within the {} of shape {}{}.", elements.start, elements.end, self.elements(), fmt_shape(&self.shape), if per_word > 1 { format!(", starting at a multiple of {per_word}") } else { String::new() }),
+            ));
+        }
+        self.window = Some(elements);
+        Ok(self)
+    }
+
+    /// The words drawn: the whole stream, or those that hold the window's elements.
+    pub fn word_window(&self) -> std::ops::Range<usize> {
+        match self.window_of() {
+            None => 0..self.words,
+            Some(e) => {
+                let w = self.bit_width() as usize;
+                e.start * w / 4..(e.end * w).div_ceil(4)
+            }
+        }
+    }
+
+    /// Whether only some elements are drawn (never in the npm package's wasm: the constant
+    /// keeps windows' code out of it).
+    pub fn is_windowed(&self) -> bool {
+        !cfg!(target_arch = "wasm32") && self.window.is_some()
+    }
+
+    /// The window, when there is one.
+    fn window_of(&self) -> Option<&std::ops::Range<usize>> {
+        self.window.as_ref().filter(|_| self.is_windowed())
+    }
+
+    /// The result's shape: the request's, or `[len]` for a window.
+    fn drawn_shape(&self) -> Vec<usize> {
+        self.window_of().map_or_else(|| self.shape.clone(), |e| vec![e.len()])
     }
 
     /// The result of `bits` from the backend's words.
     /// The element width in bytes of a `bits` request (4 for the others; the npm package picks
     /// its typed array by it).
-    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
     pub fn bit_width(&self) -> u32 {
         match self.finish {
             Finish::Narrow { width, .. } => width,
@@ -97,17 +150,19 @@ impl WordsRequest {
     }
 
     pub fn into_bits(self, words: Vec<u32>) -> Array<u32> {
+        let (shape, len) = (self.drawn_shape(), self.window_of().map_or(self.elements(), |e| e.len()));
         match self.finish {
-            Finish::Narrow { width, count } => Array::from_parts(self.shape, cut_elements(&words, width, count)),
-            _ => Array::from_parts(self.shape, words),
+            Finish::Narrow { width, .. } => Array::from_parts(shape, cut_elements(&words, width, len)),
+            _ => Array::from_parts(shape, words),
         }
     }
 
     /// The result of `uniform` or `normal` from the backend's words.
     pub fn into_floats(self, words: Vec<u32>) -> Array {
+        let first = self.window_of().map_or(0, |e| e.start);
         match &self.finish {
-            Finish::Bounds { low, range } => Array::from_parts(self.shape.clone(), apply_uniform(&self.shape, &words, low, range)),
-            _ => Array::from_parts(self.shape, bytemuck::allocation::cast_vec(words)),
+            Finish::Bounds { low, range } => Array::from_parts(self.drawn_shape(), apply_uniform(&self.shape, first, &words, low, range)),
+            _ => Array::from_parts(self.drawn_shape(), bytemuck::allocation::cast_vec(words)),
         }
     }
 }
@@ -258,9 +313,10 @@ fn uniform_bounds(shape: &[usize], low: &Array, high: &Array) -> Result<(Array, 
     Ok((Array::from_parts(bshape.clone(), low_b), Array::from_parts(bshape, range)))
 }
 
-/// MLX's uniform conversion of `words`, with bounds broadcast over `shape`.
-fn apply_uniform(shape: &[usize], words: &[u32], low: &Array, range: &Array) -> Vec<f32> {
+/// MLX's uniform conversion of `words` (elements `first ..` of the result), with bounds
+/// broadcast over `shape`.
+fn apply_uniform(shape: &[usize], first: usize, words: &[u32], low: &Array, range: &Array) -> Vec<f32> {
     let lmap = BroadcastMap::new(shape, low.shape());
     let rmap = BroadcastMap::new(shape, range.shape());
-    words.iter().enumerate().map(|(i, &b)| math::uniform(b, low.data()[lmap.index(i)], range.data()[rmap.index(i)])).collect()
+    words.iter().enumerate().map(|(i, &b)| math::uniform(b, low.data()[lmap.index(first + i)], range.data()[rmap.index(first + i)])).collect()
 }

@@ -365,6 +365,42 @@ impl Sampler {
         Ok(req.into_bits(words))
     }
 
+    /// Elements `elements` of [`Sampler::normal`]'s result, flattened (shape
+    /// `[elements.len()]`), bit for bit those of the whole draw: a large draw made and written a
+    /// part at a time (the CLI's `--out`).
+    ///
+    /// # Errors
+    /// As [`Sampler::normal`]; [`ErrorKind::InvalidArgument`] for elements outside the result.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub async fn normal_elements(&self, shape: &[i64], loc: f32, scale: f32, key: Option<Key>, elements: std::ops::Range<usize>) -> Result<Array> {
+        let req = WordsRequest::normal(shape, loc, scale, key)?.window(elements)?;
+        let words = self.words(&req).await?;
+        Ok(req.into_floats(words))
+    }
+
+    /// As [`Sampler::normal_elements`] for [`Sampler::uniform`].
+    ///
+    /// # Errors
+    /// As [`Sampler::uniform`] and [`Sampler::normal_elements`].
+    #[cfg(not(target_arch = "wasm32"))]
+    pub async fn uniform_elements(&self, shape: &[i64], low: impl Into<Array>, high: impl Into<Array>, key: Option<Key>, elements: std::ops::Range<usize>) -> Result<Array> {
+        let req = WordsRequest::uniform(shape, &low.into(), &high.into(), key)?.window(elements)?;
+        let words = self.words(&req).await?;
+        Ok(req.into_floats(words))
+    }
+
+    /// As [`Sampler::normal_elements`] for [`Sampler::bits_width`]: for widths 1 and 2 the
+    /// window starts at a multiple of 4 or 2 elements (whole words).
+    ///
+    /// # Errors
+    /// As [`Sampler::bits_width`] and [`Sampler::normal_elements`].
+    #[cfg(not(target_arch = "wasm32"))]
+    pub async fn bits_elements(&self, shape: &[i64], width: u32, key: Option<Key>, elements: std::ops::Range<usize>) -> Result<Array<u32>> {
+        let req = WordsRequest::bits(shape, width, key)?.window(elements)?;
+        let words = self.words(&req).await?;
+        Ok(req.into_bits(words))
+    }
+
     /// The GPU backend, `None` on the CPU one.
     #[cfg(not(target_arch = "wasm32"))]
     pub(crate) fn gpu_backend(&self) -> Option<&Gpu> {

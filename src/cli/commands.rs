@@ -142,6 +142,30 @@ pub struct Common {
     pub shape: Vec<i64>,
     /// `--key` or `--seed`; `None` for MLX's default sequence.
     pub key: Option<Key>,
+    /// `--chunk-values` (`normal`, `uniform`, `bits`): values drawn and written at a time.
+    pub chunk_values: Option<usize>,
+}
+
+/// `--chunk-values V` (or `--chunk-rows R`, `flag`): a positive integer.
+fn parse_chunk(f: &Flags, flag: &str) -> CliResult<Option<usize>> {
+    f.get(flag)
+        .map(|s| match s.trim().parse::<usize>() {
+            Ok(r) if r > 0 => Ok(r),
+            _ => fail(format!("{flag}: expected a positive integer, got '{s}'")),
+        })
+        .transpose()
+}
+
+/// Writes a result of `shape` (values of .npy dtype `descr`) to `out` a part at a time: `draw`
+/// gives the values of each range of the `units` (rows, or values), `step` units per part.
+fn stream(out: &Out, shape: &[usize], descr: &str, units: usize, step: usize, mut draw: impl FnMut(std::ops::Range<usize>) -> CliResult<Data>) -> CliResult<()> {
+    let mut sink = Sink::open(out, shape, descr, (units.div_ceil(step.max(1)) > 1).then_some(units as u64))?;
+    for u0 in (0..units).step_by(step.max(1)) {
+        sink.check_interrupt()?;
+        let u1 = (u0 + step).min(units);
+        sink.part(&draw(u0..u1)?, (u1 - u0) as u64)?;
+    }
+    sink.finish()
 }
 
 /// The parsed arguments of `normal`.
@@ -164,7 +188,7 @@ impl NormalArgs {
 
 /// `normal`'s arguments, checked in the order the errors are reported.
 pub fn normal_args(args: &[String], inputs: &dyn Inputs) -> CliResult<NormalArgs> {
-    let f = Flags::parse("normal", args, &with_random_flags(&["--loc", "--scale"]), &[], 0)?;
+    let f = Flags::parse("normal", args, &with_random_flags(&["--loc", "--scale", "--chunk-values"]), &[], 0)?;
     let out = parse_out(&f)?;
     let shape = parse_shape(f.get("--shape").unwrap_or("[]"))?;
     let loc = f.get("--loc").map(|s| parse_f32("--loc", s)).transpose()?.unwrap_or(0.0);
@@ -172,7 +196,7 @@ pub fn normal_args(args: &[String], inputs: &dyn Inputs) -> CliResult<NormalArgs
     let key = key_of(&f, inputs)?;
     parse_dtype(&f)?.require_float32("normal")?;
     let backend = parse_backend(&f)?;
-    Ok(NormalArgs { common: Common { out, backend, shape, key }, loc, scale })
+    Ok(NormalArgs { common: Common { out, backend, shape, key, chunk_values: parse_chunk(&f, "--chunk-values")? }, loc, scale })
 }
 
 /// The parsed arguments of `uniform`.
@@ -195,7 +219,7 @@ impl UniformArgs {
 
 /// `uniform`'s arguments, or `None` when `inputs` skipped an array.
 pub fn uniform_args(args: &[String], inputs: &dyn Inputs) -> CliResult<Option<UniformArgs>> {
-    let f = Flags::parse("uniform", args, &with_random_flags(&["--low", "--high"]), &[], 0)?;
+    let f = Flags::parse("uniform", args, &with_random_flags(&["--low", "--high", "--chunk-values"]), &[], 0)?;
     let out = parse_out(&f)?;
     let shape = parse_shape(f.get("--shape").unwrap_or("[]"))?;
     let low = f.get("--low").map(|s| inputs.array("--low", s)).transpose()?.unwrap_or(Some(Array::scalar(0.0)));
@@ -203,7 +227,8 @@ pub fn uniform_args(args: &[String], inputs: &dyn Inputs) -> CliResult<Option<Un
     let key = key_of(&f, inputs)?;
     parse_dtype(&f)?.require_float32("uniform")?;
     let backend = parse_backend(&f)?;
-    Ok(low.zip(high).map(|(low, high)| UniformArgs { common: Common { out, backend, shape, key }, low, high }))
+    let chunk_values = parse_chunk(&f, "--chunk-values")?;
+    Ok(low.zip(high).map(|(low, high)| UniformArgs { common: Common { out, backend, shape, key, chunk_values }, low, high }))
 }
 
 /// The parsed arguments of `bits`.
@@ -225,13 +250,13 @@ impl BitsArgs {
 
 /// `bits`'s arguments, checked in the order the errors are reported.
 pub fn bits_args(args: &[String], inputs: &dyn Inputs) -> CliResult<BitsArgs> {
-    let f = Flags::parse("bits", args, &["--shape", "--width", "--key", "--seed", "--backend", "--out"], &[], 0)?;
+    let f = Flags::parse("bits", args, &["--shape", "--width", "--key", "--seed", "--backend", "--out", "--chunk-values"], &[], 0)?;
     let out = parse_out(&f)?;
     let shape = parse_shape(f.get("--shape").unwrap_or("[]"))?;
     let width = parse_width(&f)?;
     let key = key_of(&f, inputs)?;
     let backend = parse_backend(&f)?;
-    Ok(BitsArgs { common: Common { out, backend, shape, key }, width })
+    Ok(BitsArgs { common: Common { out, backend, shape, key, chunk_values: parse_chunk(&f, "--chunk-values")? }, width })
 }
 
 /// The parsed arguments of `sample`, its distribution factored.
@@ -271,12 +296,9 @@ pub fn sample_args(args: &[String], inputs: &dyn Inputs) -> CliResult<Option<Sam
     let shape = parse_shape(f.get("--shape").unwrap_or("[]"))?;
     let key = key_of(&f, inputs)?;
     let dtype = parse_dtype(&f)?;
-    let chunk_rows = f.get("--chunk-rows").map(|s| match s.trim().parse::<usize>() {
-        Ok(r) if r > 0 => Ok(r),
-        _ => fail(format!("--chunk-rows: expected a positive integer, got '{s}'")),
-    }).transpose()?;
+    let chunk_rows = parse_chunk(&f, "--chunk-rows")?;
     let Some(dist) = parse_dist("sample", &f, inputs, dtype)? else { return Ok(None) };
-    Ok(Some(SampleArgs { common: Common { out, backend, shape, key }, dist, report: f.has("--report"), chunk_rows }))
+    Ok(Some(SampleArgs { common: Common { out, backend, shape, key, chunk_values: None }, dist, report: f.has("--report"), chunk_rows }))
 }
 
 /// The parsed arguments of `log-prob`.
@@ -371,23 +393,58 @@ pub fn make_sampler(b: BackendChoice) -> CliResult<Sampler> {
     }
 }
 
+/// Values per part of `normal`, `uniform` and `bits` (a multiple of 4: whole words for 1- and
+/// 2-byte bits).
+fn value_step(c: &Common) -> usize {
+    c.chunk_values.unwrap_or(CHUNK_VALUES).div_ceil(4) * 4
+}
+
+/// The key of every part: the one given, or the next of MLX's default sequence, taken once.
+fn one_key(key: Option<Key>) -> Option<Key> {
+    Some(key.unwrap_or_else(crate::next_key))
+}
+
 fn normal(args: &[String]) -> CliResult<()> {
     let a = normal_args(args, &ReadAll)?;
-    let x = a.draw(&make_sampler(a.common.backend)?)?;
-    emit(&a.common.out, &x.into())
+    let shape = crate::shape::check_shape("normal", &a.common.shape)?;
+    let sampler = make_sampler(a.common.backend)?;
+    let c = &a.common;
+    // The parameters' errors before anything is written.
+    pollster::block_on(sampler.normal_elements(&c.shape, a.loc, a.scale, Some(Key::new(0, 0)), 0..0))?;
+    let key = one_key(c.key);
+    stream(&c.out, &shape, "<f4", shape.iter().product(), value_step(c), |e| {
+        Ok(Data::F32(pollster::block_on(sampler.normal_elements(&c.shape, a.loc, a.scale, key, e))?.into_parts().1))
+    })
 }
 
 fn uniform(args: &[String]) -> CliResult<()> {
     let Some(a) = uniform_args(args, &ReadAll)? else { return Ok(()) };
+    let shape = crate::shape::check_shape("uniform", &a.common.shape)?;
     let sampler = make_sampler(a.common.backend)?;
-    let out = a.common.out.clone();
-    emit(&out, &a.draw(&sampler)?.into())
+    let c = &a.common;
+    // The bounds' errors before anything is written.
+    pollster::block_on(sampler.uniform_elements(&c.shape, a.low.clone(), a.high.clone(), Some(Key::new(0, 0)), 0..0))?;
+    let key = one_key(c.key);
+    stream(&c.out, &shape, "<f4", shape.iter().product(), value_step(c), |e| {
+        Ok(Data::F32(pollster::block_on(sampler.uniform_elements(&c.shape, a.low.clone(), a.high.clone(), key, e))?.into_parts().1))
+    })
 }
 
 fn bits(args: &[String]) -> CliResult<()> {
     let a = bits_args(args, &ReadAll)?;
-    let x = a.draw(&make_sampler(a.common.backend)?)?;
-    emit(&a.common.out, &x)
+    let shape = crate::shape::check_shape("bits", &a.common.shape)?;
+    let sampler = make_sampler(a.common.backend)?;
+    let c = &a.common;
+    let descr = match a.width {
+        1 => "|u1",
+        2 => "<u2",
+        _ => "<u4",
+    };
+    pollster::block_on(sampler.bits_elements(&c.shape, a.width, Some(Key::new(0, 0)), 0..0))?;
+    let key = one_key(c.key);
+    stream(&c.out, &shape, descr, shape.iter().product(), value_step(c), |e| {
+        Ok(Data::Uint { width: a.width, values: pollster::block_on(sampler.bits_elements(&c.shape, a.width, key, e))?.into_parts().1 })
+    })
 }
 
 fn sample(args: &[String]) -> CliResult<()> {
@@ -401,17 +458,9 @@ fn sample(args: &[String]) -> CliResult<()> {
     // Shape errors before the (slow) GPU start.
     let shape = a.dist.output_shape(&a.common.shape)?;
     let sampler = make_sampler(a.common.backend)?;
-    let n = a.dist.dim();
     let rows: usize = shape[..shape.len() - 1].iter().product();
-    let step = a.chunk_rows.unwrap_or((CHUNK_VALUES / n.max(1)).max(1));
-    let parts = rows.div_ceil(step);
+    let step = a.chunk_rows.unwrap_or((CHUNK_VALUES / a.dist.dim().max(1)).max(1));
     // The rows a part at a time, each bit for bit those rows of the whole draw.
-    let mut sink = Sink::open(&a.common.out, &shape, "<f4", (parts > 1).then_some(rows as u64))?;
-    for r0 in (0..rows).step_by(step) {
-        sink.check_interrupt()?;
-        let r1 = (r0 + step).min(rows);
-        let x = a.dist.draw_rows(&sampler, &a.common.shape, a.common.key, r0..r1)?;
-        sink.part(&Data::F32(x.into_parts().1), (r1 - r0) as u64)?;
-    }
-    sink.finish()
+    let key = one_key(a.common.key);
+    stream(&a.common.out, &shape, "<f4", rows, step, |r| Ok(Data::F32(a.dist.draw_rows(&sampler, &a.common.shape, key, r)?.into_parts().1)))
 }

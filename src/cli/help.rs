@@ -130,6 +130,7 @@ FLAGS:
     --dtype D                only float32 is supported                        [default: float32]
     --backend B              gpu | cpu | auto                                     [default: gpu]
     --out FILE               write FILE.npy, FILE.json or FILE.csv instead of stdout
+    --chunk-values V         draw and write V values at a time (the output is the same)  [default: 2^22]
     -h, --help               print this help
 
 EXAMPLES:
@@ -152,6 +153,7 @@ FLAGS:
     --dtype D                only float32 is supported                        [default: float32]
     --backend B              gpu | cpu | auto                                     [default: gpu]
     --out FILE               write FILE.npy, FILE.json or FILE.csv instead of stdout
+    --chunk-values V         draw and write V values at a time (the output is the same)  [default: 2^22]
     -h, --help               print this help
 
 EXAMPLES:
@@ -173,6 +175,7 @@ FLAGS:
     --backend B              gpu | cpu | auto                                     [default: gpu]
     --out FILE               write FILE.npy (|u1, <u2 or <u4), FILE.json or FILE.csv instead
                              of stdout
+    --chunk-values V         draw and write V values at a time (the output is the same)  [default: 2^22]
     -h, --help               print this help
 
 EXAMPLES:

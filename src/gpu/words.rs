@@ -36,19 +36,20 @@ impl Job for WordsJob<'_> {
         let region = Region::start_of(self.out.as_ref().expect("begun"), (e - s) as u64 * 4);
         let layout = Layout::new(self.req.words as u32);
         fill::encode(&ctx.recorder(), &ctx.kernels.fill, enc, self.req.transform, self.req.key.0, layout, s as u32, (e - s) as u32, &region);
-        vec![Readback { region, at: s }]
+        vec![Readback { region, at: s - self.req.word_window().start }]
     }
 }
 
 impl GpuContext {
     /// The words of `req`'s stream, transformed, read back.
     pub async fn words(&self, req: &WordsRequest) -> Result<Vec<u32>> {
-        let mut out = alloc::with_capacity::<u32>(req.op, req.words)?;
-        if req.words == 0 {
+        let ws = req.word_window();
+        let mut out = alloc::with_capacity::<u32>(req.op, ws.len())?;
+        if ws.is_empty() {
             return Ok(out);
         }
         let chunk_words = (self.limits.chunk_bytes() / 4).clamp(1, u32::MAX as u64) as usize;
-        let chunks = row_chunks(req.words, chunk_words, 1);
+        let chunks: Vec<(usize, usize)> = row_chunks(ws.len(), chunk_words, 1).into_iter().map(|(a, b)| (a + ws.start, b + ws.start)).collect();
         let max_bytes = chunks.iter().map(|c| c.1 - c.0).max().unwrap_or(1) as u64 * 4;
         let mut job = WordsJob { req, chunks, max_bytes, out: None };
         self.execute(req.op, &mut job, &mut out, &mut Profile::start()).await?;

@@ -71,3 +71,32 @@ fn a_window_outside_the_output_is_an_error() {
         }
     }
 }
+
+/// `normal`, `uniform` (scalar and array bounds) and `bits` (widths 4, 2, 1): windows of
+/// elements are bit for bit the whole draw's.
+#[test]
+fn element_windows_are_the_whole_draws_elements() {
+    let low = mvn_gpu::Array::new(&[3, 1], vec![0.0, 10.0, 20.0]).unwrap();
+    let high = mvn_gpu::Array::new(&[7], vec![30.0; 7]).unwrap();
+    for s in [&Sampler::cpu(), gpu(), tiny()] {
+        let k = Some(key(5));
+        let shape = [3i64, 7];
+        let whole = block_on(s.normal(&shape, 1.0, 2.0, k)).unwrap();
+        let uni = block_on(s.uniform(&shape, low.clone(), high.clone(), k)).unwrap();
+        let uni_s = block_on(s.uniform(&shape, 0.5f32, 2.0f32, k)).unwrap();
+        for w in [0..21, 0..0, 4..8, 8..21, 20..21] {
+            let part = block_on(s.normal_elements(&shape, 1.0, 2.0, k, w.clone())).unwrap();
+            assert_eq!(part.shape(), &[w.len()]);
+            assert_eq!(part.data(), &whole.data()[w.clone()], "normal {w:?}");
+            assert_eq!(block_on(s.uniform_elements(&shape, low.clone(), high.clone(), k, w.clone())).unwrap().data(), &uni.data()[w.clone()], "uniform {w:?}");
+            assert_eq!(block_on(s.uniform_elements(&shape, 0.5f32, 2.0f32, k, w.clone())).unwrap().data(), &uni_s.data()[w.clone()], "uniform {w:?}");
+            for width in [4u32, 2, 1] {
+                let b = block_on(s.bits_width(&shape, width, k)).unwrap();
+                let w = (w.start / 4 * 4)..w.end; // narrow widths start at a whole word
+                assert_eq!(block_on(s.bits_elements(&shape, width, k, w.clone())).unwrap().data(), &b.data()[w.clone()], "bits width {width} {w:?}");
+            }
+        }
+        assert_eq!(block_on(s.bits_elements(&shape, 1, k, 3..8)).unwrap_err().kind(), ErrorKind::InvalidArgument);
+        assert_eq!(block_on(s.normal_elements(&shape, 0.0, 1.0, k, 0..22)).unwrap_err().kind(), ErrorKind::InvalidArgument);
+    }
+}
