@@ -150,9 +150,9 @@ impl WordsRequest {
     }
 
     pub fn into_bits(self, words: Vec<u32>) -> Array<u32> {
-        let (shape, len) = (self.drawn_shape(), self.window_of().map_or(self.elements(), |e| e.len()));
+        let shape = self.drawn_shape();
         match self.finish {
-            Finish::Narrow { width, .. } => Array::from_parts(shape, cut_elements(&words, width, len)),
+            Finish::Narrow { width, count } => Array::from_parts(shape, cut_elements(&words, width, self.window_of().map_or(count, |e| e.len()))),
             _ => Array::from_parts(shape, words),
         }
     }

@@ -36,7 +36,8 @@ impl Job for WordsJob<'_> {
         let region = Region::start_of(self.out.as_ref().expect("begun"), (e - s) as u64 * 4);
         let layout = Layout::new(self.req.words as u32);
         fill::encode(&ctx.recorder(), &ctx.kernels.fill, enc, self.req.transform, self.req.key.0, layout, s as u32, (e - s) as u32, &region);
-        vec![Readback { region, at: s - self.req.word_window().start }]
+        let first = if self.req.is_windowed() { self.req.word_window().start } else { 0 };
+        vec![Readback { region, at: s - first }]
     }
 }
 
@@ -49,7 +50,11 @@ impl GpuContext {
             return Ok(out);
         }
         let chunk_words = (self.limits.chunk_bytes() / 4).clamp(1, u32::MAX as u64) as usize;
-        let chunks: Vec<(usize, usize)> = row_chunks(ws.len(), chunk_words, 1).into_iter().map(|(a, b)| (a + ws.start, b + ws.start)).collect();
+        let chunks = if req.is_windowed() {
+            row_chunks(ws.len(), chunk_words, 1).into_iter().map(|(a, b)| (a + ws.start, b + ws.start)).collect()
+        } else {
+            row_chunks(req.words, chunk_words, 1)
+        };
         let max_bytes = chunks.iter().map(|c| c.1 - c.0).max().unwrap_or(1) as u64 * 4;
         let mut job = WordsJob { req, chunks, max_bytes, out: None };
         self.execute(req.op, &mut job, &mut out, &mut Profile::start()).await?;
