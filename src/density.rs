@@ -419,7 +419,8 @@ impl MultivariateNormal {
         let mut seen = vec![false; n];
         for &i in indices {
             if i >= n || std::mem::replace(&mut seen[i], true) {
-                return Err(Error::new(ErrorKind::InvalidArgument, OP, format!("indices must be distinct coordinates in [0, {n}), got {i}{}.", if i < n { " twice" } else { "" })));
+                // An index past isize::MAX is a negative integer the npm package cast (shown as given).
+                return Err(Error::new(ErrorKind::InvalidArgument, OP, format!("indices must be distinct coordinates in [0, {n}), got {}{}.", i as isize, if i < n { " twice" } else { "" })));
             }
         }
         let rest: Vec<usize> = (0..n).filter(|&i| !seen[i]).collect();

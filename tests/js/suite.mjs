@@ -252,6 +252,7 @@ export async function suite(api, sampler, load, entry = globalThis.navigator?.gp
     check(code(() => g.logProb([NaN, 0])) === 'NON_FINITE', 'logProb of NaN');
     check(code(() => sampler.distribution([0, 0], [[1, 1], [1, 1]]).logProb([1, 0])) === 'INVALID_ARGUMENT', 'singular without allowSingular');
     check(code(() => g.condition([2], [0])) === 'INVALID_ARGUMENT', 'condition on a coordinate out of range');
+    check(code(() => g.condition([-1], [0])) === 'INVALID_ARGUMENT', 'condition on a negative coordinate');
     check(code(() => sampler.distribution([0, 0], null, { diag: [1, -1] })) === 'NOT_POSITIVE_SEMIDEFINITE', 'negative variance');
     check(code(() => sampler.distribution([0, 0], null, { diag: [1, 1], precision: [[1, 0], [0, 1]] })) === 'INVALID_ARGUMENT', 'diag and precision together');
     g.free();
