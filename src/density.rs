@@ -13,7 +13,7 @@ use crate::linalg::{cholesky_lower, solve_lower};
 use crate::shape::{broadcast_shapes, fmt_shape, numel, BroadcastMap};
 
 const OP: &str = "log_prob";
-const LOG_2PI: f64 = 1.8378770664093453;
+pub(crate) const LOG_2PI: f64 = 1.8378770664093453;
 
 /// An f64 result (log-densities, entropies, covariances): row-major `data` of `shape`.
 #[derive(Clone, Debug, PartialEq)]
@@ -152,15 +152,7 @@ impl MultivariateNormal {
     /// # Ok::<(), mvn_gpu::Error>(())
     /// ```
     pub fn mean(&self) -> Array64 {
-        let n = self.dim();
-        let mut shape = self.batch_shape();
-        let (mean_batch, _) = self.batch_shapes();
-        let map = BroadcastMap::new(&shape, mean_batch);
-        let count: usize = shape.iter().product();
-        let means = self.mean_data();
-        let data = (0..count).flat_map(|b| means[map.index(b) * n..(map.index(b) + 1) * n].iter().map(|&v| v as f64)).collect();
-        shape.push(n);
-        Array64 { shape, data }
+        broadcast_means(self.mean_data(), self.batch_shapes().0, self.batch_shape(), self.dim())
     }
 
     /// The covariance sampled, `Σ = Rᵀ R` from the stored factors in f64, one per batch element:
@@ -319,31 +311,10 @@ impl MultivariateNormal {
     }
 
     /// Checks points of shape `x_shape` (`len` values, `non_finite` the first NaN or infinity
-    /// among them, with its index) against this distribution: the result's shape and each result's maps.
+    /// among them, with its index) against this distribution (see [`points_of`]).
     pub(crate) fn points(&self, x_shape: &[usize], len: usize, non_finite: Option<(usize, f64)>) -> Result<Points> {
-        let n = self.dim();
-        if x_shape.last() != Some(&n) {
-            return Err(Error::new(ErrorKind::InvalidShape, OP, format!("x must have shape (..., {n}), got {}.", fmt_shape(x_shape))));
-        }
-        if numel(OP, x_shape)? != len {
-            return Err(Error::new(ErrorKind::InvalidShape, OP, format!("x has {len} values, its shape {} needs {}.", fmt_shape(x_shape), numel(OP, x_shape)?)));
-        }
-        if let Some((i, v)) = non_finite {
-            return Err(Error::new(ErrorKind::NonFinite, OP, format!("x contains {} at flat index {i}.", crate::numtext::f64(v))));
-        }
-        let x_batch = &x_shape[..x_shape.len() - 1];
-        let batch = self.batch_shape();
-        let shape = broadcast_shapes(OP, x_batch, &batch, ["x's batch", "the batch of mean and cov"])?;
-        let count = numel(OP, &shape)?;
         let (mean_batch, cov_batch) = self.batch_shapes();
-        Ok(Points {
-            x: BroadcastMap::new(&shape, x_batch),
-            mean: BroadcastMap::new(&shape, mean_batch),
-            cov: BroadcastMap::new(&shape, cov_batch),
-            x_broadcast: x_batch != shape.as_slice(),
-            count,
-            shape,
-        })
+        points_of(self.dim(), mean_batch, cov_batch, x_shape, len, non_finite)
     }
 
     /// What the GPU's log-density kernel needs of each factor: `M = L⁻¹` (lower triangular,
@@ -371,6 +342,42 @@ impl MultivariateNormal {
         }
         Ok(Some(InverseFactors { inv, consts }))
     }
+}
+
+/// The means of `mean` (batch `mean_batch`) broadcast to `batch`: shape `batch + [n]`, in f64.
+pub(crate) fn broadcast_means(mean: &[f32], mean_batch: &[usize], mut batch: Vec<usize>, n: usize) -> Array64 {
+    let map = BroadcastMap::new(&batch, mean_batch);
+    let count: usize = batch.iter().product();
+    let data = (0..count).flat_map(|b| mean[map.index(b) * n..(map.index(b) + 1) * n].iter().map(|&v| v as f64)).collect();
+    batch.push(n);
+    Array64 { shape: batch, data }
+}
+
+/// Checks points of shape `x_shape` (`len` values, `non_finite` the first NaN or infinity among
+/// them, with its index) against a distribution of dimension `n` and these batches: the
+/// result's shape and each result's maps (the rule every log-density shares).
+pub(crate) fn points_of(n: usize, mean_batch: &[usize], cov_batch: &[usize], x_shape: &[usize], len: usize, non_finite: Option<(usize, f64)>) -> Result<Points> {
+    if x_shape.last() != Some(&n) {
+        return Err(Error::new(ErrorKind::InvalidShape, OP, format!("x must have shape (..., {n}), got {}.", fmt_shape(x_shape))));
+    }
+    if numel(OP, x_shape)? != len {
+        return Err(Error::new(ErrorKind::InvalidShape, OP, format!("x has {len} values, its shape {} needs {}.", fmt_shape(x_shape), numel(OP, x_shape)?)));
+    }
+    if let Some((i, v)) = non_finite {
+        return Err(Error::new(ErrorKind::NonFinite, OP, format!("x contains {} at flat index {i}.", crate::numtext::f64(v))));
+    }
+    let x_batch = &x_shape[..x_shape.len() - 1];
+    let batch = broadcast_shapes(OP, cov_batch, mean_batch, ["", ""])?;
+    let shape = broadcast_shapes(OP, x_batch, &batch, ["x's batch", "the batch of mean and cov"])?;
+    let count = numel(OP, &shape)?;
+    Ok(Points {
+        x: BroadcastMap::new(&shape, x_batch),
+        mean: BroadcastMap::new(&shape, mean_batch),
+        cov: BroadcastMap::new(&shape, cov_batch),
+        x_broadcast: x_batch != shape.as_slice(),
+        count,
+        shape,
+    })
 }
 
 /// Points checked against a distribution ([`MultivariateNormal::points`]).

@@ -6,7 +6,7 @@
 //! no `n x n` storage at all. The GPU draw is `gpu/low_rank.rs`.
 
 use crate::array::Array;
-use crate::density::Array64;
+use crate::density::{broadcast_means, points_of, Array64, LOG_2PI};
 use crate::distribution::{check_finite, output_shape_of, OP};
 use crate::error::{Error, ErrorKind, Result};
 use crate::key::Key;
@@ -14,7 +14,6 @@ use crate::linalg::{cholesky_lower, solve_lower};
 use crate::request::SampleRequest;
 use crate::shape::{broadcast_shapes, fmt_shape, numel, BroadcastMap};
 
-const LOG_2PI: f64 = 1.8378770664093453;
 
 /// A multivariate normal with covariance `W Wᵀ + diag(d)`: `mean (..., n)`, `cov_factor W
 /// (..., n, r)`, `cov_diag d (..., n)`, batches broadcast as torch's.
@@ -195,13 +194,7 @@ impl LowRankMultivariateNormal {
 
     /// The mean of each batch element, shape `batch_shape + [n]`, in f64.
     pub fn mean(&self) -> Array64 {
-        let n = self.n;
-        let mut shape = self.batch_shape();
-        let map = BroadcastMap::new(&shape, &self.mean_batch);
-        let count: usize = shape.iter().product();
-        let data = (0..count).flat_map(|b| self.mean[map.index(b) * n..(map.index(b) + 1) * n].iter().map(|&v| v as f64)).collect();
-        shape.push(n);
-        Array64 { shape, data }
+        broadcast_means(&self.mean, &self.mean_batch, self.batch_shape(), self.n)
     }
 
     /// `W Wᵀ + diag(d)` per batch element, shape `batch_shape + [n, n]`, in f64 (formed only
@@ -256,20 +249,8 @@ impl LowRankMultivariateNormal {
     /// as [`crate::MultivariateNormal::log_prob`].
     pub fn log_prob(&self, x_shape: &[usize], x: &[f64]) -> Result<Array64> {
         let (n, r) = (self.n, self.rank);
-        const LP: &str = "log_prob";
-        if x_shape.last() != Some(&n) {
-            return Err(Error::new(ErrorKind::InvalidShape, LP, format!("x must have shape (..., {n}), got {}.", fmt_shape(x_shape))));
-        }
-        if numel(LP, x_shape)? != x.len() {
-            return Err(Error::new(ErrorKind::InvalidShape, LP, format!("x has {} values, its shape {} needs {}.", x.len(), fmt_shape(x_shape), numel(LP, x_shape)?)));
-        }
-        if let Some(i) = x.iter().position(|v| !v.is_finite()) {
-            return Err(Error::new(ErrorKind::NonFinite, LP, format!("x contains {} at flat index {i}.", x[i])));
-        }
-        let x_batch = &x_shape[..x_shape.len() - 1];
-        let shape = broadcast_shapes(LP, x_batch, &self.batch_shape(), ["x's batch", "the batch of mean and cov"])?;
-        let count = numel(LP, &shape)?;
-        let (xm, mm, cm) = (BroadcastMap::new(&shape, x_batch), BroadcastMap::new(&shape, &self.mean_batch), BroadcastMap::new(&shape, &self.cov_batch));
+        let p = points_of(n, &self.mean_batch, &self.cov_batch, x_shape, x.len(), x.iter().position(|v| !v.is_finite()).map(|i| (i, x[i])))?;
+        let (count, shape, xm, mm, cm) = (p.count, p.shape, p.x, p.mean, p.cov);
         let caps: Vec<(Vec<f64>, f64)> = (0..self.cov_batch.iter().product::<usize>()).map(|c| self.capacitance(c)).collect();
         let mut u = vec![0f64; r];
         let data = (0..count)
