@@ -7,12 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${OUT:-benches/results/dawn-local}"
 mkdir -p "$out"
-if ls .gl/*.deb >/dev/null 2>&1; then
-  for f in .gl/*.deb; do dpkg -x "$f" /; done
-  ldconfig
-fi
-icd=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
-if [ -f "$icd" ]; then export VK_DRIVER_FILES="$icd"; fi
+source benches/gpu_env.sh
 node=node
 if [ -f .gl/node.xz ]; then
   xz -dc .gl/node.xz > /tmp/mvn-node && chmod +x /tmp/mvn-node && node=/tmp/mvn-node
@@ -23,8 +18,8 @@ if [ -f .gl/peers.mjs ]; then export MVN_JS_PEERS=.gl/peers.mjs; fi
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader || true
 native=()
 if [ -f .gl/mvn-bench.xz ]; then
-  xz -dc .gl/mvn-bench.xz > /tmp/mvn-bench && chmod +x /tmp/mvn-bench
-  /tmp/mvn-bench --bench --backend gpu --workloads W1,W2,W3,W4 --json "$out/native.json" | grep -v '^{' || true
+  unpack_bench mvn
+  .gl/mvn-bench --bench --backend gpu --workloads W1,W2,W3,W4 --json "$out/native.json" | grep -v '^{' || true
   native=(--native "$out/native.json")
 fi
 "$node" benches/dawn/bench.mjs --json "$out/dawn.json" "${native[@]}" "$@"

@@ -6,13 +6,8 @@
 # bench binary and the Vulkan loader's .deb files are carried in .gl/ (see README "Benchmarks").
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if ls .gl/*.deb >/dev/null 2>&1; then
-  for f in .gl/*.deb; do dpkg -x "$f" /; done
-  ldconfig
-fi
-icd=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
-if [ -f "$icd" ]; then export VK_DRIVER_FILES="$icd"; fi # NVIDIA's Vulkan driver on the GPU machine
-if [ -f .gl/mvn-bench.xz ] && [ ! -x .gl/mvn-bench ]; then xz -dc .gl/mvn-bench.xz > .gl/mvn-bench && chmod +x .gl/mvn-bench; fi
+source benches/gpu_env.sh
+unpack_bench mvn
 out="${OUT:-benches/results/gpu-local}"
 mkdir -p "$out"
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader || true

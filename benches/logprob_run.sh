@@ -5,13 +5,8 @@
 # the bench binary and the Vulkan .debs come from .gl/ (benches/gpu_pack.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if ls .gl/*.deb >/dev/null 2>&1; then
-  for f in .gl/*.deb; do dpkg -x "$f" /; done
-  ldconfig
-fi
-icd=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
-if [ -f "$icd" ]; then export VK_DRIVER_FILES="$icd"; fi
-if [ -f .gl/logprob-bench.xz ] && [ ! -x .gl/logprob-bench ]; then xz -dc .gl/logprob-bench.xz > .gl/logprob-bench && chmod +x .gl/logprob-bench; fi
+source benches/gpu_env.sh
+unpack_bench logprob
 out="${OUT:-benches/results/gpu-local}"
 mkdir -p "$out"
 if [ -x .gl/logprob-bench ]; then bench=(.gl/logprob-bench); else bench=(cargo bench --locked --bench logprob --); fi
