@@ -6,7 +6,7 @@ use super::args::{key_of, parse_backend, parse_dtype, parse_f32, parse_seed, par
 use super::input::{Inputs, ReadAll};
 use super::output::{parse_out, report_json, to_stderr, Out};
 use super::dist::{parse_dist, Dist, COV_OPTION_FLAGS, SPREAD_FLAGS};
-use super::stream::{emit, Sink};
+use super::stream::{emit, write_parts};
 use super::values::{Data, Values};
 use super::{fail, flag_err, help, CliError, CliResult};
 use crate::{key, split, split_n, Array, Key, Method, MultivariateNormal, Options, Sampler, SamplerOptions};
@@ -154,18 +154,6 @@ fn parse_chunk(f: &Flags, flag: &str) -> CliResult<Option<usize>> {
             _ => fail(format!("{flag}: expected a positive integer, got '{s}'")),
         })
         .transpose()
-}
-
-/// Writes a result of `shape` (values of .npy dtype `descr`) to `out` a part at a time: `draw`
-/// gives the values of each range of the `units` (rows, or values), `step` units per part.
-fn stream(out: &Out, shape: &[usize], descr: &str, units: usize, step: usize, mut draw: impl FnMut(std::ops::Range<usize>) -> CliResult<Data>) -> CliResult<()> {
-    let mut sink = Sink::open(out, shape, descr, (units.div_ceil(step.max(1)) > 1).then_some(units as u64))?;
-    for u0 in (0..units).step_by(step.max(1)) {
-        sink.check_interrupt()?;
-        let u1 = (u0 + step).min(units);
-        sink.part(&draw(u0..u1)?, (u1 - u0) as u64)?;
-    }
-    sink.finish()
 }
 
 /// The parsed arguments of `normal`.
@@ -412,7 +400,7 @@ fn normal(args: &[String]) -> CliResult<()> {
     // The parameters' errors before anything is written.
     pollster::block_on(sampler.normal_elements(&c.shape, a.loc, a.scale, Some(Key::new(0, 0)), 0..0))?;
     let key = one_key(c.key);
-    stream(&c.out, &shape, "<f4", shape.iter().product(), value_step(c), |e| {
+    write_parts(&c.out, &shape, "<f4", shape.iter().product(), value_step(c), |e| {
         Ok(Data::F32(pollster::block_on(sampler.normal_elements(&c.shape, a.loc, a.scale, key, e))?.into_parts().1))
     })
 }
@@ -425,7 +413,7 @@ fn uniform(args: &[String]) -> CliResult<()> {
     // The bounds' errors before anything is written.
     pollster::block_on(sampler.uniform_elements(&c.shape, a.low.clone(), a.high.clone(), Some(Key::new(0, 0)), 0..0))?;
     let key = one_key(c.key);
-    stream(&c.out, &shape, "<f4", shape.iter().product(), value_step(c), |e| {
+    write_parts(&c.out, &shape, "<f4", shape.iter().product(), value_step(c), |e| {
         Ok(Data::F32(pollster::block_on(sampler.uniform_elements(&c.shape, a.low.clone(), a.high.clone(), key, e))?.into_parts().1))
     })
 }
@@ -435,14 +423,10 @@ fn bits(args: &[String]) -> CliResult<()> {
     let shape = crate::shape::check_shape("bits", &a.common.shape)?;
     let sampler = make_sampler(a.common.backend)?;
     let c = &a.common;
-    let descr = match a.width {
-        1 => "|u1",
-        2 => "<u2",
-        _ => "<u4",
-    };
+    let descr = super::npy::descr(&Data::Uint { width: a.width, values: vec![] });
     pollster::block_on(sampler.bits_elements(&c.shape, a.width, Some(Key::new(0, 0)), 0..0))?;
     let key = one_key(c.key);
-    stream(&c.out, &shape, descr, shape.iter().product(), value_step(c), |e| {
+    write_parts(&c.out, &shape, descr, shape.iter().product(), value_step(c), |e| {
         Ok(Data::Uint { width: a.width, values: pollster::block_on(sampler.bits_elements(&c.shape, a.width, key, e))?.into_parts().1 })
     })
 }
@@ -462,5 +446,5 @@ fn sample(args: &[String]) -> CliResult<()> {
     let step = a.chunk_rows.unwrap_or((CHUNK_VALUES / a.dist.dim().max(1)).max(1));
     // The rows a part at a time, each bit for bit those rows of the whole draw.
     let key = one_key(a.common.key);
-    stream(&a.common.out, &shape, "<f4", rows, step, |r| Ok(Data::F32(a.dist.draw_rows(&sampler, &a.common.shape, key, r)?.into_parts().1)))
+    write_parts(&a.common.out, &shape, "<f4", rows, step, |r| Ok(Data::F32(a.dist.draw_rows(&sampler, &a.common.shape, key, r)?.into_parts().1)))
 }

@@ -167,11 +167,7 @@ impl Sink {
                     Out::Csv(_) => Format::Csv,
                     _ => Format::Npy,
                 };
-                // The handler first: a Ctrl-C once the temporary file exists must find it.
-                catch_ctrl_c();
-                let tmp = temp_beside(p)?;
-                *TEMP_PATH.lock().unwrap_or_else(|e| e.into_inner()) = Some(tmp.path().to_path_buf());
-                let file = tmp.reopen().map_err(|e| write_error(p, &e))?;
+                let (tmp, file) = begin_file(p)?;
                 (Target::File { path: p.clone(), tmp }, Box::new(std::io::BufWriter::with_capacity(1 << 20, file)), format)
             }
         };
@@ -246,14 +242,10 @@ impl Sink {
             bar.finish_and_clear();
         }
         drop(w);
-        if let Target::File { path, tmp } = target {
-            tmp.as_file().sync_all().map_err(|e| write_error(&path, &e))?;
-            // Past this point Ctrl-C has nothing to remove: the file is complete.
-            let persisted = tmp.persist(&path).map(|_| ()).map_err(|e| write_error(&path, &e.error));
-            *TEMP_PATH.lock().unwrap_or_else(|e| e.into_inner()) = None;
-            persisted?;
+        match target {
+            Target::File { path, tmp } => commit_file(&path, tmp),
+            Target::Stdout => Ok(()),
         }
-        Ok(())
     }
 }
 
@@ -264,7 +256,33 @@ fn write_error(path: &str, e: &dyn std::fmt::Display) -> CliError {
     CliError::new(format!("--out: cannot write '{path}': {}", e.split(" at path ").next().unwrap_or(&e)))
 }
 
-/// A temporary file in `path`'s folder (a rename within a folder is atomic).
+/// Starts writing `path`: a temporary file beside it (a rename within a folder is atomic) that
+/// Ctrl-C removes, and a handle to write it through.
+fn begin_file(path: &str) -> CliResult<(tempfile::NamedTempFile, std::fs::File)> {
+    // The handler first: a Ctrl-C once the temporary file exists must find it.
+    catch_ctrl_c();
+    let tmp = temp_beside(path)?;
+    *TEMP_PATH.lock().unwrap_or_else(|e| e.into_inner()) = Some(tmp.path().to_path_buf());
+    let file = tmp.reopen().map_err(|e| write_error(path, &e))?;
+    Ok((tmp, file))
+}
+
+/// Completes [`begin_file`]: the temporary file synced and renamed over `path` (unless Ctrl-C
+/// came first).
+fn commit_file(path: &str, tmp: tempfile::NamedTempFile) -> CliResult<()> {
+    let done = (|| {
+        tmp.as_file().sync_all().map_err(|e| write_error(path, &e))?;
+        if interrupted() {
+            return Err(interrupted_error(&format!("'{path}'")));
+        }
+        // Past this point Ctrl-C has nothing to remove: the file is complete.
+        tmp.persist(path).map(|_| ()).map_err(|e| write_error(path, &e.error))
+    })();
+    *TEMP_PATH.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    done
+}
+
+/// A temporary file in `path`'s folder.
 fn temp_beside(path: &str) -> CliResult<tempfile::NamedTempFile> {
     let dir = match std::path::Path::new(path).parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
@@ -285,25 +303,27 @@ pub fn write_whole(out: &Out, shape: &[usize], data: &Data) -> CliResult<()> {
     sink.finish()
 }
 
+/// Writes a result of `shape` (values of .npy dtype `descr`) to `out` a part at a time: `draw`
+/// gives the values of each range of the `units` (rows, or values), `step` units per part.
+pub fn write_parts(out: &Out, shape: &[usize], descr: &str, units: usize, step: usize, mut draw: impl FnMut(std::ops::Range<usize>) -> CliResult<Data>) -> CliResult<()> {
+    let mut sink = Sink::open(out, shape, descr, (units.div_ceil(step.max(1)) > 1).then_some(units as u64))?;
+    for u0 in (0..units).step_by(step.max(1)) {
+        sink.check_interrupt()?;
+        let u1 = (u0 + step).min(units);
+        sink.part(&draw(u0..u1)?, (u1 - u0) as u64)?;
+    }
+    sink.finish()
+}
+
 /// Writes `bytes` as they are to `out` (stdout, or atomically to the file).
 pub fn write_bytes(out: &Out, bytes: &[u8]) -> CliResult<()> {
     let target = match out {
         Out::Stdout => return super::output::to_stdout(|w| w.write_all(bytes)),
         Out::Json(p) | Out::Csv(p) | Out::Npy(p) => p,
     };
-    catch_ctrl_c();
-    let tmp = temp_beside(target)?;
-    *TEMP_PATH.lock().unwrap_or_else(|e| e.into_inner()) = Some(tmp.path().to_path_buf());
-    let done = (|| -> CliResult<()> {
-        let mut f = tmp.reopen().map_err(|e| write_error(target, &e))?;
-        f.write_all(bytes).and_then(|_| f.sync_all()).map_err(|e| write_error(target, &e))?;
-        if interrupted() {
-            return Err(interrupted_error(&format!("'{target}'")));
-        }
-        tmp.persist(target).map(|_| ()).map_err(|e| write_error(target, &e.error))
-    })();
-    *TEMP_PATH.lock().unwrap_or_else(|e| e.into_inner()) = None;
-    done
+    let (tmp, mut f) = begin_file(target)?;
+    f.write_all(bytes).map_err(|e| write_error(target, &e))?;
+    commit_file(target, tmp)
 }
 
 /// `{"shape": [...], "data": [...]}` and a newline.

@@ -212,6 +212,8 @@ impl MvnJob<'_> {
         match (&b.out, single) {
             (Some(_), _) => vec![],
             (None, true) => vec![Readback { region: lo, at: 0 }],
+            // The whole draw's readback, spelled out: the window's clipping below is compiled
+            // out of the wasm (is_windowed is false there), keeping the npm package's size.
             (None, false) if !self.req.is_windowed() => vec![Readback { region: lo, at: r0 * n }, Readback { region: hi, at: (r0 + half) * n }],
             (None, false) => {
                 // Each half's rows that fall in the window, placed from the window's start.
