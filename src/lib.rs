@@ -51,6 +51,8 @@ mod request;
 mod sampler;
 pub mod shaders;
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+mod qr;
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod symeig;
 pub mod shape;
 #[cfg(target_arch = "wasm32")]

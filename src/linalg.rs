@@ -346,20 +346,17 @@ fn factor_with(cov: &[f32], n: usize, method: Method, on_invalid: OnInvalid, tol
     let used = match method {
         Method::Cholesky => {
             // A = diag(sqrt λ) Qᵀ has AᵀA = cov; A = Q₂R₂ gives cov = R₂ᵀR₂ with R₂ upper.
-            let a = Mat::<f64>::from_fn(n, n, |i, j| sq[i] * q[(j, i)]);
-            let qr = a.qr();
-            let rr = qr.R();
+            let rr = qr_r_of(n, |i, j| sq[i] * q[(j, i)]);
             for i in 0..n {
-                let sign = if rr[(i, i)] < 0.0 { -1.0 } else { 1.0 };
+                let sign = if rr[i * n + i] < 0.0 { -1.0 } else { 1.0 };
                 for j in i..n {
-                    r[i * n + j] = (sign * rr[(i, j)]) as f32;
+                    r[i * n + j] = (sign * rr[i * n + j]) as f32;
                 }
             }
             FactorMethod::CholeskyPsd
         }
         Method::Eigh => {
-            let qs = Mat::<f64>::from_fn(n, n, |i, k| q[(i, k)] * sq[k]);
-            to_f32(&(&qs * q.transpose()), r);
+            q_diag_qt(q, &sq, r);
             FactorMethod::Eigh
         }
         Method::Svd => {
@@ -367,8 +364,7 @@ fn factor_with(cov: &[f32], n: usize, method: Method, on_invalid: OnInvalid, tol
             // U = Q, S = |λ|, V = Q diag(sign λ), so std = Q diag(sign(λ) sqrt|λ|) Qᵀ: computed
             // from the eigendecomposition (of the clipped matrix when asked), with no SVD.
             let sv: Vec<f64> = eigs.iter().map(|&l| if clipped { l.max(0.0).sqrt() } else { l.signum() * l.abs().sqrt() }).collect();
-            let qs = Mat::<f64>::from_fn(n, n, |i, k| q[(i, k)] * sv[k]);
-            to_f32(&(&qs * q.transpose()), r);
+            q_diag_qt(q, &sv, r);
             FactorMethod::Svd
         }
     };
@@ -478,11 +474,43 @@ pub(crate) fn report_from_r(r: &[f32], n: usize, method: Method, used: FactorMet
     }
 }
 
-fn to_f32(m: &Mat<f64>, r: &mut [f32]) {
-    let c = m.ncols();
-    for i in 0..m.nrows() {
-        for j in 0..c {
-            r[i * c + j] = m[(i, j)] as f32;
+/// The row-major upper-triangular `R` of `A = Q R` for the square `A[i][j] = a(i, j)`: faer's
+/// blocked QR natively, src/qr.rs in the wasm (faer's costs several KB of the download there).
+fn qr_r_of(n: usize, a: impl Fn(usize, usize) -> f64) -> Vec<f64> {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let rr = Mat::<f64>::from_fn(n, n, a).qr().R().to_owned();
+        (0..n * n).map(|k| if k % n >= k / n { rr[(k / n, k % n)] } else { 0.0 }).collect()
+    }
+    #[cfg(target_arch = "wasm32")]
+    crate::qr::qr_r(&mut (0..n * n).map(|k| a(k % n, k / n)).collect::<Vec<f64>>(), n)
+}
+
+/// `Q diag(w) Qᵀ` into the row-major float32 `r`: faer's matrix product natively; in the wasm
+/// plain loops over the upper triangle (faer's f64 product kernels cost several KB there).
+fn q_diag_qt(q: faer::MatRef<f64>, w: &[f64], r: &mut [f32]) {
+    let n = q.nrows();
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let m = &Mat::<f64>::from_fn(n, n, |i, k| q[(i, k)] * w[k]) * q.transpose();
+        for i in 0..n {
+            for j in 0..n {
+                r[i * n + j] = m[(i, j)] as f32;
+            }
+        }
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        // Rows of Q (row-major) so each entry is one contiguous dot product.
+        let rows: Vec<f64> = (0..n * n).map(|k| q[(k / n, k % n)]).collect();
+        for i in 0..n {
+            let qi = &rows[i * n..][..n];
+            let qw: Vec<f64> = qi.iter().zip(w).map(|(a, b)| a * b).collect();
+            for j in i..n {
+                let v = qw.iter().zip(&rows[j * n..][..n]).map(|(a, b)| a * b).sum::<f64>() as f32;
+                r[i * n + j] = v;
+                r[j * n + i] = v;
+            }
         }
     }
 }
