@@ -407,6 +407,27 @@ export class Distribution {
 
   /** Log-densities at float32 points `x (..., n)`, broadcast against the batch, in float64: `{ data: Float64Array, shape }`; `options`: `{ allowSingular, xShape }`. */
   logProb(x, options) { return this.#live('log_prob').logProb(x, options); }
+
+  /** Log-densities in float32 on the sampler's backend (the WGSL kernel on WebGPU): `x` on the host or a `GPUBuffer` (with `options.xShape`); `{ data: Float32Array, shape }`; `options`: `{ allowSingular, xShape, out }`. */
+  async logProbAsync(x, options) {
+    const dead = () => deadSamplers.has(this.#sampler);
+    const inner = this.#live('log_prob', true);
+    const p = withGlobals(globalsOf.get(this.#sampler), () => inner.logProbAsync(x, options, undefined)).then((r) => readBack('log_prob', r));
+    return settleLive('log_prob', p, dead);
+  }
+
+  /** Log-densities written into the caller's `GPUBuffer` (STORAGE usage, 4 bytes per value) from offset 0: `{ buffer, device, shape }`; `x` as in {@link logProbAsync}. */
+  async logProbInto(buffer, x, options) {
+    const dead = () => deadSamplers.has(this.#sampler);
+    const inner = this.#live('log_prob_into', true);
+    if (buffer === undefined) throw mvnError('INVALID_ARGUMENT', 'log_prob_into', 'buffer must be a GPUBuffer (from device.createBuffer()), got undefined.');
+    return settleLive('log_prob_into', withGlobals(globalsOf.get(this.#sampler), () => inner.logProbAsync(x, options, buffer)), dead, true);
+  }
+
+  /** The same distribution with its covariance formed (a low-rank one as a float32 `scaleTril`); a dense one as it is, in a new object. */
+  toDense() { return new Distribution(this.#live('toDense').toDense(), this.#sampler); }
+  /** The rank of `covFactor` for a low-rank distribution, else `null`. */
+  get rank() { return this.#live('rank').rank ?? null; }
   /** The conditional distribution of the other coordinates given `x[indices] = values`, ready to sample; `options`: `{ valuesShape }`. */
   condition(indices, values, options) { return new Distribution(this.#live('condition').condition(indices, values, options), this.#sampler); }
   /** The means, covariances (`Rᵀ R`), lower Cholesky factors and entropies, in float64: `{ data: Float64Array, shape }`. */

@@ -99,7 +99,31 @@ for n, idx in [(2, [0]), (3, [2]), (5, [1, 3]), (8, [7, 0, 4])]:
         "expected_cov": {"shape": list(cond_cov.shape), "data": [float(v) for v in cond_cov.ravel()]},
     })
 
-doc = {"condition_cases": condition_cases, "precision_cases": precision_cases, "scipy": scipy.__version__, "numpy": np.__version__, "cases": cases}
+# Low rank plus diagonal (torch's LowRankMultivariateNormal): cov = W Wᵀ + diag(d) formed in
+# float64 from float32 W and d, given to SciPy; points float32. Rank 0 is the diagonal case.
+low_rank_cases = []
+for n, r, batch in [(1, 1, []), (3, 0, []), (4, 2, []), (16, 3, []), (40, 5, []), (5, 2, [3])]:
+    mean = rng.standard_normal(batch + [n]).astype(np.float32)
+    w = (rng.standard_normal(batch + [n, r]) * 0.7).astype(np.float32)
+    d = rng.uniform(0.2, 2.0, batch + [n]).astype(np.float32)
+    w64, d64 = w.astype(np.float64), d.astype(np.float64)
+    cov = w64 @ np.swapaxes(w64, -1, -2) + d64[..., None] * np.eye(n)
+    x = (mean + rng.standard_normal([6] + batch + [n]) * 1.3).astype(np.float32).astype(np.float64)
+    covs, means = cov.reshape(-1, n, n), mean.reshape(-1, n).astype(np.float64)
+    xs = x.reshape(6, -1, n)
+    lp = np.array([[multivariate_normal.logpdf(xs[i, b], means[b], covs[b]) for b in range(len(covs))] for i in range(6)]).reshape([6] + batch)
+    low_rank_cases.append({
+        "name": f"low rank n={n} r={r} batch={batch}",
+        "mean": {"shape": batch + [n], "data": [float(v) for v in mean.ravel()]},
+        "cov_factor": {"shape": batch + [n, r], "data": [float(v) for v in w.ravel()]},
+        "cov_diag": {"shape": batch + [n], "data": [float(v) for v in d.ravel()]},
+        "x": {"shape": [6] + batch + [n], "data": [float(v) for v in x.ravel()]},
+        "expected": {"shape": list(lp.shape), "data": [float(v) for v in lp.ravel()]},
+        "cov": [float(v) for v in cov.ravel()],
+        "entropy": [float(multivariate_normal(None, c).entropy()) for c in covs],
+    })
+
+doc = {"low_rank_cases": low_rank_cases, "condition_cases": condition_cases, "precision_cases": precision_cases, "scipy": scipy.__version__, "numpy": np.__version__, "cases": cases}
 with open("tests/fixtures/logpdf.json", "w") as f:
     json.dump(doc, f)
 print(len(cases), "cases")

@@ -323,7 +323,6 @@ impl MultivariateNormal {
     ///
     /// # Errors
     /// As [`MultivariateNormal::log_prob`] for a singular covariance without `allow_singular`.
-    #[cfg(not(target_arch = "wasm32"))]
     pub(crate) fn inverse_factors(&self, allow_singular: bool) -> Result<Option<InverseFactors>> {
         let n = self.dim();
         let count = self.num_factors();
@@ -394,7 +393,6 @@ pub(crate) struct Points {
 }
 
 /// The GPU's log-density factors ([`MultivariateNormal::inverse_factors`]).
-#[cfg(not(target_arch = "wasm32"))]
 pub(crate) struct InverseFactors {
     pub inv: Vec<f32>,
     pub consts: Vec<f32>,

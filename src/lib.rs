@@ -37,9 +37,7 @@ mod error;
 mod gpu;
 mod key;
 mod linalg;
-#[cfg(not(target_arch = "wasm32"))]
 mod log_prob;
-#[cfg(not(target_arch = "wasm32"))]
 mod low_rank;
 mod numtext;
 mod options;
@@ -63,11 +61,9 @@ pub use density::Array64;
 pub use distribution::MultivariateNormal;
 pub use error::{Error, ErrorKind, Result};
 pub use gpu::{ChunkLimits, SamplerOptions};
-#[cfg(not(target_arch = "wasm32"))]
 pub use gpu::GpuArray;
 pub use key::{key, next_key, seed, split, split_n, state, Key};
 pub use linalg::{FactorMethod, FactorReport};
-#[cfg(not(target_arch = "wasm32"))]
 pub use low_rank::LowRankMultivariateNormal;
 pub use options::{Dtype, Method, OnInvalid, Options};
 pub use random::{bits, bits_width, multivariate_normal, normal, uniform};

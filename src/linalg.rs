@@ -6,7 +6,7 @@ use crate::cholesky;
 use crate::error::{Error, ErrorKind, Result};
 use crate::numtext::g;
 use crate::options::{Method, OnInvalid};
-use faer::{Mat, Side};
+use faer::Mat;
 
 /// How a covariance was actually factored.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -392,7 +392,7 @@ pub(crate) fn eigen(s: &Mat<f64>) -> Option<(Vec<f64>, Mat<f64>)> {
     // Natively faer's decomposition; in the npm package's wasm src/symeig.rs (21 KB smaller).
     #[cfg(not(target_arch = "wasm32"))]
     let (eigs, u) = {
-        let evd = s.self_adjoint_eigen(Side::Lower).ok()?;
+        let evd = s.self_adjoint_eigen(faer::Side::Lower).ok()?;
         ((0..n).map(|i| evd.S()[i]).collect::<Vec<f64>>(), evd.U().to_owned())
     };
     #[cfg(target_arch = "wasm32")]

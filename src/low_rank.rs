@@ -218,26 +218,59 @@ impl LowRankMultivariateNormal {
         Array64 { shape, data }
     }
 
+    /// The lower Cholesky factor of `W Wᵀ + diag(d)` per batch element, shape
+    /// `batch_shape + [n, n]`, in f64 (torch's `scale_tril`; `n²` values each).
+    ///
+    /// # Errors
+    /// [`ErrorKind::NotPositiveSemidefinite`] when `d` is so small next to `W Wᵀ` that the
+    /// covariance, positive definite in exact arithmetic, does not factor in f64.
+    pub fn scale_tril(&self) -> Result<Array64> {
+        let n = self.n;
+        let mut c = self.covariance();
+        let map = BroadcastMap::new(&self.batch_shape(), &self.cov_batch);
+        for (b, m) in c.data.chunks_exact_mut((n * n).max(1)).enumerate() {
+            let dmin = self.d[map.index(b) * n..(map.index(b) + 1) * n].iter().fold(f64::INFINITY, |a, &v| a.min(v as f64));
+            let l = cholesky_lower(n, |i, j| m[i * n + j], trusted_pivot(dmin, n, (0..n).map(|i| m[i * n + i]))).map_err(|_| ill_conditioned("W Wᵀ + diag(d)", b))?;
+            m.copy_from_slice(&l);
+        }
+        Ok(c)
+    }
+
+    /// The same distribution with its `n x n` covariance formed and held as a float32
+    /// `scale_tril` ([`crate::MultivariateNormal::from_scale_tril`]), for what needs the dense
+    /// form: conditioning, the GPU log-density kernel.
+    ///
+    /// # Errors
+    /// As [`LowRankMultivariateNormal::scale_tril`]; [`ErrorKind::TooLarge`] when the batch's
+    /// `n x n` factors exceed an array's size.
+    pub fn to_dense(&self) -> Result<crate::MultivariateNormal> {
+        let l = self.scale_tril()?;
+        let mean = Array::new(&[&self.mean_batch[..], &[self.n]].concat()[..], self.mean.clone())?;
+        crate::MultivariateNormal::from_scale_tril(&mean, &Array::new(&l.shape[..], l.data.iter().map(|&v| v as f32).collect())?)
+    }
+
     /// Per covariance: the capacitance's Cholesky factor `L_C` (`C = I + Wᵀ D⁻¹ W`) and
     /// `log det Σ = log det C + Σ log d`.
-    fn capacitance(&self, ci: usize) -> (Vec<f64>, f64) {
+    fn capacitance(&self, ci: usize) -> Result<(Vec<f64>, f64)> {
         let (n, r) = (self.n, self.rank);
         let w = &self.w[ci * n * r..(ci + 1) * n * r];
         let d = &self.d[ci * n..(ci + 1) * n];
         let c = |a: usize, b: usize| (0..n).map(|i| w[i * r + a] as f64 * w[i * r + b] as f64 / d[i] as f64).sum::<f64>() + if a == b { 1.0 } else { 0.0 };
-        // C ≥ I: its Cholesky factor always exists.
-        let l = cholesky_lower(r, c, 0.0).expect("I + Wᵀ D⁻¹ W is positive definite");
+        let l = cholesky_lower(r, c, trusted_pivot(1.0, r, (0..r).map(|k| c(k, k)))).map_err(|_| ill_conditioned("the capacitance I + Wᵀ D⁻¹ W", ci))?;
         let log_det = 2.0 * (0..r).map(|k| l[k * r + k].ln()).sum::<f64>() + d.iter().map(|&v| (v as f64).ln()).sum::<f64>();
-        (l, log_det)
+        Ok((l, log_det))
     }
 
     /// The entropy of each batch element, shape `batch_shape`, in f64.
-    pub fn entropy(&self) -> Array64 {
+    ///
+    /// # Errors
+    /// [`ErrorKind::NotPositiveSemidefinite`] as [`LowRankMultivariateNormal::log_prob`].
+    pub fn entropy(&self) -> Result<Array64> {
         let shape = self.batch_shape();
         let map = BroadcastMap::new(&shape, &self.cov_batch);
         let count: usize = shape.iter().product();
-        let data = (0..count).map(|b| 0.5 * (self.n as f64 * (1.0 + LOG_2PI) + self.capacitance(map.index(b)).1)).collect();
-        Array64 { shape, data }
+        let data = (0..count).map(|b| Ok(0.5 * (self.n as f64 * (1.0 + LOG_2PI) + self.capacitance(map.index(b))?.1))).collect::<Result<_>>()?;
+        Ok(Array64 { shape, data })
     }
 
     /// The log-density at f64 points `x (..., n)`, broadcast against the batch (shape
@@ -246,12 +279,13 @@ impl LowRankMultivariateNormal {
     ///
     /// # Errors
     /// [`ErrorKind::InvalidShape`], [`ErrorKind::BroadcastError`] and [`ErrorKind::NonFinite`]
-    /// as [`crate::MultivariateNormal::log_prob`].
+    /// as [`crate::MultivariateNormal::log_prob`]; [`ErrorKind::NotPositiveSemidefinite`] when
+    /// `d` is so small next to `W` that the capacitance does not factor in f64.
     pub fn log_prob(&self, x_shape: &[usize], x: &[f64]) -> Result<Array64> {
         let (n, r) = (self.n, self.rank);
         let p = points_of(n, &self.mean_batch, &self.cov_batch, x_shape, x.len(), x.iter().position(|v| !v.is_finite()).map(|i| (i, x[i])))?;
         let (count, shape, xm, mm, cm) = (p.count, p.shape, p.x, p.mean, p.cov);
-        let caps: Vec<(Vec<f64>, f64)> = (0..self.cov_batch.iter().product::<usize>()).map(|c| self.capacitance(c)).collect();
+        let caps: Vec<(Vec<f64>, f64)> = (0..self.cov_batch.iter().product::<usize>()).map(|c| self.capacitance(c)).collect::<Result<_>>()?;
         let mut u = vec![0f64; r];
         let data = (0..count)
             .map(|i| {
@@ -277,6 +311,19 @@ impl LowRankMultivariateNormal {
     }
 }
 
+/// The smallest Cholesky pivot to trust of a matrix `A = D + G` (`G` positive semidefinite,
+/// `D ≥ floor`, dimension `n`, diagonal `diag`): in exact arithmetic every pivot is at least
+/// `floor` (a Schur complement of `A` is at least `D`'s), so one below half of it has lost its
+/// accuracy to rounding, and one within the rounding of the largest diagonal entry is noise.
+fn trusted_pivot(floor: f64, n: usize, diag: impl Iterator<Item = f64>) -> f64 {
+    (0.5 * floor).max(64.0 * n as f64 * f64::EPSILON * diag.fold(0.0, f64::max))
+}
+
+/// The error of a covariance, positive definite in exact arithmetic, that f64 cannot factor.
+fn ill_conditioned(what: &str, batch_index: usize) -> Error {
+    Error::new(ErrorKind::NotPositiveSemidefinite, OP, format!("{what} at batch index {batch_index} does not factor in f64: cov_diag is too small next to cov_factor (a condition number past 2^52)."))
+}
+
 impl crate::Sampler {
     /// Samples `dist` on this backend, read back: on the GPU the fill kernel draws the `r + n`
     /// normals per row and one kernel writes `mean + W z₁ + √d ∘ z₂` (the same normals as
@@ -296,6 +343,7 @@ impl crate::Sampler {
     /// # Errors
     /// As [`Sampler::sample_low_rank`]; [`ErrorKind::InvalidArgument`] when `rows` is not within
     /// the output's rows.
+    #[cfg(not(target_arch = "wasm32"))]
     pub async fn sample_low_rank_rows(&self, dist: &LowRankMultivariateNormal, shape: &[i64], key: Option<Key>, rows: std::ops::Range<usize>) -> Result<Array> {
         let len = rows.len();
         let (_, data) = self.draw_low_rank(dist, dist.request(shape, key)?.window(rows)?).await?.into_parts();

@@ -89,6 +89,7 @@ impl WordsRequest {
     }
 
     /// Elements of the whole result.
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
     pub fn elements(&self) -> usize {
         match self.finish {
             Finish::Narrow { count, .. } => count,

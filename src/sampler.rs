@@ -402,7 +402,6 @@ impl Sampler {
     }
 
     /// The GPU backend, `None` on the CPU one.
-    #[cfg(not(target_arch = "wasm32"))]
     pub(crate) fn gpu_backend(&self) -> Option<&Gpu> {
         self.gpu.as_ref()
     }

@@ -1,4 +1,4 @@
-//! Log-densities on the GPU (native only): the points in chunks that fit one storage binding,
+//! Log-densities on the GPU: the points in chunks that fit one storage binding,
 //! each chunk's values from the `logpdf` kernel (`kernels/logpdf.rs`), read back or written
 //! into the caller's buffer. The factors' inverses and constants come from the host
 //! ([`MultivariateNormal::inverse_factors`], in f64).

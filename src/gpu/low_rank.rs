@@ -1,4 +1,4 @@
-//! A [`LowRankMultivariateNormal`] draw on the GPU (native only): row chunks whose `r + n`
+//! A [`LowRankMultivariateNormal`] draw on the GPU: row chunks whose `r + n`
 //! normals per row and `n` outputs each fit one binding; per chunk the fill kernel writes the
 //! normals and the `low_rank` kernel the samples, read back.
 

@@ -5,8 +5,8 @@
 
 mod chunks;
 mod context;
-#[cfg(not(target_arch = "wasm32"))]
 pub(crate) mod density;
+mod device_array;
 #[cfg(not(target_arch = "wasm32"))]
 pub(crate) mod device_inputs;
 mod device_loss;
@@ -14,7 +14,6 @@ mod error_scopes;
 mod execute;
 pub(crate) mod kernels;
 mod lock;
-#[cfg(not(target_arch = "wasm32"))]
 mod low_rank;
 mod mvn;
 mod pipelines;
@@ -24,8 +23,7 @@ mod words;
 
 pub use chunks::ChunkLimits;
 pub use context::SamplerOptions;
-#[cfg(not(target_arch = "wasm32"))]
-pub use device_inputs::GpuArray;
+pub use device_array::GpuArray;
 #[cfg(not(target_arch = "wasm32"))]
 pub(crate) use device_inputs::Spread;
 pub(crate) use device_loss::{Gpu, OnLoss};

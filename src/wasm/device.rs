@@ -32,10 +32,14 @@ pub(crate) fn app_device(op: &str, v: &JsValue) -> JsResult<(wgpu::Device, wgpu:
     Ok(wgpu::Device::from_webgpu_handle(v.clone().unchecked_into()))
 }
 
+/// Whether `v` looks like a `GPUBuffer` (a `size`, a `usage` and a `mapAsync` method).
+pub(crate) fn is_buffer(v: &JsValue) -> bool {
+    is_object(v) && kind_of(v, "size") == "number" && kind_of(v, "usage") == "number" && kind_of(v, "mapAsync") == "function"
+}
+
 /// The caller's `GPUBuffer`, wrapped on `device` (its size and usage as the buffer reports them).
 pub(crate) fn app_buffer(op: &str, device: &wgpu::Device, v: &JsValue) -> JsResult<wgpu::Buffer> {
-    let looks_right = is_object(v) && kind_of(v, "size") == "number" && kind_of(v, "usage") == "number" && kind_of(v, "mapAsync") == "function";
-    if !looks_right {
+    if !is_buffer(v) {
         return fail(ErrorKind::InvalidArgument, op, format!("buffer must be a GPUBuffer (from device.createBuffer()), got {}.", what(v)));
     }
     let state = Reflect::get(v, &"mapState".into()).ok().and_then(|s| s.as_string()).unwrap_or_default();

@@ -1,23 +1,48 @@
-//! The validated, factored distribution behind the JavaScript `Distribution` class.
+//! The validated distribution behind the JavaScript `Distribution` class: a dense covariance
+//! held by its factors, or `W Wᵀ + diag(d)` held as `W` and `d` (never formed to sample).
 
 use super::convert;
+use super::device::{app_buffer, is_buffer};
 use super::error::{fail, js, JsResult};
 use super::results::{array64_result, array_result, check_objects, data_result, float32, set, shape_js};
-use crate::{ErrorKind, MultivariateNormal, Sampler};
+use crate::{ErrorKind, GpuArray, LowRankMultivariateNormal, MultivariateNormal, Sampler};
 use js_sys::{Array as JsArray, Object, Promise};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
+/// What a JavaScript `Distribution` holds.
+#[derive(Clone)]
+enum Kind {
+    Dense(Rc<MultivariateNormal>),
+    LowRank(Rc<LowRankMultivariateNormal>),
+}
+
 #[wasm_bindgen]
 pub struct WasmDistribution {
-    inner: Rc<MultivariateNormal>,
+    inner: Kind,
     sampler: Rc<Sampler>,
 }
 
 impl WasmDistribution {
     pub(crate) fn new(dist: MultivariateNormal, sampler: Rc<Sampler>) -> Self {
-        WasmDistribution { inner: Rc::new(dist), sampler }
+        WasmDistribution { inner: Kind::Dense(Rc::new(dist)), sampler }
+    }
+
+    pub(crate) fn low_rank(dist: LowRankMultivariateNormal, sampler: Rc<Sampler>) -> Self {
+        WasmDistribution { inner: Kind::LowRank(Rc::new(dist)), sampler }
+    }
+
+    /// The dense distribution, or `op`'s error naming what a low-rank one offers instead.
+    fn dense(&self, op: &str) -> JsResult<&Rc<MultivariateNormal>> {
+        match &self.inner {
+            Kind::Dense(d) => Ok(d),
+            Kind::LowRank(_) => fail(
+                ErrorKind::InvalidArgument,
+                op,
+                "a low-rank distribution (covFactor, covDiag) has no n x n factors and keeps nothing on the GPU: use sample(), logProb(), logProbAsync() with points on the host, the getters, or toDense().",
+            ),
+        }
     }
 
     /// Samples read back (`{ data, shape }`) or kept on the GPU (`{ buffer, device, shape }`),
@@ -28,7 +53,13 @@ impl WasmDistribution {
     /// `to_buffer`), or `undefined`.
     pub(crate) fn draw(&self, op: &'static str, shape: JsValue, key: JsValue, to_buffer: bool, out: JsValue, into: JsValue) -> JsResult<Promise> {
         let (shape, key) = (convert::shape(op, &shape)?, convert::key(op, &key)?);
-        let (d, s) = (self.inner.clone(), self.sampler.clone());
+        let s = self.sampler.clone();
+        if let (Kind::LowRank(l), false) = (&self.inner, to_buffer) {
+            let len = js(l.output_shape(&shape))?.iter().product::<usize>();
+            let (l, out) = (l.clone(), convert::out_array(op, &out, len, false)?);
+            return Ok(future_to_promise(async move { read_result(op, &js(s.sample_low_rank(&l, &shape, key).await)?, out) }));
+        }
+        let d = self.dense(op)?.clone();
         let into = match (into.is_undefined(), s.device()) {
             (true, _) => None,
             (false, None) => return fail(ErrorKind::InvalidArgument, op, "the CPU backend has no GPU buffers; use sample()."),
@@ -124,8 +155,9 @@ impl WasmDistribution {
     /// minEigenvalue, maxEigenvalue, clipped }`.
     #[wasm_bindgen(getter)]
     pub fn report(&self) -> JsResult<JsArray> {
-        check_objects("report", "reports", self.inner.num_factors(), "")?;
-        Ok(js(self.inner.reports())?
+        let Kind::Dense(d) = &self.inner else { return Ok(JsArray::new()) };
+        check_objects("report", "reports", d.num_factors(), "")?;
+        Ok(js(d.reports())?
             .iter()
             .map(|r| {
                 let o = Object::new();
@@ -144,7 +176,8 @@ impl WasmDistribution {
     /// The factors `R` (`x = mean + z R`), one per distinct covariance: `{ data, shape: [k, n, n] }`.
     #[wasm_bindgen(getter)]
     pub fn factors(&self) -> JsResult<JsValue> {
-        let (n, data) = (self.inner.dim(), self.inner.factors());
+        let d = self.dense("factors")?;
+        let (n, data) = (d.dim(), d.factors());
         let k = if n == 0 { 0 } else { data.len() / (n * n) };
         data_result(float32("factors", data)?.into(), &[k, n, n])
     }
@@ -152,19 +185,35 @@ impl WasmDistribution {
     /// Warnings recorded while factoring (`onInvalid: 'warn'`).
     #[wasm_bindgen(getter)]
     pub fn warnings(&self) -> JsArray {
-        self.inner.warnings().iter().map(|w| JsValue::from(w.as_str())).collect()
+        let Kind::Dense(d) = &self.inner else { return JsArray::new() };
+        d.warnings().iter().map(|w| JsValue::from(w.as_str())).collect()
     }
 
     /// The dimension `n`.
     #[wasm_bindgen(getter)]
     pub fn dim(&self) -> usize {
-        self.inner.dim()
+        match &self.inner {
+            Kind::Dense(d) => d.dim(),
+            Kind::LowRank(l) => l.dim(),
+        }
+    }
+
+    /// The rank of `covFactor` (low-rank distributions), or `null`.
+    #[wasm_bindgen(getter)]
+    pub fn rank(&self) -> Option<usize> {
+        match &self.inner {
+            Kind::Dense(_) => None,
+            Kind::LowRank(l) => Some(l.rank()),
+        }
     }
 
     /// The batch shape of mean and cov.
     #[wasm_bindgen(getter, js_name = batchShape)]
     pub fn batch_shape(&self) -> JsArray {
-        shape_js(&self.inner.batch_shape())
+        shape_js(&match &self.inner {
+            Kind::Dense(d) => d.batch_shape(),
+            Kind::LowRank(l) => l.batch_shape(),
+        })
     }
 
     /// The log-density at float32 points `x (..., n)`, broadcast against the batch, in f64:
@@ -175,7 +224,84 @@ impl WasmDistribution {
         let o = convert::Options::read(OP, &options, &["allowSingular", "xShape"])?;
         let x = convert::array(OP, "x", &x, &o.get("xShape"))?;
         let x64: Vec<f64> = x.data().iter().map(|&v| v as f64).collect();
-        array64_result(OP, &js(self.inner.log_prob(x.shape(), &x64, o.get("allowSingular").is_truthy()))?)
+        array64_result(OP, &js(match &self.inner {
+            Kind::Dense(d) => d.log_prob(x.shape(), &x64, o.get("allowSingular").is_truthy()),
+            Kind::LowRank(l) => l.log_prob(x.shape(), &x64),
+        })?)
+    }
+
+    /// Log-densities in float32 on the sampler's backend: on WebGPU the `logpdf` kernel (what
+    /// it does not serve, and the CPU backend, take the f64 path, rounded). `x`: points on the
+    /// host, or a `GPUBuffer` of them (float32, `options.xShape` required). `into`: the
+    /// caller's `GPUBuffer` for the results (resolves to `{ buffer, device, shape }`), or
+    /// `undefined` to read them back (`{ data, shape }`, `data` the `out` option when given).
+    /// `options`: `{ allowSingular, xShape, out }`.
+    #[wasm_bindgen(js_name = logProbAsync)]
+    pub fn log_prob_async(&self, x: JsValue, options: JsValue, into: JsValue) -> JsResult<Promise> {
+        let op = if into.is_undefined() { "log_prob" } else { "log_prob_into" };
+        let o = convert::Options::read(op, &options, &["allowSingular", "xShape", "out"])?;
+        let (allow, s) = (o.get("allowSingular").is_truthy(), self.sampler.clone());
+        let on_device = is_buffer(&x);
+        let host = if on_device { None } else { Some(convert::array(op, "x", &x, &o.get("xShape"))?) };
+        if let (Kind::LowRank(l), Some(x), true) = (&self.inner, &host, into.is_undefined()) {
+            // No kernel for W Wᵀ + diag(d): its O(n r) f64 path, rounded.
+            let x64: Vec<f64> = x.data().iter().map(|&v| v as f64).collect();
+            let lp = js(l.log_prob(x.shape(), &x64))?;
+            let out = convert::out_array(op, &o.get("out"), lp.data.len(), false)?;
+            let a = crate::Array::from_parts(lp.shape, lp.data.iter().map(|&v| v as f32).collect());
+            return Ok(future_to_promise(async move { read_result(op, &a, out) }));
+        }
+        let d = self.dense(op)?.clone();
+        let gpu = s.device().zip(s.queue());
+        if (on_device || !into.is_undefined()) && gpu.is_none() {
+            return fail(ErrorKind::InvalidArgument, op, "the CPU backend has no GPU buffers: pass points on the host, without a buffer to write into.");
+        }
+        let x_shape: Vec<usize> = match &host {
+            Some(x) => x.shape().to_vec(),
+            None if o.get("xShape").is_undefined() => return fail(ErrorKind::InvalidArgument, op, "points in a GPUBuffer need their shape: pass the xShape option."),
+            None => convert::shape(op, &o.get("xShape"))?.into_iter().map(|d| d as usize).collect(),
+        };
+        let len = js(d.points(&x_shape, x_shape.iter().product(), None))?.count;
+        let out = if into.is_undefined() { convert::out_array(op, &o.get("out"), len, false)? } else { None };
+        if !into.is_undefined() && !o.get("out").is_undefined() {
+            return fail(ErrorKind::InvalidArgument, op, "out applies to results read back, not to results written into a GPUBuffer.");
+        }
+        let target = match (&gpu, into.is_undefined()) {
+            (Some((device, _)), false) => Some((app_buffer(op, device, &into)?, into)),
+            _ => None,
+        };
+        let x_buffer = match (&gpu, on_device) {
+            (Some((device, _)), true) => Some(app_buffer(op, device, &x)?),
+            _ => None,
+        };
+        Ok(future_to_promise(async move {
+            let Some((device, queue)) = gpu.filter(|_| x_buffer.is_some() || target.is_some()) else {
+                let x = host.unwrap_or_else(|| crate::Array::from_parts(vec![0], vec![]));
+                return read_result(op, &js(s.log_prob(&d, &x, allow).await)?, out);
+            };
+            // Points on the host that go to a GPU buffer are uploaded first.
+            let xb = x_buffer.unwrap_or_else(|| upload(&device, &queue, host.as_ref().map_or(&[][..], |a| a.data())));
+            let (result, given) = match target {
+                Some((b, given)) => (b, Some(given)),
+                None => (device.create_buffer(&wgpu::BufferDescriptor { label: Some("mvn::log_prob out"), size: (len as u64 * 4).max(4), usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC, mapped_at_creation: false }), None),
+            };
+            let shape = js(s.log_prob_into(&d, &GpuArray::new(&xb, &x_shape), allow, &result).await)?;
+            let obj = Object::new();
+            set(&obj, "shape", shape_js(&shape));
+            set(&obj, "device", device.as_webgpu().map(|d| JsValue::from(d.clone())).unwrap_or(JsValue::NULL));
+            match given {
+                Some(given) => set(&obj, "buffer", given),
+                None => {
+                    // Read back in JavaScript (js/index.js), which destroys the buffer.
+                    set(&obj, "buffer", result.as_webgpu().map(|b| JsValue::from(b.clone())).unwrap_or(JsValue::NULL));
+                    set(&obj, "readback", true);
+                    if let Some(out) = out {
+                        set(&obj, "out", out);
+                    }
+                }
+            }
+            Ok(obj.into())
+        }))
     }
 
     /// The conditional distribution of the other coordinates given `x[indices] = values`
@@ -186,18 +312,45 @@ impl WasmDistribution {
         let idx: Vec<usize> = convert::shape(OP, &indices)?.into_iter().map(|i| i as usize).collect();
         let v = convert::array(OP, "values", &values, &o.get("valuesShape"))?;
         let (vshape, v64) = (if v.ndim() == 0 { vec![1] } else { v.shape().to_vec() }, v.data().iter().map(|&x| x as f64).collect::<Vec<_>>());
-        Ok(WasmDistribution::new(js(self.inner.condition(&idx, &vshape, &v64))?, self.sampler.clone()))
+        let dense = match &self.inner {
+            Kind::Dense(d) => d.clone(),
+            Kind::LowRank(l) => Rc::new(js(l.to_dense())?),
+        };
+        Ok(WasmDistribution::new(js(dense.condition(&idx, &vshape, &v64))?, self.sampler.clone()))
+    }
+
+    /// The same distribution with its covariance formed and factored (`W Wᵀ + diag(d)` as a
+    /// float32 `scale_tril`); a dense distribution is returned as it is.
+    #[wasm_bindgen(js_name = toDense)]
+    pub fn to_dense(&self) -> JsResult<WasmDistribution> {
+        let dense = match &self.inner {
+            Kind::Dense(d) => d.clone(),
+            Kind::LowRank(l) => Rc::new(js(l.to_dense())?),
+        };
+        Ok(WasmDistribution { inner: Kind::Dense(dense), sampler: self.sampler.clone() })
     }
 
     /// `what` of the distribution in f64: `mean`, `covariance`, `scaleTril` or `entropy`, as
     /// `{ data: Float64Array, shape }` (one entry point keeps the wasm small).
     pub fn moments(&self, what: &str) -> JsResult<JsValue> {
-        let a = match what {
-            "mean" => self.inner.mean(),
-            "covariance" => self.inner.covariance(),
-            "scaleTril" => js(self.inner.scale_tril())?,
-            _ => js(self.inner.entropy())?,
+        let a = match (&self.inner, what) {
+            (Kind::Dense(d), "mean") => d.mean(),
+            (Kind::Dense(d), "covariance") => d.covariance(),
+            (Kind::Dense(d), "scaleTril") => js(d.scale_tril())?,
+            (Kind::Dense(d), _) => js(d.entropy())?,
+            (Kind::LowRank(l), "mean") => l.mean(),
+            (Kind::LowRank(l), "covariance") => l.covariance(),
+            (Kind::LowRank(l), "scaleTril") => js(l.scale_tril())?,
+            (Kind::LowRank(l), _) => js(l.entropy())?,
         };
         array64_result(what, &a)
     }
+}
+
+/// A new `STORAGE | COPY_SRC` buffer holding `data` (at least 4 bytes).
+fn upload(device: &wgpu::Device, queue: &wgpu::Queue, data: &[f32]) -> wgpu::Buffer {
+    let usage = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST;
+    let b = device.create_buffer(&wgpu::BufferDescriptor { label: Some("mvn::log_prob points"), size: (data.len() as u64 * 4).max(4), usage, mapped_at_creation: false });
+    queue.write_buffer(&b, 0, bytemuck::cast_slice(data));
+    b
 }

@@ -6,7 +6,7 @@ use super::distribution::WasmDistribution;
 use super::results::{array_result, data_result, narrow, set};
 use super::error::{fail, js, js_error, JsResult};
 use crate::request::WordsRequest;
-use crate::{Array, Dtype, ErrorKind, Method, MultivariateNormal, OnInvalid, Sampler, SamplerOptions};
+use crate::{Array, Dtype, ErrorKind, LowRankMultivariateNormal, Method, MultivariateNormal, OnInvalid, Sampler, SamplerOptions};
 use js_sys::{Object, Promise, Reflect};
 use std::rc::Rc;
 use std::str::FromStr;
@@ -14,7 +14,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
 const MVN: &str = "multivariate_normal";
-const MVN_OPTIONS: [&str; 11] = ["shape", "key", "method", "dtype", "onInvalid", "scaleTril", "precision", "diag", "meanShape", "covShape", "out"];
+const MVN_OPTIONS: [&str; 13] = ["shape", "key", "method", "dtype", "onInvalid", "scaleTril", "precision", "diag", "covFactor", "covDiag", "meanShape", "covShape", "out"];
 
 #[wasm_bindgen]
 extern "C" {
@@ -266,9 +266,12 @@ impl WasmSampler {
     fn factor(&self, mean: &JsValue, cov: &JsValue, o: &Options) -> JsResult<WasmDistribution> {
         let mut prof = crate::profile::Profile::start();
         let mean_arr = convert::array(MVN, "mean", mean, &o.get("meanShape"))?;
-        // One of scaleTril, precision and diag in place of cov: used as given, so cov and the
-        // factoring options are refused (as the CLI does).
-        let given: Vec<&str> = ["scaleTril", "precision", "diag"].into_iter().filter(|k| !o.get(k).is_undefined()).collect();
+        // One of scaleTril, precision, diag and covFactor with covDiag in place of cov: used as
+        // given, so cov and the factoring options are refused (as the CLI does).
+        let given: Vec<&str> = ["scaleTril", "precision", "diag", "covFactor", "covDiag"].into_iter().filter(|k| !o.get(k).is_undefined()).collect();
+        if given.iter().any(|k| k.starts_with("covF") || k.starts_with("covD")) {
+            return self.low_rank(&mean_arr, cov, o, &given);
+        }
         if given.len() > 1 {
             return fail(ErrorKind::InvalidArgument, MVN, format!("pass one of scaleTril, precision and diag, not {}.", given.join(" and ")));
         }
@@ -307,8 +310,7 @@ impl WasmSampler {
             );
         }
         prof.mark("read inputs");
-        let (method, dtype, on_invalid) = (o.string("method", "cholesky")?, o.string("dtype", "float32")?, o.string("onInvalid", "raise")?);
-        let dtype = Dtype::from_str(&dtype).map_err(|e| js_error(crate::Error::new(e.kind(), MVN, e.message().trim_start_matches("[dtype] "))))?;
+        let (method, dtype, on_invalid) = (o.string("method", "cholesky")?, dtype_of(o)?, o.string("onInvalid", "raise")?);
         let dist = if scale_tril {
             js(dtype.require_float32(MVN))?;
             js(match alt {
@@ -330,4 +332,29 @@ impl WasmSampler {
         }
         Ok(WasmDistribution::new(dist, self.inner.clone()))
     }
+
+    /// `cov = covFactor covFactorᵀ + diag(covDiag)` (torch's `LowRankMultivariateNormal`),
+    /// never formed: `given` are the options in cov's place.
+    fn low_rank(&self, mean: &Array, cov: &JsValue, o: &Options, given: &[&str]) -> JsResult<WasmDistribution> {
+        if given != ["covFactor", "covDiag"] {
+            return fail(ErrorKind::InvalidArgument, MVN, format!("a low-rank covariance takes covFactor and covDiag together, and nothing else in cov's place; got {}.", given.join(" and ")));
+        }
+        if !(cov.is_undefined() || cov.is_null()) {
+            return fail(ErrorKind::InvalidArgument, MVN, "pass either cov or covFactor and covDiag, not both (cov must be null or undefined with them).");
+        }
+        for name in ["method", "onInvalid", "covShape"] {
+            if !o.get(name).is_undefined() {
+                return fail(ErrorKind::InvalidArgument, MVN, format!("{name} applies to cov only; covFactor and covDiag are used as given (pass covFactor as nested rows or {{ data, shape }})."));
+            }
+        }
+        js(dtype_of(o)?.require_float32(MVN))?;
+        let w = convert::array(MVN, "covFactor", &o.get("covFactor"), &JsValue::UNDEFINED)?;
+        let d = convert::array(MVN, "covDiag", &o.get("covDiag"), &JsValue::UNDEFINED)?;
+        Ok(WasmDistribution::low_rank(js(LowRankMultivariateNormal::new(mean, &w, &d))?, self.inner.clone()))
+    }
+}
+
+/// The `dtype` option of `multivariate_normal` (its errors named for that op).
+fn dtype_of(o: &Options) -> JsResult<Dtype> {
+    Dtype::from_str(&o.string("dtype", "float32")?).map_err(|e| js_error(crate::Error::new(e.kind(), MVN, e.message().trim_start_matches("[dtype] "))))
 }

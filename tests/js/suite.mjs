@@ -247,7 +247,15 @@ export async function suite(api, sampler, load, entry = globalThis.navigator?.gp
     const g = sampler.distribution([0, 1], null, { diag: [4, 0.25] });
     const want = -Math.log(2 * Math.PI) - 0.5 * Math.log(4 * 0.25) - 0.5 * (1 / 4 + 1 / 0.25);
     check(rel(g.logProb([1, 2]).data[0], want) <= 1e-7, `diag logProb ${g.logProb([1, 2]).data[0]} vs ${want}`);
-    const code = (f) => { try { f(); return 'none'; } catch (e) { return e.code; } };
+    // The error code of f() (a promise's, when it returns one), or 'none'.
+    const code = (f) => {
+      try {
+        const r = f();
+        return r instanceof Promise ? r.then(() => 'none', (e) => e.code) : 'none';
+      } catch (e) {
+        return e.code;
+      }
+    };
     check(code(() => g.logProb([[0, 0, 0]])) === 'INVALID_SHAPE', 'logProb of (1, 3) points');
     check(code(() => g.logProb([NaN, 0])) === 'NON_FINITE', 'logProb of NaN');
     check(code(() => sampler.distribution([0, 0], [[1, 1], [1, 1]]).logProb([1, 0])) === 'INVALID_ARGUMENT', 'singular without allowSingular');
@@ -257,6 +265,98 @@ export async function suite(api, sampler, load, entry = globalThis.navigator?.gp
     check(code(() => sampler.distribution([0, 0], null, { diag: [1, 1], precision: [[1, 0], [0, 1]] })) === 'INVALID_ARGUMENT', 'diag and precision together');
     g.free();
     notes.push(`logProb vs SciPy at float32 points: worst ${worst.toExponential(1)} relative`);
+
+    // logProbAsync: float32 on the sampler's backend (the WGSL kernel on WebGPU), against SciPy
+    // at the float32 points. The kernel works in float32 from f64 inverse factors (about
+    // n 2^-23 of the log-density's terms: 2e-5 relative covers n = 40, κ = 1000); the CPU
+    // backend rounds the f64 path (6e-8).
+    let worstAsync = 0;
+    for (const c of lp.cases) {
+      const d = sampler.distribution(nested(c.mean), nested(c.cov), { method: c.method });
+      const got = await d.logProbAsync(nested(c.x), { allowSingular: c.allow_singular });
+      check(got.data instanceof Float32Array && sameShape(got.shape, c.expected.shape), `${c.name}: logProbAsync shape`);
+      got.data.forEach((g, i) => {
+        const w64 = c.expected.data[i];
+        if (w64 === null) return check(g === -Infinity, `${c.name} [${i}]: logProbAsync ${g}, not -Infinity off the support`);
+        const e = rel(g, c.expected_f32x[i] ?? w64);
+        if (!c.allow_singular) worstAsync = Math.max(worstAsync, e);
+        check(e <= (c.allow_singular ? 1e-5 : gpu ? 2e-5 : 1e-6), `${c.name} [${i}]: logProbAsync ${g} vs SciPy ${c.expected_f32x[i] ?? w64}`);
+      });
+      d.free();
+    }
+    notes.push(`logProbAsync (${sampler.backend}) vs SciPy: worst ${worstAsync.toExponential(1)} relative`);
+    if (gpu) await logProbBuffers(api, sampler, check, sameShape);
+    else {
+      const d = sampler.distribution([0, 0], [[1, 0], [0, 1]]);
+      check(await code(() => d.logProbAsync({ size: 16, usage: 0x80, mapAsync() {} }, { xShape: [2, 2] })) === 'INVALID_ARGUMENT', 'CPU backend: logProbAsync of a GPUBuffer');
+      check(await code(() => d.logProbInto({ size: 16, usage: 0x80, mapAsync() {} }, [0, 0])) === 'INVALID_ARGUMENT', 'CPU backend: logProbInto');
+    }
+
+    // Low rank plus diagonal (covFactor, covDiag) against SciPy with cov = W Wᵀ + diag(d).
+    let worstLow = 0;
+    for (const c of lp.low_rank_cases) {
+      const d = sampler.distribution(nested(c.mean), null, { covFactor: nested(c.cov_factor), covDiag: nested(c.cov_diag) });
+      const n = c.mean.shape.at(-1), r = c.cov_factor.shape.at(-1);
+      check(d.rank === r && d.dim === n && sameShape(d.batchShape, c.mean.shape.slice(0, -1)), `${c.name}: rank, dim, batchShape`);
+      const x = nested(c.x);
+      const lp64 = d.logProb(x);
+      check(lp64.data instanceof Float64Array && sameShape(lp64.shape, c.expected.shape), `${c.name}: logProb shape`);
+      lp64.data.forEach((g, i) => {
+        worstLow = Math.max(worstLow, rel(g, c.expected.data[i]));
+        check(rel(g, c.expected.data[i]) <= 1e-9, `${c.name} [${i}]: low-rank logProb ${g} vs SciPy ${c.expected.data[i]}`);
+      });
+      const lp32 = await d.logProbAsync(x);
+      lp32.data.forEach((g, i) => check(rel(g, c.expected.data[i]) <= 1e-6, `${c.name} [${i}]: low-rank logProbAsync ${g}`));
+      d.entropy.data.forEach((h, i) => check(rel(h, c.entropy[i]) <= 1e-12, `${c.name}: entropy ${h} vs ${c.entropy[i]}`));
+      d.covariance.data.forEach((v, i) => check(Math.abs(v - c.cov[i]) <= 1e-12 * (1 + Math.abs(c.cov[i])), `${c.name}: covariance [${i}]`));
+      const L = d.scaleTril.data;
+      for (let b = 0; b * n * n < L.length; b++) {
+        for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) {
+          let s = 0;
+          for (let k = 0; k <= j; k++) s += L[b * n * n + i * n + k] * L[b * n * n + j * n + k];
+          const w = c.cov[b * n * n + i * n + j];
+          check(Math.abs(s - w) <= 1e-12 * (1 + Math.abs(w)), `${c.name}: scaleTril L Lᵀ [${b}][${i}][${j}]`);
+        }
+      }
+      // Samples: mean + W z₁ + √d ∘ z₂ from r + n normals per row (MLX's normal of (rows, r + n)).
+      const rows = 64 * (c.mean.shape.length > 1 ? c.mean.shape[0] : 1);
+      const k = api.key(5);
+      const xs = await d.sample([64, ...d.batchShape], { key: k });
+      const z = (await sampler.normal([rows, r + n], { key: k })).data;
+      const [m, w, dg] = [f32(c.mean), f32(c.cov_factor), f32(c.cov_diag)];
+      let worstSample = 0;
+      for (let row = 0; row < rows; row++) {
+        const b = row % (m.length / n);
+        for (let j = 0; j < n; j++) {
+          let v = m[b * n + j] + z[row * (r + n) + r + j] * Math.sqrt(dg[b * n + j]);
+          for (let q = 0; q < r; q++) v += z[row * (r + n) + q] * w[(b * n + j) * r + q];
+          worstSample = Math.max(worstSample, Math.abs(xs.data[row * n + j] - v) / (1 + Math.abs(v)));
+        }
+      }
+      check(sameShape(xs.shape, [64, ...d.batchShape, n]) && worstSample <= 1e-5, `${c.name}: samples ${worstSample} from the reference`);
+      const dense = d.toDense();
+      dense.logProb(x).data.forEach((g, i) => check(rel(g, c.expected.data[i]) <= 1e-5, `${c.name} [${i}]: toDense logProb ${g}`));
+      check(dense.rank === null && dense.report.length >= 1, `${c.name}: toDense is dense`);
+      if (n > 1) check(d.condition([0], [0.5]).dim === n - 1, `${c.name}: condition through the dense form`);
+      if (gpu) check(await code(() => d.sampleToBuffer([4])) === 'INVALID_ARGUMENT', `${c.name}: sampleToBuffer of a low-rank distribution`);
+      [d, dense].forEach((v) => v.free());
+    }
+    notes.push(`low-rank logProb vs SciPy: worst ${worstLow.toExponential(1)} relative`);
+    // Rank 0 is the diagonal distribution: on the CPU its samples are those of { diag } bit for bit.
+    const lr0 = sampler.distribution([0, 1, 2], null, { covFactor: { data: new Float32Array(0), shape: [3, 0] }, covDiag: [1, 4, 0.5] });
+    const dg0 = sampler.distribution([0, 1, 2], null, { diag: [1, 4, 0.5] });
+    const [s0, s1] = [await lr0.sample([100], { key: api.key(3) }), await dg0.sample([100], { key: api.key(3) })];
+    if (!gpu) exact('rank 0 vs diag samples', s0.data, s1.data);
+    else check(s0.data.every((v, i) => Math.abs(v - s1.data[i]) <= 1e-6 * (1 + Math.abs(v))), 'rank 0 vs diag samples');
+    check(code(() => sampler.distribution([0, 0], null, { covFactor: [[1], [1]] })) === 'INVALID_ARGUMENT', 'covFactor without covDiag');
+    check(code(() => sampler.distribution([0, 0], [[1, 0], [0, 1]], { covFactor: [[1], [1]], covDiag: [1, 1] })) === 'INVALID_ARGUMENT', 'cov and covFactor');
+    check(code(() => sampler.distribution([0, 0], null, { covFactor: [[1], [1]], covDiag: [1, 0] })) === 'NOT_POSITIVE_SEMIDEFINITE', 'covDiag of 0');
+    check(code(() => sampler.distribution([0, 0], null, { covFactor: [1, 1], covDiag: [1, 1] })) === 'INVALID_SHAPE', 'covFactor of one dimension');
+    check(code(() => sampler.distribution([0, 0], null, { covFactor: [[1], [1]], covDiag: [1, 1], method: 'eigh' })) === 'INVALID_ARGUMENT', 'method with covFactor');
+    check(code(() => lr0.factors) === 'INVALID_ARGUMENT', 'factors of a low-rank distribution');
+    const ill = sampler.distribution([0, 0], null, { covFactor: [[1e10, 1e10], [1e10, 1e10]], covDiag: [1e-10, 1e-10] });
+    check(code(() => ill.logProb([0, 0])) === 'NOT_POSITIVE_SEMIDEFINITE' && code(() => ill.entropy) === 'NOT_POSITIVE_SEMIDEFINITE', 'ill-conditioned low rank');
+    [lr0, dg0, ill].forEach((v) => v.free());
   }
 
   return { passed, failures, notes };
@@ -316,4 +416,42 @@ async function intoBuffers(api, sampler, check, exact, sameShape, gpu) {
   const b = appDevice.createBuffer({ size: 16, usage: GU.STORAGE | GU.COPY_SRC });
   check((await readFloats(appDevice, b, 16)).every((v) => v === 0), 'app device works after sampler.destroy()');
   appDevice.destroy();
+}
+
+/**
+ * Log-densities of points in a GPUBuffer and into the caller's buffer (logProbAsync with a
+ * buffer, logProbInto): the values of logProbAsync on the same points read back, and nothing
+ * past them is touched.
+ */
+async function logProbBuffers(api, sampler, check, sameShape) {
+  const GU = globalThis.GPUBufferUsage;
+  const mean = [0, 1, -1];
+  const cov = [[1, 0.3, 0], [0.3, 2, 0.1], [0, 0.1, 0.5]];
+  const d = sampler.distribution(mean, cov);
+  const { buffer: xb, shape } = await d.sampleToBuffer([1000], { key: api.key(21) });
+  const x = await readFloats(sampler.device, xb, 3000 * 4);
+  const want = (await d.logProbAsync({ data: x, shape })).data;
+  const near = (a, b) => a.length === b.length && a.every((v, i) => Math.abs(v - b[i]) <= 1e-6 * (1 + Math.abs(b[i])));
+  const got = await d.logProbAsync(xb, { xShape: shape });
+  check(got.data instanceof Float32Array && sameShape(got.shape, [1000]) && near(got.data, want), 'logProbAsync of a GPUBuffer');
+  const out = new Float32Array(1000);
+  check((await d.logProbAsync(xb, { xShape: shape, out })).data === out && near(out, want), 'logProbAsync of a GPUBuffer into out');
+  const ob = sampler.device.createBuffer({ size: 1000 * 4 + 64, usage: GU.STORAGE | GU.COPY_SRC, mappedAtCreation: true });
+  new Float32Array(ob.getMappedRange()).fill(7.5);
+  ob.unmap();
+  const r = await d.logProbInto(ob, xb, { xShape: shape });
+  check(r.buffer === ob && r.device === sampler.device && sameShape(r.shape, [1000]), 'logProbInto result');
+  const back = await readFloats(sampler.device, ob, 1000 * 4 + 64);
+  check(near(back.subarray(0, 1000), want) && back.subarray(1000).every((v) => v === 7.5), 'logProbInto values, nothing past them');
+  // Host points into a GPUBuffer.
+  await d.logProbInto(ob, { data: x, shape });
+  check(near((await readFloats(sampler.device, ob, 4000)), want), 'logProbInto of host points');
+  const fails = async (f) => f().then(() => 'none', (e) => e.code);
+  check((await fails(() => d.logProbAsync(xb))) === 'INVALID_ARGUMENT', 'a GPUBuffer without xShape');
+  check((await fails(() => d.logProbAsync(xb, { xShape: [2000, 3] }))) === 'INVALID_ARGUMENT', 'xShape past the buffer');
+  check((await fails(() => d.logProbInto(ob, xb, { xShape: shape, out: new Float32Array(1000) }))) === 'INVALID_ARGUMENT', 'out with logProbInto');
+  const small = sampler.device.createBuffer({ size: 16, usage: GU.STORAGE | GU.COPY_SRC });
+  check((await fails(() => d.logProbInto(small, xb, { xShape: shape }))) === 'INVALID_ARGUMENT', 'logProbInto a buffer too small');
+  [xb, ob, small].forEach((b) => b.destroy());
+  d.free();
 }

@@ -1,5 +1,5 @@
 //! `shaders/logpdf.wgsl`'s `logpdf`: one log-density per point from the inverse Cholesky
-//! factors (native only), generated per dimension `n` (the point's `x - mean` is a private
+//! factors, generated per dimension `n` (the point's `x - mean` is a private
 //! array of `n` floats).
 
 use super::bind::{dispatch, params_entry, storage_entry, whole, Recorder, Region, WORKGROUP};

@@ -1,10 +1,10 @@
 //! `shaders/lowrank.wgsl`'s `low_rank`: `mean + W z₁ + √d ∘ z₂` per output element, from the
-//! normals the fill kernel wrote (native only).
+//! normals the fill kernel wrote.
 
 use super::bind::{dispatch, params_entry, storage_entry, whole, Recorder, Region, WORKGROUP};
 use super::wgsl::{LOWRANK, ROWMAP};
 use crate::gpu::chunks::dispatches;
-use crate::gpu::pipelines::{compute_pipeline, shader_module};
+use crate::gpu::pipelines::PipelinesByN;
 use bytemuck::{Pod, Zeroable};
 
 #[repr(C)]
@@ -24,18 +24,13 @@ pub fn module_source() -> String {
     format!("{ROWMAP}\n{LOWRANK}")
 }
 
-pub(crate) struct Pipelines {
-    layout: wgpu::BindGroupLayout,
-    pipeline: wgpu::ComputePipeline,
-}
+/// Compiled on first use (a sampler that never draws low-rank never compiles it).
+pub(crate) struct Pipelines(PipelinesByN);
 
 impl Pipelines {
     pub fn new(device: &wgpu::Device) -> Pipelines {
         let entries = [params_entry(0), storage_entry(1, true), storage_entry(2, true), storage_entry(3, true), storage_entry(4, true), params_entry(5), storage_entry(6, false)];
-        let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor { label: Some("mvn::low_rank"), entries: &entries });
-        let module = shader_module(device, "mvn::low_rank", &module_source());
-        let pipeline = compute_pipeline(device, "mvn::low_rank", &layout, &module, "low_rank");
-        Pipelines { layout, pipeline }
+        Pipelines(PipelinesByN::new(device, "mvn::low_rank", "low_rank", |_| module_source(), &entries))
     }
 }
 
@@ -51,11 +46,12 @@ pub(crate) struct Bindings<'a> {
 
 /// Records the dispatches writing the rows `[r0, r1)` (z and out hold the chunk from its start).
 pub(crate) fn encode(rec: &Recorder, p: &Pipelines, enc: &mut wgpu::CommandEncoder, n: usize, r: usize, (r0, r1): (usize, usize), b: &Bindings<'_>) {
+    let pipeline = p.0.get(rec.device, 0);
     for (first, c, gx, gy) in dispatches(((r1 - r0) * n) as u64, WORKGROUP, rec.max_workgroups) {
         let params = LowRankParams { n: n as u32, r: r as u32, count: c as u32, elem_offset: first as u32, row_offset: r0 as u32, groups_x: gx, _pad: [0; 2] };
         let pb = rec.params("mvn::low_rank params", &params);
         let entries = [whole(0, &pb), b.z.entry(1), whole(2, b.w), whole(3, b.sqrt_d), whole(4, b.means), whole(5, b.row_maps), b.out.entry(6)];
-        let bg = rec.device.create_bind_group(&wgpu::BindGroupDescriptor { label: Some("mvn::low_rank"), layout: &p.layout, entries: &entries });
-        dispatch(enc, "mvn::low_rank", &p.pipeline, &bg, gx, gy);
+        let bg = rec.device.create_bind_group(&wgpu::BindGroupDescriptor { label: Some("mvn::low_rank"), layout: &p.0.layout, entries: &entries });
+        dispatch(enc, "mvn::low_rank", &pipeline, &bg, gx, gy);
     }
 }

@@ -11,9 +11,7 @@ pub(crate) mod fill;
 pub(crate) mod fused;
 #[cfg(not(target_arch = "wasm32"))]
 pub(crate) mod fused_tiled;
-#[cfg(not(target_arch = "wasm32"))]
 pub(crate) mod logpdf;
-#[cfg(not(target_arch = "wasm32"))]
 pub(crate) mod low_rank;
 pub(crate) mod rowmap;
 pub(crate) mod wgsl;
@@ -31,11 +29,9 @@ pub(crate) struct Kernels {
     /// The batched small factorization of inputs on the device (native only).
     #[cfg(not(target_arch = "wasm32"))]
     pub factor: factor::Pipelines,
-    /// Log-densities (native only).
-    #[cfg(not(target_arch = "wasm32"))]
+    /// Log-densities.
     pub logpdf: logpdf::Pipelines,
-    /// Low-rank plus diagonal draws (native only).
-    #[cfg(not(target_arch = "wasm32"))]
+    /// Low-rank plus diagonal draws.
     pub low_rank: low_rank::Pipelines,
 }
 
@@ -49,9 +45,7 @@ impl Kernels {
             fused_tiled: fused_tiled::Pipelines::new(device),
             #[cfg(not(target_arch = "wasm32"))]
             factor: factor::Pipelines::new(device),
-            #[cfg(not(target_arch = "wasm32"))]
             logpdf: logpdf::Pipelines::new(device),
-            #[cfg(not(target_arch = "wasm32"))]
             low_rank: low_rank::Pipelines::new(device),
         }
     }

@@ -20,10 +20,8 @@ pub const FUSED: &str = include_str!(concat!(env!("OUT_DIR"), "/fused.wgsl"));
 pub const FACTOR: &str = include_str!(concat!(env!("OUT_DIR"), "/factor.wgsl"));
 /// Entry point `logpdf`: log-densities from inverse Cholesky factors (needs ROWMAP and a
 /// `const N: u32` prelude; see [`logpdf_module`]).
-#[cfg(not(target_arch = "wasm32"))]
 pub const LOGPDF: &str = include_str!(concat!(env!("OUT_DIR"), "/logpdf.wgsl"));
 /// Entry point `low_rank`: a draw from `W Wᵀ + diag(d)` (needs ROWMAP).
-#[cfg(not(target_arch = "wasm32"))]
 pub const LOWRANK: &str = include_str!(concat!(env!("OUT_DIR"), "/lowrank.wgsl"));
 /// Render entry points `vs_points` / `fs_points`: draw samples from the sample buffer.
 pub const POINTS: &str = include_str!(concat!(env!("OUT_DIR"), "/points.wgsl"));
