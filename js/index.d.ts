@@ -147,6 +147,17 @@ export interface MvnOptions {
   /** Variances of independent coordinates, shape `(..., n)`, instead of `cov` (pass `cov` as `null`): nothing is factored. */
   diag?: ArrayInput;
   /**
+   * With `covDiag`, instead of `cov` (pass `cov` as `null`): `cov = W Wᵀ + diag(d)` for
+   * `covFactor` `W (..., n, rank)` (nested rows or `{ data, shape }`) and `covDiag` `d (..., n)`,
+   * all positive (torch's `LowRankMultivariateNormal`). Never formed: a draw takes `rank + n`
+   * normals per sample and the log-density the Woodbury identity, so n = 10,000 with rank 16 is
+   * cheap. Such a distribution's samples are read back (no `sampleToBuffer`, `sampleInto`,
+   * `factors`); `toDense()` forms the covariance.
+   */
+  covFactor?: ArrayInput;
+  /** The diagonal `d (..., n)` of a low-rank covariance (see `covFactor`). */
+  covDiag?: ArrayInput;
+  /**
    * A Float32Array of exactly the output's size to write the samples into (`multivariateNormal`
    * only; refused by `distribution`). Reusing one spares a new allocation per call, which for
    * hundreds of megabytes costs more than the readback itself.
@@ -467,6 +478,46 @@ export class Distribution {
    * d.logProb([[0, 0], [1, 1]]).data; // Float64Array [-1.8379, -2.8379]
    */
   logProb(x: ArrayInput, options?: { allowSingular?: boolean; xShape?: number[] }): Float64Result;
+  /**
+   * The log-density in float32 on the sampler's backend, for many points: on WebGPU a WGSL
+   * kernel evaluates `|L⁻¹ (x - μ)|²` per point from float64 inverse factors (within about
+   * `n · 2⁻²³` relative of {@link Distribution.logProb}); the CPU backend, singular
+   * covariances, broadcast points, n > 128 and low-rank distributions take the float64 path,
+   * rounded. `x` is on the host, or a `GPUBuffer` of float32 points (STORAGE | COPY_SRC usage,
+   * from offset 0; `xShape` required), e.g. from {@link Distribution.sampleToBuffer}: then
+   * nothing but the results crosses to the host. `out`: a Float32Array of the result's size to
+   * write into.
+   * @throws {MvnError} As {@link Distribution.logProb}; `INVALID_ARGUMENT` for a `GPUBuffer` without `xShape`, too small or on the CPU backend, or a bad `out`.
+   * @example
+   * const { buffer } = await d.sampleToBuffer([1e7], { key: key(0) });
+   * const lp = await d.logProbAsync(buffer, { xShape: [1e7, d.dim] }); // Float32Array of 1e7
+   * buffer.destroy();
+   */
+  logProbAsync(x: ArrayInput | GPUBuffer, options?: { allowSingular?: boolean; xShape?: number[]; out?: Float32Array }): Promise<Samples>;
+  /**
+   * As {@link Distribution.logProbAsync}, written into the caller's `buffer` (STORAGE usage, 4
+   * bytes per value, the sampler's device) from offset 0 (WebGPU backend; dense distributions).
+   * Resolves to `{ buffer, device, shape }`, `buffer` the one given.
+   * @throws {MvnError} As {@link Distribution.logProbAsync}; `INVALID_ARGUMENT` for a buffer that is too small or lacks STORAGE usage, on the CPU backend, or for a low-rank distribution.
+   * @example
+   * await d.logProbInto(densityBuffer, pointsBuffer, { xShape: [n, d.dim] });
+   */
+  logProbInto(buffer: GPUBuffer, x: ArrayInput | GPUBuffer, options?: { allowSingular?: boolean; xShape?: number[] }): Promise<GpuSamples>;
+  /**
+   * The same distribution with its covariance formed: a low-rank one as a float32 `scaleTril`
+   * (its Cholesky factor in float64); a dense one as it is. A new object to free.
+   * @throws {MvnError} `NOT_POSITIVE_SEMIDEFINITE` when `covDiag` is so small next to `covFactor` that float64 cannot factor the covariance; `DESTROYED` once freed.
+   * @example
+   * const dense = sampler.distribution(mean, null, { covFactor: w, covDiag: d }).toDense();
+   * dense.report; // [{ methodUsed: 'scale_tril', ... }]
+   */
+  toDense(): Distribution;
+  /**
+   * The rank of `covFactor` for a low-rank distribution, `null` for a dense one.
+   * @example
+   * sampler.distribution([0, 0], null, { covFactor: [[1], [1]], covDiag: [1, 1] }).rank; // 1
+   */
+  readonly rank: number | null;
   /**
    * The conditional distribution of the other coordinates given `x[indices] = values`
    * (`values (..., k)`, broadcast against the batch): Schur complements in float64, a new

@@ -23,6 +23,12 @@ async function main(): Promise<void> {
   const used: 'cholesky' | 'cholesky-psd' | 'eigh' | 'svd' | 'scale_tril' | undefined = r[0]?.methodUsed;
   void used;
   const y: Samples = await d.sample([3], { key: k2 });
+  const lp64: Float64Array = d.logProb([[0, 0]], { allowSingular: true }).data;
+  const lp32: Float32Array = (await d.logProbAsync([[0, 0]], { out: new Float32Array(1) })).data;
+  const low: Distribution = sampler.distribution([0, 0], null, { covFactor: [[1], [1]], covDiag: [1, 1] });
+  const rank: number | null = low.rank;
+  const dense: Distribution = low.toDense();
+  void [lp64, lp32, rank, dense.entropy.data];
   if (sampler.backend === 'webgpu') {
     const g: GpuSamples = await sampler.multivariateNormalToBuffer([0, 0], [[1, 0], [0, 1]], { shape: [1000] });
     const usage: number = g.buffer.usage;
@@ -30,7 +36,9 @@ async function main(): Promise<void> {
     void usage;
     const app = await Sampler.create({ device: g.device });
     const into: GpuSamples = await app.distribution([0, 0], [[1, 0], [0, 1]]).sampleInto(g.buffer, [1000], { key: k1 });
-    void into;
+    const lpGpu: Samples = await d.logProbAsync(g.buffer, { xShape: [1000, 2] });
+    const lpInto: GpuSamples = await d.logProbInto(g.buffer, [[0, 0]]);
+    void [into, lpGpu, lpInto];
   }
   const z = await sampler.normal([2, 3], { key: k, loc: 1, scale: 2 });
   const u = await sampler.uniform([3], { low: [0, 1, 2], high: 5 });
