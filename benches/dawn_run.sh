@@ -8,12 +8,7 @@ cd "$(dirname "$0")/.."
 out="${OUT:-benches/results/dawn-local}"
 mkdir -p "$out"
 source benches/gpu_env.sh
-node=node
-if [ -f .gl/node.xz ]; then
-  xz -dc .gl/node.xz > /tmp/mvn-node && chmod +x /tmp/mvn-node && node=/tmp/mvn-node
-fi
-if [ -f .gl/webgpu.tar.xz ] && [ ! -f node_modules/webgpu/index.js ]; then tar xJf .gl/webgpu.tar.xz; fi
-if [ -f .gl/pkg.tar.xz ]; then tar xJf .gl/pkg.tar.xz; fi # always: a warm machine keeps an older pkg/
+unpack_node || { echo "dawn_run: no node with Dawn and the npm package here (bash benches/dawn_pack.sh)" >&2; exit 1; }
 if [ -f .gl/peers.mjs ]; then export MVN_JS_PEERS=.gl/peers.mjs; fi
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader || true
 native=()

@@ -78,7 +78,7 @@ impl Job for LogpdfJob<'_> {
             None => (Region::start_of(&ctx.scratch_out("mvn::out", bytes), bytes), 0),
         };
         let b = Bindings { x: &x, x_base, inv, means, consts, factor_map, row_maps, out: &out, out_base };
-        logpdf::encode(&ctx.recorder(), &ctx.kernels.logpdf, enc, n, (r0, r1), &b);
+        logpdf::encode(&ctx.recorder(), &ctx.kernels.logpdf, enc, n, self.dist.num_factors() == 1, (r0, r1), &b);
         if self.out.is_some() { vec![] } else { vec![Readback { region: out, at: r0 }] }
     }
 }

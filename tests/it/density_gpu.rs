@@ -61,7 +61,9 @@ fn points(d: &MultivariateNormal, shape: &[i64], seed: u64) -> Array {
 fn gpu_log_prob_matches_the_f64_path_on_batches_and_under_chunking() {
     let mut worst: f64 = 0.0;
     // (mean shape, cov batch, n, sample shape): one covariance, batches, broadcast means.
-    let layouts: [(&[usize], &[usize], usize, &[i64]); 7] = [
+    // One covariance with n > 16 takes the tiled kernel (64 points a workgroup): partial tiles,
+    // per-point means, and n past one 64-row block of M.
+    let layouts: [(&[usize], &[usize], usize, &[i64]); 11] = [
         (&[3], &[], 3, &[5000]),
         (&[1], &[], 1, &[777]),
         (&[4, 2], &[4], 2, &[300, 4]),
@@ -69,13 +71,17 @@ fn gpu_log_prob_matches_the_f64_path_on_batches_and_under_chunking() {
         (&[2, 1, 5], &[3], 5, &[7, 2, 3]),
         (&[64], &[], 64, &[257]),
         (&[128], &[], 128, &[65]),
+        (&[20], &[], 20, &[1000]),
+        (&[3, 40], &[], 40, &[130, 3]),
+        (&[100], &[], 100, &[129]),
+        (&[2, 33], &[2], 33, &[70, 2]),
     ];
     for (i, (ms, cb, n, shape)) in layouts.iter().enumerate() {
         let d = dist(ms, cb, *n, Method::Cholesky, 70 + i as u64);
         let x = points(&d, shape, i as u64);
         worst = worst.max(check(&format!("layout {i}"), &d, &x, gpu(), false));
         // Chunks of a few points under tiny binding limits (where the factors fit).
-        if *n <= 5 {
+        if *n <= 5 || *n == 20 {
             worst = worst.max(check(&format!("layout {i}, tiny limits"), &d, &x, tiny(), false));
         }
     }

@@ -45,6 +45,10 @@ fn the_log_density_kernel_validates_up_to_its_largest_n() {
         let m = validate(&format!("logpdf n={n}"), &mvn_gpu::shaders::logpdf_module(n));
         assert_eq!(m.entry_points.iter().map(|e| e.name.as_str()).collect::<Vec<_>>(), ["logpdf"]);
     }
+    for n in [17, 31, 64, 65, 100, mvn_gpu::shaders::LOGPDF_MAX_N] {
+        let m = validate(&format!("logpdf_tiled n={n}"), &mvn_gpu::shaders::logpdf_tiled_module(n));
+        assert!(m.entry_points.iter().any(|e| e.name == "logpdf_tiled"), "n = {n}");
+    }
 }
 
 #[test]
