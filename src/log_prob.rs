@@ -70,13 +70,19 @@ impl Sampler {
     /// As [`Sampler::log_prob`]; [`ErrorKind::InvalidArgument`] on the CPU backend, for buffers
     /// without those usages or too small.
     pub async fn log_prob_into(&self, dist: &MultivariateNormal, x: &GpuArray<'_>, allow_singular: bool, out: &wgpu::Buffer) -> Result<Vec<usize>> {
-        let g = self.gpu_backend().ok_or_else(|| Error::new(ErrorKind::InvalidArgument, OP, "the CPU backend has no GPU buffers; use log_prob()."))?;
-        let region = x.region(OP, "x")?;
+        self.log_prob_on_device("log_prob_into", dist, x, allow_singular, out).await
+    }
+
+    /// [`Sampler::log_prob_into`] with its own errors named `op` (the npm package's
+    /// `logProbAsync` of points in a `GPUBuffer` is `log_prob`).
+    pub(crate) async fn log_prob_on_device(&self, op: &'static str, dist: &MultivariateNormal, x: &GpuArray<'_>, allow_singular: bool, out: &wgpu::Buffer) -> Result<Vec<usize>> {
+        let g = self.gpu_backend().ok_or_else(|| Error::new(ErrorKind::InvalidArgument, op, "the CPU backend has no GPU buffers; use log_prob()."))?;
+        let region = x.region(op, "x")?;
         let points = dist.points(x.shape, (region.size / 4) as usize, None)?;
         let need = points.count as u64 * 4;
         for (what, b, usage, bytes) in [("x's buffer", x.buffer, wgpu::BufferUsages::STORAGE, 0), ("the output buffer", out, wgpu::BufferUsages::STORAGE, need)] {
             if !b.usage().contains(usage) || b.size() < bytes {
-                return Err(Error::new(ErrorKind::InvalidArgument, OP, format!("{what} needs STORAGE usage and {bytes} bytes; it has {:?} and {} bytes.", b.usage(), b.size())));
+                return Err(Error::new(ErrorKind::InvalidArgument, op, format!("{what} needs STORAGE usage and {bytes} bytes; it has {:?} and {} bytes.", b.usage(), b.size())));
             }
         }
         let factors = match kernel_maps(dist, &points) {
@@ -87,17 +93,17 @@ impl Sampler {
         match &factors {
             Some((f, maps)) => {
                 let maps = *maps;
-                g.run(OP, OnLoss::Fail, |c| async move { c.log_prob(dist, f, p, maps, PointSource::Device(r.clone()), Some(out)).await.map(|_| ()) }).await?;
+                g.run(op, OnLoss::Fail, |c| async move { c.log_prob(dist, f, p, maps, PointSource::Device(r.clone()), Some(out)).await.map(|_| ()) }).await?;
             }
             None => {
                 // The f64 path: the points read back, the values written through the queue.
-                let words = g.run(OP, OnLoss::Fail, |c| async move { c.read_regions(OP, std::slice::from_ref(r)).await }).await?;
+                let words = g.run(op, OnLoss::Fail, |c| async move { c.read_regions(op, std::slice::from_ref(r)).await }).await?;
                 let x64: Vec<f64> = words.iter().map(|&w| f32::from_bits(w) as f64).collect();
                 let lp = dist.log_prob(x.shape, &x64, allow_singular)?;
                 let v: Vec<f32> = lp.data.iter().map(|&v| v as f32).collect();
-                g.run(OP, OnLoss::Fail, |c| {
+                g.run(op, OnLoss::Fail, |c| {
                     let v = &v;
-                    async move { c.write_words(OP, out, bytemuck::cast_slice(v)).await }
+                    async move { c.write_words(op, out, bytemuck::cast_slice(v)).await }
                 })
                 .await?;
             }

@@ -230,7 +230,7 @@ impl LowRankMultivariateNormal {
         let map = BroadcastMap::new(&self.batch_shape(), &self.cov_batch);
         for (b, m) in c.data.chunks_exact_mut((n * n).max(1)).enumerate() {
             let dmin = self.d[map.index(b) * n..(map.index(b) + 1) * n].iter().fold(f64::INFINITY, |a, &v| a.min(v as f64));
-            let l = cholesky_lower(n, |i, j| m[i * n + j], trusted_pivot(dmin, n, (0..n).map(|i| m[i * n + i]))).map_err(|_| ill_conditioned("W Wᵀ + diag(d)", b))?;
+            let l = cholesky_lower(n, |i, j| m[i * n + j], trusted_pivot(dmin, n, (0..n).map(|i| m[i * n + i]))).map_err(|_| ill_conditioned("scale_tril", "W Wᵀ + diag(d)", b))?;
             m.copy_from_slice(&l);
         }
         Ok(c)
@@ -251,12 +251,12 @@ impl LowRankMultivariateNormal {
 
     /// Per covariance: the capacitance's Cholesky factor `L_C` (`C = I + Wᵀ D⁻¹ W`) and
     /// `log det Σ = log det C + Σ log d`.
-    fn capacitance(&self, ci: usize) -> Result<(Vec<f64>, f64)> {
+    fn capacitance(&self, op: &str, ci: usize) -> Result<(Vec<f64>, f64)> {
         let (n, r) = (self.n, self.rank);
         let w = &self.w[ci * n * r..(ci + 1) * n * r];
         let d = &self.d[ci * n..(ci + 1) * n];
         let c = |a: usize, b: usize| (0..n).map(|i| w[i * r + a] as f64 * w[i * r + b] as f64 / d[i] as f64).sum::<f64>() + if a == b { 1.0 } else { 0.0 };
-        let l = cholesky_lower(r, c, trusted_pivot(1.0, r, (0..r).map(|k| c(k, k)))).map_err(|_| ill_conditioned("the capacitance I + Wᵀ D⁻¹ W", ci))?;
+        let l = cholesky_lower(r, c, trusted_pivot(1.0, r, (0..r).map(|k| c(k, k)))).map_err(|_| ill_conditioned(op, "the capacitance I + Wᵀ D⁻¹ W", ci))?;
         let log_det = 2.0 * (0..r).map(|k| l[k * r + k].ln()).sum::<f64>() + d.iter().map(|&v| (v as f64).ln()).sum::<f64>();
         Ok((l, log_det))
     }
@@ -269,7 +269,7 @@ impl LowRankMultivariateNormal {
         let shape = self.batch_shape();
         let map = BroadcastMap::new(&shape, &self.cov_batch);
         let count: usize = shape.iter().product();
-        let data = (0..count).map(|b| Ok(0.5 * (self.n as f64 * (1.0 + LOG_2PI) + self.capacitance(map.index(b))?.1))).collect::<Result<_>>()?;
+        let data = (0..count).map(|b| Ok(0.5 * (self.n as f64 * (1.0 + LOG_2PI) + self.capacitance("entropy", map.index(b))?.1))).collect::<Result<_>>()?;
         Ok(Array64 { shape, data })
     }
 
@@ -285,7 +285,7 @@ impl LowRankMultivariateNormal {
         let (n, r) = (self.n, self.rank);
         let p = points_of(n, &self.mean_batch, &self.cov_batch, x_shape, x.len(), x.iter().position(|v| !v.is_finite()).map(|i| (i, x[i])))?;
         let (count, shape, xm, mm, cm) = (p.count, p.shape, p.x, p.mean, p.cov);
-        let caps: Vec<(Vec<f64>, f64)> = (0..self.cov_batch.iter().product::<usize>()).map(|c| self.capacitance(c)).collect::<Result<_>>()?;
+        let caps: Vec<(Vec<f64>, f64)> = (0..self.cov_batch.iter().product::<usize>()).map(|c| self.capacitance("log_prob", c)).collect::<Result<_>>()?;
         let mut u = vec![0f64; r];
         let data = (0..count)
             .map(|i| {
@@ -320,8 +320,8 @@ fn trusted_pivot(floor: f64, n: usize, diag: impl Iterator<Item = f64>) -> f64 {
 }
 
 /// The error of a covariance, positive definite in exact arithmetic, that f64 cannot factor.
-fn ill_conditioned(what: &str, batch_index: usize) -> Error {
-    Error::new(ErrorKind::NotPositiveSemidefinite, OP, format!("{what} at batch index {batch_index} does not factor in f64: cov_diag is too small next to cov_factor (a condition number past 2^52)."))
+fn ill_conditioned(op: &str, what: &str, batch_index: usize) -> Error {
+    Error::new(ErrorKind::NotPositiveSemidefinite, op, format!("{what} at batch index {batch_index} does not factor in f64: cov_diag is too small next to cov_factor (a condition number past 2^52)."))
 }
 
 impl crate::Sampler {

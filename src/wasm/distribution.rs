@@ -285,7 +285,7 @@ impl WasmDistribution {
                 Some((b, given)) => (b, Some(given)),
                 None => (device.create_buffer(&wgpu::BufferDescriptor { label: Some("mvn::log_prob out"), size: (len as u64 * 4).max(4), usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC, mapped_at_creation: false }), None),
             };
-            let shape = js(s.log_prob_into(&d, &GpuArray::new(&xb, &x_shape), allow, &result).await)?;
+            let shape = js(s.log_prob_on_device(op, &d, &GpuArray::new(&xb, &x_shape), allow, &result).await)?;
             let obj = Object::new();
             set(&obj, "shape", shape_js(&shape));
             set(&obj, "device", device.as_webgpu().map(|d| JsValue::from(d.clone())).unwrap_or(JsValue::NULL));

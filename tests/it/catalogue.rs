@@ -194,6 +194,17 @@ fn catalogue_covariance_checks() {
     refused("C05", ErrorKind::InvalidArgument, OP, &["lower triangular", "(0,1)"], |_| {
         MultivariateNormal::from_scale_tril(&zeros(2), &arr(&[2, 2], &[1.0, 0.5, 0.0, 1.0]))
     });
+    // C09: a low-rank covariance, positive definite in exact arithmetic, that f64 cannot factor.
+    let ill = mvn_gpu::LowRankMultivariateNormal::new(&zeros(2), &arr(&[2, 2], &[1e10; 4]), &arr(&[2], &[1e-10; 2])).unwrap();
+    let words = ["does not factor in f64", "cov_diag is too small next to cov_factor"];
+    refused("C09", ErrorKind::NotPositiveSemidefinite, "log_prob", &words, |_| ill.log_prob(&[2], &[0.0, 0.0]));
+    refused("C09", ErrorKind::NotPositiveSemidefinite, "entropy", &words, |_| ill.entropy());
+    refused("C09", ErrorKind::NotPositiveSemidefinite, "scale_tril", &words, |_| ill.scale_tril());
+    refused("C09", ErrorKind::NotPositiveSemidefinite, "scale_tril", &words, |_| ill.to_dense().map(|_| ()));
+    for s in samplers() {
+        let x = block_on(s.sample_low_rank(&ill, &[4], k())).unwrap_or_else(|e| panic!("C09: {e}"));
+        assert!(finite(&x), "C09: samples");
+    }
     // C07: eigenvalue -1 of [[1, 2], [2, 1]] passes a tolerance of 0.5 (down to -1.5): sampled
     // from the clipped matrix, and the report says so, whatever the tolerance.
     for method in [Method::Cholesky, Method::Eigh] {

@@ -167,6 +167,11 @@ fn cli_catalogue_covariance_checks() {
         assert!(data.iter().all(|v| v.is_finite()), "C06");
     }
     refused("C05", &["sample", "--mean", Z2, "--scale-tril", "[[1, 0.5], [0, 1]]", "--backend", "cpu"], &["lower triangular", "(INVALID_ARGUMENT)"]);
+    // C09: low rank plus diagonal that f64 cannot factor: its log-density is refused, its samples are drawn.
+    let ill = ["--mean", Z2, "--cov-factor", "[[1e10, 1e10], [1e10, 1e10]]", "--cov-diag", "[1e-10, 1e-10]"];
+    refused("C09", &[&["log-prob"][..], &ill, &["--x", "[0, 0]"]].concat(), &["[log_prob]", "cov_diag is too small next to cov_factor", "(NOT_POSITIVE_SEMIDEFINITE)"]);
+    let (shape, _) = ok("C09", &[&["sample"][..], &ill, &["--shape", "[3]", "--seed", "1"]].concat());
+    assert_eq!(shape, [3, 2], "C09: samples");
     // C07: accepted within a loose tolerance, and the report says the matrix was clipped.
     let o = run(&["sample", "--mean", Z2, "--cov", "[[1, 2], [2, 1]]", "--tolerance", "0.5", "--shape", "[4]", "--seed", "1", "--backend", "cpu", "--report"]);
     let (id, err) = ("C07", text(&o.stderr));

@@ -165,6 +165,18 @@ async function catalogue(s) {
     await refused('C06', s, 'NOT_SYMMETRIC', OP, ['tolerance 1.90735e-6'], () => mvn(Z2, [[1, 0.5], [0.50001, 1]], { method }));
   }
   await refused('C05', s, 'INVALID_ARGUMENT', OP, ['lower triangular', '(0,1)'], () => mvn(Z2, null, { scaleTril: [[1, 0.5], [0, 1]] }));
+  // C09: low rank plus diagonal that float64 cannot factor: refused where it is factored, sampled.
+  {
+    const ill = s.distribution(Z2, null, { covFactor: [[1e10, 1e10], [1e10, 1e10]], covDiag: [1e-10, 1e-10] });
+    const words = ['does not factor in f64', 'cov_diag is too small next to cov_factor'];
+    await refused('C09', s, 'NOT_POSITIVE_SEMIDEFINITE', 'log_prob', words, () => ill.logProb([0, 0]));
+    await refused('C09', s, 'NOT_POSITIVE_SEMIDEFINITE', 'log_prob', words, () => ill.logProbAsync([0, 0]));
+    await refused('C09', s, 'NOT_POSITIVE_SEMIDEFINITE', 'entropy', words, () => ill.entropy);
+    await refused('C09', s, 'NOT_POSITIVE_SEMIDEFINITE', 'scale_tril', words, () => ill.scaleTril);
+    await refused('C09', s, 'NOT_POSITIVE_SEMIDEFINITE', 'scale_tril', words, () => ill.toDense());
+    assert.ok(finite((await ill.sample([4], { key: key(1) })).data), 'C09: samples');
+    ill.free();
+  }
   // C08: a small genuine variance (diag(1, 1e-17)) survives every method: the report and the
   // samples' variance show it (eigh/svd once gave exactly 0).
   for (const method of METHODS) {
@@ -389,6 +401,34 @@ async function catalogue(s) {
     await refused('O21', s, 'INVALID_ARGUMENT', 'sample_into', words, () => d21.sampleInto({}, [8], key(1)));
     await refused('O21', s, 'INVALID_ARGUMENT', 'sample_to_buffer', words, () => d21.sampleToBuffer([8], key(1)));
     d21.free();
+  }
+  // O24: log-densities with GPU buffers, and what a low-rank distribution does not offer.
+  {
+    const d24 = s.distribution(PROBE.mean, PROBE.cov);
+    const low = s.distribution(Z2, null, { covFactor: [[1], [1]], covDiag: [1, 1] });
+    const lowWords = ['low-rank distribution (covFactor, covDiag)', 'use sample()'];
+    await refused('O24', s, 'INVALID_ARGUMENT', 'factors', lowWords, () => low.factors);
+    if (gpu) {
+      const GU = globalThis.GPUBufferUsage;
+      const xb = s.device.createBuffer({ size: 3 * 4 * 10, usage: GU.STORAGE | GU.COPY_SRC });
+      const small = s.device.createBuffer({ size: 16, usage: GU.STORAGE | GU.COPY_SRC });
+      await refused('O24', s, 'INVALID_ARGUMENT', 'log_prob', ['need their shape', 'xShape'], () => d24.logProbAsync(xb));
+      await refused('O24', s, 'INVALID_ARGUMENT', 'log_prob', ['does not fit its buffer of 120 bytes'], () => d24.logProbAsync(xb, { xShape: [11, 3] }));
+      await refused('O24', s, 'INVALID_ARGUMENT', 'log_prob_into', ['the output buffer needs STORAGE usage and 40 bytes'], () => d24.logProbInto(small, xb, { xShape: [10, 3] }));
+      await refused('O24', s, 'INVALID_ARGUMENT', 'log_prob_into', ['out applies to results read back'], () => d24.logProbInto(xb, [[0, 0, 0]], { out: new Float32Array(1) }));
+      await refused('O24', s, 'INVALID_ARGUMENT', 'sample_to_buffer', lowWords, () => low.sampleToBuffer([4]));
+      await refused('O24', s, 'INVALID_ARGUMENT', 'sample_into', lowWords, () => low.sampleInto(xb, [4]));
+      await refused('O24', s, 'INVALID_ARGUMENT', 'log_prob_into', lowWords, () => low.logProbInto(xb, [0, 0]));
+      await refused('O24', s, 'INVALID_ARGUMENT', 'log_prob', lowWords, () => low.logProbAsync(xb, { xShape: [1, 2] }));
+      xb.destroy();
+      small.destroy();
+    } else {
+      const fake = { size: 120, usage: 0x80 | 0x04, mapAsync() {} };
+      await refused('O24', s, 'INVALID_ARGUMENT', 'log_prob', ['CPU backend has no GPU buffers'], () => d24.logProbAsync(fake, { xShape: [10, 3] }));
+      await refused('O24', s, 'INVALID_ARGUMENT', 'log_prob_into', ['CPU backend has no GPU buffers'], () => d24.logProbInto(fake, [[0, 0, 0]]));
+    }
+    d24.free();
+    low.free();
   }
   await assertUsable('catalogue end', s);
 }
