@@ -837,3 +837,26 @@ fn condition_prints_the_conditional_mean_and_covariance() {
     fails(&["condition", "--mean", "[0, 0]", "--cov", "[[1, 0], [0, 1]]", "--indices", "[0]", "--values", "[1]", "--out", "x.npy"], "must be a .json file");
     assert!(ok_stdout(&["condition", "--help"]).contains("Schur"));
 }
+
+/// `log-prob --cov-factor W --cov-diag d` against SciPy with `cov = W Wᵀ + diag(d)` formed in
+/// float64 (logpdf.json's `low_rank_cases`), on both backends.
+#[test]
+fn log_prob_of_low_rank_matches_scipy() {
+    let path = format!("{}/tests/fixtures/logpdf.json", env!("CARGO_MANIFEST_DIR"));
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut worst: f64 = 0.0;
+    for c in doc["low_rank_cases"].as_array().unwrap() {
+        let (mean, w, d, x) = (obj(&c["mean"]), obj(&c["cov_factor"]), obj(&c["cov_diag"]), obj(&c["x"]));
+        for backend in ["cpu", "gpu"] {
+            let got = ok_json(&["log-prob", "--mean", &mean, "--cov-factor", &w, "--cov-diag", &d, "--x", &x, "--backend", backend]);
+            assert_eq!(shape_of(&got), shape_of(&c["expected"]), "{}", c["name"]);
+            for (g, e) in got["data"].as_array().unwrap().iter().zip(c["expected"]["data"].as_array().unwrap()) {
+                let (g, e) = (g.as_f64().unwrap(), e.as_f64().unwrap());
+                let rel = (g - e).abs() / (1.0 + e.abs());
+                assert!(rel <= 1e-9, "{} ({backend}): {g} vs SciPy {e}", c["name"]);
+                worst = worst.max(rel);
+            }
+        }
+    }
+    println!("CLI low-rank log-prob vs SciPy: worst relative {worst:.2e}");
+}
