@@ -151,8 +151,9 @@ export interface MvnOptions {
    * `covFactor` `W (..., n, rank)` (nested rows or `{ data, shape }`) and `covDiag` `d (..., n)`,
    * all positive (torch's `LowRankMultivariateNormal`). Never formed: a draw takes `rank + n`
    * normals per sample and the log-density the Woodbury identity, so n = 10,000 with rank 16 is
-   * cheap. Such a distribution's samples are read back (no `sampleToBuffer`, `sampleInto`,
-   * `factors`); `toDense()` forms the covariance.
+   * cheap; on WebGPU a kernel draws them (also into GPU buffers: `sampleToBuffer`,
+   * `sampleInto`). Its log-density is float64 on the CPU (no `logProbInto`, no points in a
+   * `GPUBuffer`) and it has no `factors`; `toDense()` forms the covariance.
    */
   covFactor?: ArrayInput;
   /** The diagonal `d (..., n)` of a low-rank covariance (see `covFactor`). */

@@ -9,7 +9,7 @@ struct LowRankParams {
     elem_offset: u32,  // chunk-local index of this dispatch's first element
     row_offset: u32,   // global row of the chunk's first row
     groups_x: u32,
-    _pad0: u32,
+    out_base: u32,     // element of `out` for the chunk's first element
     _pad1: u32,
 }
 
@@ -40,5 +40,5 @@ fn low_rank(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_inde
     for (var k = 0u; k < r; k = k + 1u) {
         acc = fma(z[zb + k], w[wb + k], acc);
     }
-    out[e] = means[mean_row(row) * n + j] + acc;
+    out[lr.out_base + e] = means[mean_row(row) * n + j] + acc;
 }

@@ -336,6 +336,37 @@ impl crate::Sampler {
         self.draw_low_rank(dist, dist.request(shape, key)?).await
     }
 
+    /// Samples `dist` into a new GPU buffer that stays on the device (usage `STORAGE | VERTEX |
+    /// COPY_SRC`), as [`crate::Sampler::sample_to_buffer`]: the samples of
+    /// [`Sampler::sample_low_rank`] for the same key.
+    ///
+    /// # Errors
+    /// As [`Sampler::sample_low_rank`]; [`ErrorKind::InvalidArgument`] on the CPU backend;
+    /// [`ErrorKind::TooLarge`] when the samples exceed the device's `max_buffer_size`.
+    pub async fn sample_low_rank_to_buffer(&self, dist: &LowRankMultivariateNormal, shape: &[i64], key: Option<Key>) -> Result<crate::GpuSamples> {
+        self.low_rank_to_gpu("sample_to_buffer", dist, shape, key, None).await
+    }
+
+    /// Samples `dist` into the caller's GPU buffer (`STORAGE` usage, at least `4 * len` bytes)
+    /// from offset 0, as [`crate::Sampler::sample_into`].
+    ///
+    /// # Errors
+    /// As [`Sampler::sample_low_rank_to_buffer`]; [`ErrorKind::InvalidArgument`] for a buffer
+    /// without `STORAGE` usage, too small, or not this sampler's device's.
+    pub async fn sample_low_rank_into(&self, dist: &LowRankMultivariateNormal, shape: &[i64], key: Option<Key>, out: &wgpu::Buffer) -> Result<Vec<usize>> {
+        Ok(self.low_rank_to_gpu("sample_into", dist, shape, key, Some(out)).await?.shape)
+    }
+
+    pub(crate) async fn low_rank_to_gpu(&self, op: &'static str, dist: &LowRankMultivariateNormal, shape: &[i64], key: Option<Key>, into: Option<&wgpu::Buffer>) -> Result<crate::GpuSamples> {
+        self.gpu_or_refuse(op)?;
+        let mut req = dist.request(shape, key)?;
+        if into.is_some() {
+            req.op = op;
+        }
+        let r = &req;
+        self.keep_on_gpu(op, r, into, |c| async move { c.sample_low_rank_to_gpu(dist, r, into).await }).await
+    }
+
     /// Rows `rows` of [`Sampler::sample_low_rank`]'s output with its batch flattened (shape
     /// `[rows.len(), n]`), bit for bit those rows of the whole draw (as
     /// [`Sampler::sample_rows`]).

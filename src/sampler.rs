@@ -219,12 +219,31 @@ impl Sampler {
     /// Samples kept on the GPU: in a new buffer, or in `into` (one path for both keeps the npm
     /// package's wasm small).
     pub(crate) async fn to_gpu(&self, op: &'static str, dist: &MultivariateNormal, shape: &[i64], key: Option<Key>, into: Option<&wgpu::Buffer>) -> Result<GpuSamples> {
-        let g = self.gpu.as_ref().ok_or_else(|| Error::new(ErrorKind::InvalidArgument, op, "the CPU backend has no GPU buffers; use sample()."))?;
+        self.gpu_or_refuse(op)?;
         let req = SampleRequest::new(into.map_or("multivariate_normal", |_| op), dist, shape, key)?;
-        let (r, on_loss) = (&req, if into.is_some() { OnLoss::Fail } else { OnLoss::Replay });
-        let got = g.run(req.op, on_loss, |c| async move { c.sample_to_gpu(dist, r, into).await.map(|b| (b, c.device.clone())) }).await;
+        let r = &req;
+        self.keep_on_gpu(op, r, into, |c| async move { c.sample_to_gpu(dist, r, into).await }).await
+    }
+
+    /// The GPU backend, or `op`'s error on the CPU one.
+    pub(crate) fn gpu_or_refuse(&self, op: &str) -> Result<&Gpu> {
+        self.gpu.as_ref().ok_or_else(|| Error::new(ErrorKind::InvalidArgument, op, "the CPU backend has no GPU buffers; use sample()."))
+    }
+
+    /// Runs `draw`, which leaves `req`'s samples in a new buffer or in `into`: a lost device is
+    /// replaced and the call replayed only for a new buffer, and a device error with the
+    /// caller's buffer says whether that buffer is the cause.
+    pub(crate) async fn keep_on_gpu<F, Fut>(&self, op: &'static str, req: &SampleRequest, into: Option<&wgpu::Buffer>, draw: F) -> Result<GpuSamples>
+    where
+        F: Fn(std::sync::Arc<crate::gpu::GpuContext>) -> Fut,
+        Fut: std::future::Future<Output = Result<wgpu::Buffer>>,
+    {
+        let g = self.gpu_or_refuse(op)?;
+        let on_loss = if into.is_some() { OnLoss::Fail } else { OnLoss::Replay };
+        let draw = &draw;
+        let got = g.run(req.op, on_loss, |c| async move { let device = c.device.clone(); draw(c).await.map(|b| (b, device)) }).await;
         match (got, into) {
-            (Ok((buffer, device)), _) => Ok(GpuSamples { buffer, device, shape: req.out_shape }),
+            (Ok((buffer, device)), _) => Ok(GpuSamples { buffer, device, shape: req.out_shape.clone() }),
             // A device error on a working device: the caller's buffer may be the cause.
             (Err(e), Some(out)) if e.kind() == ErrorKind::Device && g.lost().is_none() => match g.context().refuses(out).await {
                 Some(why) => Err(Error::new(

@@ -127,6 +127,14 @@ impl GpuContext {
         self.scratch("mvn::staging", size, wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST)
     }
 
+    /// The region from byte `start` of `buffer` spanning `bytes`, its offset aligned down to the
+    /// device's storage offset alignment: the region and the element of it where `start` is
+    /// (a kernel writing or reading from the middle of the caller's buffer takes that base).
+    pub fn aligned_region(&self, buffer: &wgpu::Buffer, start: u64, bytes: u64) -> (super::kernels::Region, u32) {
+        let off = start / self.offset_align * self.offset_align;
+        (super::kernels::Region { buffer: buffer.clone(), offset: off, size: start - off + bytes }, ((start - off) / 4) as u32)
+    }
+
     /// A new buffer of samples for the caller (STORAGE | VERTEX | COPY_SRC).
     pub fn samples_buffer(&self, size: u64) -> wgpu::Buffer {
         self.device.create_buffer(&wgpu::BufferDescriptor {

@@ -36,15 +36,6 @@ struct LogpdfJob<'a> {
     buffers: Option<[wgpu::Buffer; 5]>,
 }
 
-impl LogpdfJob<'_> {
-    /// The region from byte `start` of `buffer` spanning `bytes`, its offset aligned down: the
-    /// region and the element of it where `start` is.
-    fn aligned(ctx: &GpuContext, buffer: &wgpu::Buffer, start: u64, bytes: u64) -> (Region, u32) {
-        let off = start / ctx.offset_align * ctx.offset_align;
-        (Region { buffer: buffer.clone(), offset: off, size: start - off + bytes }, ((start - off) / 4) as u32)
-    }
-}
-
 impl Job for LogpdfJob<'_> {
     fn begin(&mut self, ctx: &GpuContext) {
         self.buffers = Some([
@@ -70,11 +61,11 @@ impl Job for LogpdfJob<'_> {
         let n = self.n;
         let (x, x_base) = match &self.source {
             PointSource::Host(x) => (Region::start_of(&ctx.input("mvn::points", bytemuck::cast_slice(&x[r0 * n..r1 * n])), ((r1 - r0) * n * 4) as u64), 0),
-            PointSource::Device(r) => Self::aligned(ctx, &r.buffer, r.offset + (r0 * n * 4) as u64, ((r1 - r0) * n * 4) as u64),
+            PointSource::Device(r) => ctx.aligned_region(&r.buffer, r.offset + (r0 * n * 4) as u64, ((r1 - r0) * n * 4) as u64),
         };
         let bytes = (r1 - r0) as u64 * 4;
         let (out, out_base) = match self.out {
-            Some(b) => Self::aligned(ctx, b, r0 as u64 * 4, bytes),
+            Some(b) => ctx.aligned_region(b, r0 as u64 * 4, bytes),
             None => (Region::start_of(&ctx.scratch_out("mvn::out", bytes), bytes), 0),
         };
         let b = Bindings { x: &x, x_base, inv, means, consts, factor_map, row_maps, out: &out, out_base };

@@ -23,6 +23,7 @@ mod words;
 
 pub use chunks::ChunkLimits;
 pub use context::SamplerOptions;
+pub(crate) use context::GpuContext;
 pub use device_array::GpuArray;
 #[cfg(not(target_arch = "wasm32"))]
 pub(crate) use device_inputs::Spread;

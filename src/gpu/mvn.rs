@@ -343,12 +343,9 @@ impl GpuContext {
         Ok((out, bytemuck::allocation::cast_vec(host)))
     }
 
-    /// Draws `req` from `src` to `dest`: the output buffer (unless read back) and the words
-    /// read back (the samples, or a device source's status word).
-    pub(super) async fn draw_from(&self, src: Source<'_>, req: &SampleRequest, dest: Dest<'_>) -> Result<(Option<wgpu::Buffer>, Vec<u32>)> {
-        let op = req.op;
-        let to_buffer = !matches!(dest, Dest::Host);
-        let total_bytes = req.len() as u64 * 4;
+    /// Whether `dest` takes `total_bytes` of samples: the caller's buffer needs STORAGE usage and
+    /// the room, and samples kept on the GPU must fit one buffer.
+    pub(super) fn check_dest(&self, op: &str, dest: &Dest<'_>, total_bytes: u64) -> Result<()> {
         if let Dest::Into(b) = dest {
             if !b.usage().contains(wgpu::BufferUsages::STORAGE) || b.size() < total_bytes {
                 return Err(Error::new(
@@ -362,13 +359,22 @@ impl GpuContext {
                 ));
             }
         }
-        if to_buffer && total_bytes > self.limits.max_buffer_size {
+        if !matches!(dest, Dest::Host) && total_bytes > self.limits.max_buffer_size {
             return Err(Error::new(
                 ErrorKind::TooLarge,
                 op,
                 format!("{total_bytes} bytes of samples exceed the device's max_buffer_size ({} bytes); read them back instead or draw fewer.", self.limits.max_buffer_size),
             ));
         }
+        Ok(())
+    }
+
+    /// Draws `req` from `src` to `dest`: the output buffer (unless read back) and the words
+    /// read back (the samples, or a device source's status word).
+    pub(super) async fn draw_from(&self, src: Source<'_>, req: &SampleRequest, dest: Dest<'_>) -> Result<(Option<wgpu::Buffer>, Vec<u32>)> {
+        let op = req.op;
+        let to_buffer = !matches!(dest, Dest::Host);
+        self.check_dest(op, &dest, req.len() as u64 * 4)?;
         let one_factor = match &src {
             Source::Host(dist) => {
                 self.check_upload(op, "the covariance factors", std::mem::size_of_val(dist.factors()) as u64)?;

@@ -40,7 +40,7 @@ impl WasmDistribution {
             Kind::LowRank(_) => fail(
                 ErrorKind::InvalidArgument,
                 op,
-                "a low-rank distribution (covFactor, covDiag) has no n x n factors and keeps nothing on the GPU: use sample(), logProb(), logProbAsync() with points on the host, the getters, or toDense().",
+                "a low-rank distribution (covFactor, covDiag) has no n x n factors and no GPU log-density kernel: use logProb(), logProbAsync() with points on the host, the getters, or toDense().",
             ),
         }
     }
@@ -54,10 +54,8 @@ impl WasmDistribution {
     pub(crate) fn draw(&self, op: &'static str, shape: JsValue, key: JsValue, to_buffer: bool, out: JsValue, into: JsValue) -> JsResult<Promise> {
         let (shape, key) = (convert::shape(op, &shape)?, convert::key(op, &key)?);
         let s = self.sampler.clone();
-        if let (Kind::LowRank(l), false) = (&self.inner, to_buffer) {
-            let len = js(l.output_shape(&shape))?.iter().product::<usize>();
-            let (l, out) = (l.clone(), convert::out_array(op, &out, len, false)?);
-            return Ok(future_to_promise(async move { read_result(op, &js(s.sample_low_rank(&l, &shape, key).await)?, out) }));
+        if let Kind::LowRank(l) = &self.inner {
+            return self.draw_low_rank(op, l.clone(), shape, key, to_buffer, out, into);
         }
         let d = self.dense(op)?.clone();
         let into = match (into.is_undefined(), s.device()) {
@@ -100,6 +98,37 @@ impl WasmDistribution {
                     set(&obj, "out", out);
                 }
             }
+            Ok(obj.into())
+        }))
+    }
+}
+
+impl WasmDistribution {
+    /// [`WasmDistribution::draw`] of a low-rank distribution: read back in the wasm, or kept on
+    /// the GPU (a new buffer, or the caller's `into`).
+    #[allow(clippy::too_many_arguments)]
+    fn draw_low_rank(&self, op: &'static str, l: Rc<LowRankMultivariateNormal>, shape: Vec<i64>, key: Option<crate::Key>, to_buffer: bool, out: JsValue, into: JsValue) -> JsResult<Promise> {
+        let s = self.sampler.clone();
+        let len = js(l.output_shape(&shape))?.iter().product::<usize>();
+        let out = convert::out_array(op, &out, len, to_buffer)?;
+        if !to_buffer {
+            return Ok(future_to_promise(async move { read_result(op, &js(s.sample_low_rank(&l, &shape, key).await)?, out) }));
+        }
+        let into = match (into.is_undefined(), s.device()) {
+            (true, _) => None,
+            (false, None) => return fail(ErrorKind::InvalidArgument, op, "the CPU backend has no GPU buffers; use sample()."),
+            (false, Some(device)) => Some((app_buffer(op, &device, &into)?, into)),
+        };
+        Ok(future_to_promise(async move {
+            let gpu = js(s.low_rank_to_gpu(if into.is_some() { op } else { "sample_to_buffer" }, &l, &shape, key, into.as_ref().map(|(b, _)| b)).await)?;
+            let obj = Object::new();
+            let buffer: JsValue = match into {
+                Some((_, given)) => given,
+                None => gpu.buffer.as_webgpu().map(|b| b.clone().into()).unwrap_or(JsValue::NULL),
+            };
+            set(&obj, "buffer", buffer);
+            set(&obj, "device", gpu.device.as_webgpu().map(|d| JsValue::from(d.clone())).unwrap_or(JsValue::NULL));
+            set(&obj, "shape", shape_js(&gpu.shape));
             Ok(obj.into())
         }))
     }

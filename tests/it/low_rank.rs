@@ -216,3 +216,35 @@ fn an_ill_conditioned_low_rank_covariance_is_an_error() {
     // Sampling needs no factorization.
     assert_eq!(d.sample(&[3], Some(key(0))).unwrap().shape(), &[3, 2]);
 }
+
+/// Samples kept on the GPU (a new buffer, the caller's) are the readback's bit for bit, also
+/// under tiny binding limits (chunks written from an aligned offset inside the buffer), and
+/// nothing past them is written.
+#[test]
+fn samples_kept_on_the_gpu_are_the_readbacks() {
+    use crate::gpu_paths::{read_buffer, tiny};
+    for (i, (s, n, r, shape)) in [(gpu(), 3usize, 2usize, &[1001i64][..]), (gpu(), 16, 4, &[50, 2]), (tiny(), 5, 2, &[37, 2])].into_iter().enumerate() {
+        let batch: &[usize] = if shape.len() > 1 { &[2] } else { &[] };
+        let (mean, w, dg) = case(batch, n, r, 40 + i as u64);
+        let d = LowRankMultivariateNormal::new(&mean, &w, &dg).unwrap();
+        let want = block_on(s.sample_low_rank(&d, shape, Some(key(7)))).unwrap();
+        let g = block_on(s.sample_low_rank_to_buffer(&d, shape, Some(key(7)))).unwrap();
+        assert_eq!(g.shape, want.shape(), "case {i}");
+        assert_eq!(read_buffer(s, &g.buffer, want.len()), want.data(), "case {i}: sample_low_rank_to_buffer");
+        let device = s.device().unwrap();
+        let bytes = want.len() as u64 * 4 + 64;
+        let out = device.create_buffer(&wgpu::BufferDescriptor { label: None, size: bytes, usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST, mapped_at_creation: false });
+        s.queue().unwrap().write_buffer(&out, 0, bytemuck::cast_slice(&vec![7.5f32; bytes as usize / 4]));
+        assert_eq!(block_on(s.sample_low_rank_into(&d, shape, Some(key(7)), &out)).unwrap(), want.shape());
+        let got = read_buffer(s, &out, bytes as usize / 4);
+        assert_eq!(&got[..want.len()], want.data(), "case {i}: sample_low_rank_into");
+        assert!(got[want.len()..].iter().all(|&v| v == 7.5), "case {i}: wrote past the samples");
+    }
+    // The CPU backend has no buffers; a buffer too small is refused before anything runs.
+    let (mean, w, dg) = case(&[], 3, 1, 1);
+    let d = LowRankMultivariateNormal::new(&mean, &w, &dg).unwrap();
+    assert_eq!(block_on(Sampler::cpu().sample_low_rank_to_buffer(&d, &[4], None)).unwrap_err().kind(), ErrorKind::InvalidArgument);
+    let small = gpu().device().unwrap().create_buffer(&wgpu::BufferDescriptor { label: None, size: 16, usage: wgpu::BufferUsages::STORAGE, mapped_at_creation: false });
+    let e = block_on(gpu().sample_low_rank_into(&d, &[4], None, &small)).unwrap_err();
+    assert!(e.kind() == ErrorKind::InvalidArgument && e.message().starts_with("[sample_into] the output buffer needs STORAGE usage and 48 bytes"), "{e}");
+}

@@ -406,7 +406,7 @@ async function catalogue(s) {
   {
     const d24 = s.distribution(PROBE.mean, PROBE.cov);
     const low = s.distribution(Z2, null, { covFactor: [[1], [1]], covDiag: [1, 1] });
-    const lowWords = ['low-rank distribution (covFactor, covDiag)', 'use sample()'];
+    const lowWords = ['low-rank distribution (covFactor, covDiag)', 'use logProb()'];
     await refused('O24', s, 'INVALID_ARGUMENT', 'factors', lowWords, () => low.factors);
     if (gpu) {
       const GU = globalThis.GPUBufferUsage;
@@ -416,8 +416,7 @@ async function catalogue(s) {
       await refused('O24', s, 'INVALID_ARGUMENT', 'log_prob', ['does not fit its buffer of 120 bytes'], () => d24.logProbAsync(xb, { xShape: [11, 3] }));
       await refused('O24', s, 'INVALID_ARGUMENT', 'log_prob_into', ['the output buffer needs STORAGE usage and 40 bytes'], () => d24.logProbInto(small, xb, { xShape: [10, 3] }));
       await refused('O24', s, 'INVALID_ARGUMENT', 'log_prob_into', ['out applies to results read back'], () => d24.logProbInto(xb, [[0, 0, 0]], { out: new Float32Array(1) }));
-      await refused('O24', s, 'INVALID_ARGUMENT', 'sample_to_buffer', lowWords, () => low.sampleToBuffer([4]));
-      await refused('O24', s, 'INVALID_ARGUMENT', 'sample_into', lowWords, () => low.sampleInto(xb, [4]));
+      await refused('O24', s, 'INVALID_ARGUMENT', 'sample_into', ['the output buffer needs STORAGE usage and 400 bytes'], () => low.sampleInto(small, [50]));
       await refused('O24', s, 'INVALID_ARGUMENT', 'log_prob_into', lowWords, () => low.logProbInto(xb, [0, 0]));
       await refused('O24', s, 'INVALID_ARGUMENT', 'log_prob', lowWords, () => low.logProbAsync(xb, { xShape: [1, 2] }));
       xb.destroy();

@@ -16,7 +16,8 @@ struct LowRankParams {
     elem_offset: u32,
     row_offset: u32,
     groups_x: u32,
-    _pad: [u32; 2],
+    out_base: u32,
+    _pad: u32,
 }
 
 /// The module's source.
@@ -41,14 +42,16 @@ pub(crate) struct Bindings<'a> {
     pub sqrt_d: &'a wgpu::Buffer,
     pub means: &'a wgpu::Buffer,
     pub row_maps: &'a wgpu::Buffer,
+    /// The chunk's samples, from element `out_base` of the region.
     pub out: &'a Region,
+    pub out_base: u32,
 }
 
 /// Records the dispatches writing the rows `[r0, r1)` (z and out hold the chunk from its start).
 pub(crate) fn encode(rec: &Recorder, p: &Pipelines, enc: &mut wgpu::CommandEncoder, n: usize, r: usize, (r0, r1): (usize, usize), b: &Bindings<'_>) {
     let pipeline = p.0.get(rec.device, 0);
     for (first, c, gx, gy) in dispatches(((r1 - r0) * n) as u64, WORKGROUP, rec.max_workgroups) {
-        let params = LowRankParams { n: n as u32, r: r as u32, count: c as u32, elem_offset: first as u32, row_offset: r0 as u32, groups_x: gx, _pad: [0; 2] };
+        let params = LowRankParams { n: n as u32, r: r as u32, count: c as u32, elem_offset: first as u32, row_offset: r0 as u32, groups_x: gx, out_base: b.out_base, _pad: 0 };
         let pb = rec.params("mvn::low_rank params", &params);
         let entries = [whole(0, &pb), b.z.entry(1), whole(2, b.w), whole(3, b.sqrt_d), whole(4, b.means), whole(5, b.row_maps), b.out.entry(6)];
         let bg = rec.device.create_bind_group(&wgpu::BindGroupDescriptor { label: Some("mvn::low_rank"), layout: &p.0.layout, entries: &entries });
