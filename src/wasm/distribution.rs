@@ -33,6 +33,14 @@ impl WasmDistribution {
         WasmDistribution { inner: Kind::LowRank(Rc::new(dist)), sampler }
     }
 
+    /// The distribution with a dense covariance: itself, or a low-rank one's formed.
+    fn dense_form(&self) -> JsResult<Rc<MultivariateNormal>> {
+        match &self.inner {
+            Kind::Dense(d) => Ok(d.clone()),
+            Kind::LowRank(l) => Ok(Rc::new(js(l.to_dense())?)),
+        }
+    }
+
     /// The dense distribution, or `op`'s error naming what a low-rank one offers instead.
     fn dense(&self, op: &str) -> JsResult<&Rc<MultivariateNormal>> {
         match &self.inner {
@@ -58,11 +66,7 @@ impl WasmDistribution {
             return self.draw_low_rank(op, l.clone(), shape, key, to_buffer, out, into);
         }
         let d = self.dense(op)?.clone();
-        let into = match (into.is_undefined(), s.device()) {
-            (true, _) => None,
-            (false, None) => return fail(ErrorKind::InvalidArgument, op, "the CPU backend has no GPU buffers; use sample()."),
-            (false, Some(device)) => Some((super::device::app_buffer(op, &device, &into)?, into)),
-        };
+        let into = caller_buffer(op, &s, into)?;
         let len = js(d.output_shape(&shape))?.iter().product::<usize>();
         let out = convert::out_array(op, &out, len, to_buffer)?;
         let bytes = len as u64 * 4;
@@ -82,16 +86,7 @@ impl WasmDistribution {
                 // readback replaces the device and runs the call again, as without read_in_js.
                 return read_result(op, &js(s.sample(&d, &shape, key).await)?, out);
             }
-            let obj = Object::new();
-            // The caller's buffer goes back as given (the same object).
-            let buffer: JsValue = match into {
-                Some((_, given)) => given,
-                None => gpu.buffer.as_webgpu().map(|b| b.clone().into()).unwrap_or(JsValue::NULL),
-            };
-            let device: JsValue = gpu.device.as_webgpu().map(|d| d.clone().into()).unwrap_or(JsValue::NULL);
-            set(&obj, "buffer", buffer);
-            set(&obj, "device", device);
-            set(&obj, "shape", shape_js(&gpu.shape));
+            let obj = on_gpu(&gpu.buffer, &gpu.device, &gpu.shape, into.map(|(_, given)| given));
             if read_in_js {
                 set(&obj, "readback", true);
                 if let Some(out) = out {
@@ -114,22 +109,10 @@ impl WasmDistribution {
         if !to_buffer {
             return Ok(future_to_promise(async move { read_result(op, &js(s.sample_low_rank(&l, &shape, key).await)?, out) }));
         }
-        let into = match (into.is_undefined(), s.device()) {
-            (true, _) => None,
-            (false, None) => return fail(ErrorKind::InvalidArgument, op, "the CPU backend has no GPU buffers; use sample()."),
-            (false, Some(device)) => Some((app_buffer(op, &device, &into)?, into)),
-        };
+        let into = caller_buffer(op, &s, into)?;
         Ok(future_to_promise(async move {
             let gpu = js(s.low_rank_to_gpu(if into.is_some() { op } else { "sample_to_buffer" }, &l, &shape, key, into.as_ref().map(|(b, _)| b)).await)?;
-            let obj = Object::new();
-            let buffer: JsValue = match into {
-                Some((_, given)) => given,
-                None => gpu.buffer.as_webgpu().map(|b| b.clone().into()).unwrap_or(JsValue::NULL),
-            };
-            set(&obj, "buffer", buffer);
-            set(&obj, "device", gpu.device.as_webgpu().map(|d| JsValue::from(d.clone())).unwrap_or(JsValue::NULL));
-            set(&obj, "shape", shape_js(&gpu.shape));
-            Ok(obj.into())
+            Ok(on_gpu(&gpu.buffer, &gpu.device, &gpu.shape, into.map(|(_, given)| given)).into())
         }))
     }
 }
@@ -295,10 +278,7 @@ impl WasmDistribution {
         if !into.is_undefined() && !o.get("out").is_undefined() {
             return fail(ErrorKind::InvalidArgument, op, "out applies to results read back, not to results written into a GPUBuffer.");
         }
-        let target = match (&gpu, into.is_undefined()) {
-            (Some((device, _)), false) => Some((app_buffer(op, device, &into)?, into)),
-            _ => None,
-        };
+        let target = caller_buffer(op, &s, into)?;
         let x_buffer = match (&gpu, on_device) {
             (Some((device, _)), true) => Some(app_buffer(op, device, &x)?),
             _ => None,
@@ -315,18 +295,13 @@ impl WasmDistribution {
                 None => (device.create_buffer(&wgpu::BufferDescriptor { label: Some("mvn::log_prob out"), size: (len as u64 * 4).max(4), usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC, mapped_at_creation: false }), None),
             };
             let shape = js(s.log_prob_on_device(op, &d, &GpuArray::new(&xb, &x_shape), allow, &result).await)?;
-            let obj = Object::new();
-            set(&obj, "shape", shape_js(&shape));
-            set(&obj, "device", device.as_webgpu().map(|d| JsValue::from(d.clone())).unwrap_or(JsValue::NULL));
-            match given {
-                Some(given) => set(&obj, "buffer", given),
-                None => {
-                    // Read back in JavaScript (js/index.js), which destroys the buffer.
-                    set(&obj, "buffer", result.as_webgpu().map(|b| JsValue::from(b.clone())).unwrap_or(JsValue::NULL));
-                    set(&obj, "readback", true);
-                    if let Some(out) = out {
-                        set(&obj, "out", out);
-                    }
+            let read_in_js = given.is_none();
+            let obj = on_gpu(&result, &device, &shape, given);
+            if read_in_js {
+                // Read back in JavaScript (js/index.js), which destroys the buffer.
+                set(&obj, "readback", true);
+                if let Some(out) = out {
+                    set(&obj, "out", out);
                 }
             }
             Ok(obj.into())
@@ -341,22 +316,14 @@ impl WasmDistribution {
         let idx: Vec<usize> = convert::shape(OP, &indices)?.into_iter().map(|i| i as usize).collect();
         let v = convert::array(OP, "values", &values, &o.get("valuesShape"))?;
         let (vshape, v64) = (if v.ndim() == 0 { vec![1] } else { v.shape().to_vec() }, v.data().iter().map(|&x| x as f64).collect::<Vec<_>>());
-        let dense = match &self.inner {
-            Kind::Dense(d) => d.clone(),
-            Kind::LowRank(l) => Rc::new(js(l.to_dense())?),
-        };
-        Ok(WasmDistribution::new(js(dense.condition(&idx, &vshape, &v64))?, self.sampler.clone()))
+        Ok(WasmDistribution::new(js(self.dense_form()?.condition(&idx, &vshape, &v64))?, self.sampler.clone()))
     }
 
     /// The same distribution with its covariance formed and factored (`W Wᵀ + diag(d)` as a
     /// float32 `scale_tril`); a dense distribution is returned as it is.
     #[wasm_bindgen(js_name = toDense)]
     pub fn to_dense(&self) -> JsResult<WasmDistribution> {
-        let dense = match &self.inner {
-            Kind::Dense(d) => d.clone(),
-            Kind::LowRank(l) => Rc::new(js(l.to_dense())?),
-        };
-        Ok(WasmDistribution { inner: Kind::Dense(dense), sampler: self.sampler.clone() })
+        Ok(WasmDistribution { inner: Kind::Dense(self.dense_form()?), sampler: self.sampler.clone() })
     }
 
     /// `what` of the distribution in f64: `mean`, `covariance`, `scaleTril` or `entropy`, as
@@ -382,4 +349,24 @@ fn upload(device: &wgpu::Device, queue: &wgpu::Queue, data: &[f32]) -> wgpu::Buf
     let b = device.create_buffer(&wgpu::BufferDescriptor { label: Some("mvn::log_prob points"), size: (data.len() as u64 * 4).max(4), usage, mapped_at_creation: false });
     queue.write_buffer(&b, 0, bytemuck::cast_slice(data));
     b
+}
+
+/// The caller's `GPUBuffer` to write (wrapped, and as given), or `None` when `into` is
+/// undefined; an error on the CPU backend.
+fn caller_buffer(op: &str, s: &Sampler, into: JsValue) -> JsResult<Option<(wgpu::Buffer, JsValue)>> {
+    match (into.is_undefined(), s.device()) {
+        (true, _) => Ok(None),
+        (false, None) => fail(ErrorKind::InvalidArgument, op, "the CPU backend has no GPU buffers; use sample()."),
+        (false, Some(device)) => Ok(Some((app_buffer(op, &device, &into)?, into))),
+    }
+}
+
+/// `{ buffer, device, shape }` of a result on the GPU: `given`, the caller's buffer, goes back
+/// as the same object; otherwise the buffer made for the result.
+fn on_gpu(buffer: &wgpu::Buffer, device: &wgpu::Device, shape: &[usize], given: Option<JsValue>) -> Object {
+    let obj = Object::new();
+    set(&obj, "buffer", given.unwrap_or_else(|| buffer.as_webgpu().map(|b| JsValue::from(b.clone())).unwrap_or(JsValue::NULL)));
+    set(&obj, "device", device.as_webgpu().map(|d| JsValue::from(d.clone())).unwrap_or(JsValue::NULL));
+    set(&obj, "shape", shape_js(shape));
+    obj
 }
